@@ -1,0 +1,59 @@
+# Scenario 1, simple switch: main -> strand -> main.
+#
+# Results in the scenario block:
+#   0x100  1 once the strand has run
+#   0x108  rsp at the strand's entry            (must be 8 mod 16)
+#   0x110  MXCSR at the strand's entry          (must be 0x1F80)
+#   0x118  rbx at the strand's entry            (the value preset by makeContext)
+#   0x180  main's rbx, rbp, r12, r13, r14, r15 after the round trip (6 x 8 bytes)
+#   0x1B0  main's rsp just before the switch
+#   0x1B8  main's rsp just after it             (must be equal)
+
+        .text
+        .globl  simple_main
+simple_main:                            # rdi = scenario block
+        pushq   %rbx
+        pushq   %rbp
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        subq    $8, %rsp                # 16-byte aligned for the call below
+        movq    %rdi, %r12              # r12 = block, must survive the switch
+        movabsq $0x1111111111111111, %rbx
+        movabsq $0x5555555555555555, %rbp
+        movabsq $0x3333333333333333, %r13
+        movabsq $0x4444444444444444, %r14
+        movabsq $0x6666666666666666, %r15
+        movq    %rsp, 0x1b0(%r12)
+        leaq    0x000(%r12), %rdi       # save: main
+        leaq    0x040(%r12), %rsi       # restore: strand
+        call    cem_swapcontext
+        movq    %rsp, 0x1b8(%r12)
+        movq    %rbx, 0x180(%r12)
+        movq    %rbp, 0x188(%r12)
+        movq    %r12, 0x190(%r12)
+        movq    %r13, 0x198(%r12)
+        movq    %r14, 0x1a0(%r12)
+        movq    %r15, 0x1a8(%r12)
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbp
+        popq    %rbx
+        ret
+
+        .globl  simple_strand
+simple_strand:                          # r12 = block (preset), rbx = preset marker
+        movq    %rsp, 0x108(%r12)
+        stmxcsr 0x110(%r12)
+        movq    %rbx, 0x118(%r12)
+        movq    $1, 0x100(%r12)
+        leaq    0x040(%r12), %rdi       # save: strand
+        leaq    0x000(%r12), %rsi       # restore: main
+        call    cem_swapcontext
+        ud2                             # never resumed
+
+        .section .note.GNU-stack,"",@progbits

@@ -1,0 +1,43 @@
+# Shared by scripts/setup, scripts/test, .ci/run and ./ctxlab. Sourced, not run.
+# Finds a JDK 25 (the default java on these machines is 17) and exports JAVA_HOME.
+
+ctxlab_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+java_major() { # $1 = path to a java binary; prints its feature release
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n 1
+}
+
+find_jdk25() {
+  local candidate
+  for candidate in "${CTXLAB_JAVA_HOME:-}" "${JAVA_HOME:-}" \
+      /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25-jdk-arm64 \
+      /usr/lib/jvm/java-25-openjdk-amd64 /usr/lib/jvm/java-25-openjdk-arm64 \
+      /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ -x "$candidate/bin/javac" ] || continue
+    local major; major="$(java_major "$candidate/bin/java")"
+    if [ -n "$major" ] && [ "$major" -ge 25 ] 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  if command -v javac >/dev/null 2>&1; then
+    local home; home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+    local major; major="$(java_major "$home/bin/java")"
+    if [ -n "$major" ] && [ "$major" -ge 25 ] 2>/dev/null; then echo "$home"; return 0; fi
+  fi
+  return 1
+}
+
+use_jdk25() {
+  local home
+  if ! home="$(find_jdk25)"; then
+    echo "ctxlab: JDK 25 or newer not found (looked at \$CTXLAB_JAVA_HOME, \$JAVA_HOME and /usr/lib/jvm)." >&2
+    echo "ctxlab: install one (e.g. Temurin 25) and point CTXLAB_JAVA_HOME at it." >&2
+    return 2
+  fi
+  export JAVA_HOME="$home"
+  export PATH="$JAVA_HOME/bin:$PATH"
+}
+
+# Maven's own guava warns under JDK 25 and colours its output even in batch mode: quiet both.
+export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
+export MAVEN_ARGS="${MAVEN_ARGS:--Dstyle.color=never}"

@@ -1,0 +1,58 @@
+package ctxlab.cli;
+
+import ctxlab.asm.AsmException;
+import ctxlab.asm.KeystoneException;
+import ctxlab.emu.EmulatorUnavailableException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ctxlab} command line. Exit codes: 0 success, 1 a check failed, 2 bad input or setup. */
+@Command(name = "ctxlab", mixinStandardHelpOptions = true, version = "ctxlab 0.1.0",
+        description = "Assemble, emulate, verify and trace an x86-64 green-thread context switch.",
+        subcommands = {AssembleCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 a check failed, 2 bad input, usage or missing prerequisite."})
+public final class Main implements Runnable {
+    public static final int OK = 0, FAILED = 1, BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI with the given streams; the process-free entry point tests use. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("ctxlab: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return BAD_INPUT;
+        });
+        cl.setExecutionExceptionHandler((ex, command, parsed) -> {
+            if (debug) ex.printStackTrace(err);
+            err.println("ctxlab: " + oneLine(ex));
+            return BAD_INPUT;
+        });
+        return cl.execute(args);
+    }
+
+    /** A message for the user; the kind of failure decides the words, never a stack trace. */
+    static String oneLine(Throwable ex) {
+        if (ex instanceof AsmException || ex instanceof EmulatorUnavailableException) return ex.getMessage();
+        if (ex instanceof KeystoneException k) return "Keystone: " + k.getMessage();
+        if (ex instanceof IllegalArgumentException) return ex.getMessage();
+        String msg = ex.getMessage();
+        return "internal error: " + ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg)
+                + " (run with --debug for details)";
+    }
+}

@@ -1,0 +1,75 @@
+package ctxlab.cli;
+
+import ctxlab.asm.Assembly;
+import ctxlab.selftest.Outcome;
+import ctxlab.selftest.Selftest;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "selftest", mixinStandardHelpOptions = true,
+        description = {"Run the Cem runtime's six context tests on the switch routine, in Unicorn.",
+                "Strand bodies come from asm/strands/*.s and are assembled together with the routine."})
+final class SelftestCommand implements Callable<Integer> {
+    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to test (default: asm/context_x86_64.s); must define cem_swapcontext")
+    Path asm;
+
+    @Option(names = "--json", description = "print JSON instead of a table")
+    boolean json;
+
+    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
+    boolean debug;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Path file = asm != null ? asm : Common.defaultSwitchFile();
+        Assembly assembly = Selftest.assemble(Common.root(), file);
+        assembly.symbol(Selftest.SWITCH);
+        List<Outcome> outcomes = Selftest.runEmulated(assembly);
+        boolean passed = outcomes.stream().allMatch(Outcome::passed);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("backend", "unicorn");
+            j.put("scenarios", outcomes.stream().map(o -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", o.name());
+                m.put("passed", o.passed());
+                m.put("switches", o.switches());
+                m.put("instructions", o.instructions());
+                m.put("timeMs", o.time().toNanos() / 1e6);
+                m.put("failures", o.failures());
+                m.put("notes", o.notes());
+                return m;
+            }).toList());
+            j.put("passed", passed);
+            out.println(Common.json(j));
+            return passed ? Main.OK : Main.FAILED;
+        }
+        out.printf("selftest of %s in Unicorn%n%n", Common.display(file));
+        out.printf("%-24s %-6s %9s %13s %10s%n", "scenario", "result", "switches", "instructions", "time");
+        for (Outcome o : outcomes) {
+            out.printf("%-24s %-6s %9s %13s %8.1f ms%n", o.name(), o.passed() ? "PASS" : "FAIL",
+                    o.switches() < 0 ? "-" : o.switches(), o.instructions() < 0 ? "-" : o.instructions(),
+                    o.time().toNanos() / 1e6);
+        }
+        for (Outcome o : outcomes) {
+            for (String f : o.failures()) out.printf("%n  %s: %s", o.name(), f);
+        }
+        for (Outcome o : outcomes) {
+            for (String n : o.notes()) out.printf("%n  note (%s): %s", o.name(), n);
+        }
+        long ok = outcomes.stream().filter(Outcome::passed).count();
+        out.printf("%n%n%d passed, %d failed%n", ok, outcomes.size() - ok);
+        return passed ? Main.OK : Main.FAILED;
+    }
+}

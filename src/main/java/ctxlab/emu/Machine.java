@@ -1,0 +1,637 @@
+package ctxlab.emu;
+
+import static ctxlab.emu.EmulationException.hex;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import ctxlab.emu.EmulationException.Kind;
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An emulated x86-64 CPU with its memory (a Unicorn engine), seen from Java.
+ *
+ * <h2>State at creation</h2>
+ * No memory is mapped; general registers are 0; {@code FPCW = 0x037F} and {@code MXCSR = 0x1F80} (the
+ * Linux process defaults: a fresh Unicorn engine has {@code FPCW = 0}).
+ *
+ * <h2>Runs</h2>
+ * {@link #run} returns normally only if execution reached {@code until} (which is not executed and
+ * need not be mapped). Every other outcome throws an {@link EmulationException}: an engine error
+ * (unmapped/protected access with the faulting data address, invalid instruction, unhandled CPU
+ * exception), {@link Kind#BUDGET_EXHAUSTED}, {@link Kind#TIMEOUT}, or {@link Kind#OTHER} when the CPU
+ * stopped by itself elsewhere (e.g. after {@code hlt}). An exception thrown by a Java hook stops the
+ * emulation and is rethrown unchanged by {@code run} (checked ones wrapped in
+ * {@link EmulationException} of kind OTHER).
+ *
+ * <h2>Instruction budget and counting</h2>
+ * The budget is always enforced by Unicorn itself ({@code uc_emu_start}'s {@code count}: exactly
+ * {@code maxInstructions} instructions may execute). By default the machine also installs one code hook
+ * (a Java upcall per instruction) which counts executed instructions ({@link RunResult#instructions()})
+ * and dispatches to {@link #onInstruction} hooks; the count is what tells budget exhaustion apart from
+ * a CPU that stopped by itself. {@link #countInstructions(boolean) countInstructions(false)} removes
+ * that upcall when there are no instruction hooks (faster; {@code instructions() == -1}, and a stop
+ * before {@code until} that is neither an error nor a timeout is then reported as BUDGET_EXHAUSTED
+ * unless the byte before the stop address is {@code hlt}).
+ *
+ * <h2>Hooks</h2>
+ * Unicorn does not apply hooks added after code was translated, so {@link #onInstruction},
+ * {@link #onMemoryWrite} and {@link #countInstructions} must be called before the first run
+ * ({@link IllegalStateException} afterwards). Internally one code hook and one memory-write hook
+ * dispatch to the Java lists.
+ *
+ * <h2>Timeout</h2>
+ * Implemented by a shared daemon watchdog thread that calls {@code uc_emu_stop} (Unicorn's own timeout
+ * parameter starts a native thread per run, measured at ~0.2 ms per run). {@code null} or
+ * {@link Duration#ZERO} means no timeout.
+ *
+ * <h2>Threads</h2>
+ * A machine is confined to the thread that created it (its memory arena is confined); it is not
+ * thread-safe. Host-side calls ({@code get}, {@code read}, ...) are allowed from inside hooks; {@code run},
+ * {@code call} and {@code close} are not.
+ */
+public final class Machine implements AutoCloseable {
+
+    /** Return address pushed by {@link #call}; reaching it ends the call. Never mapped, never fetched. */
+    public static final long SENTINEL = 0xdead_0000_0000L;
+    public static final long DEFAULT_BUDGET = 1_000_000;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    public static final long PAGE_SIZE = 4096;
+    /** Linux process defaults, set at creation. */
+    public static final long DEFAULT_FPCW = 0x037F, DEFAULT_MXCSR = 0x1F80;
+
+    private static final Reg[] ARG_REGS = {Reg.RDI, Reg.RSI, Reg.RDX, Reg.RCX, Reg.R8, Reg.R9};
+    private static final int BATCH_CAPACITY = 64;
+
+    /** Called before each instruction executes. */
+    @FunctionalInterface
+    public interface InstructionHook {
+        void onInstruction(long address, int size);
+    }
+
+    /**
+     * Called before each memory write by emulated code. {@code pc} is the address of the writing
+     * instruction, {@code value} is the written value zero-extended from {@code size} bytes (for
+     * accesses wider than 8 bytes Unicorn reports pieces of at most 8 bytes).
+     */
+    @FunctionalInterface
+    public interface MemoryWriteHook {
+        void onWrite(long pc, long address, int size, long value);
+    }
+
+    /** @param instructions executed instructions (-1 when not counted); @param rip final RIP. */
+    public record RunResult(long instructions, long rip) {}
+
+    private final Arena arena;
+    private final MemorySegment uc;
+    private final MemorySegment scratch;     // 16 bytes for single values
+    private final MemorySegment batchIds;    // int[BATCH_CAPACITY]
+    private final MemorySegment batchVals;   // long[BATCH_CAPACITY]
+    private final MemorySegment batchPtrs;   // void*[BATCH_CAPACITY] -> batchVals[i]
+    private final MemorySegment hookHandle;  // uc_hook out-parameter
+    private final List<Long> nativeHooks = new ArrayList<>();
+
+    private final List<InstructionHook> instructionHooks = new ArrayList<>();
+    private final List<MemoryWriteHook> writeHooks = new ArrayList<>();
+    private InstructionHook[] insnHookArray = new InstructionHook[0];
+    private MemoryWriteHook[] writeHookArray = new MemoryWriteHook[0];
+    private boolean counting = true;
+    private boolean started;
+    private boolean closed;
+
+    // Per-run state, written by callbacks.
+    private long executed;
+    private long lastAddress;
+    private Throwable hookFailure;
+    private boolean invalidSeen;
+    private int invalidType;
+    private long invalidAddress;
+    private int invalidSize;
+    private long invalidPc;
+
+    // Shared with the watchdog thread (guarded by runLock).
+    private final Object runLock = new Object();
+    private boolean running;
+    private boolean timedOut;
+    private long runGeneration;
+
+    private Machine() {
+        Unicorn.ensureAvailable();
+        Arena a = Arena.ofConfined();
+        MemorySegment engine = null;
+        try {
+            MemorySegment out = a.allocate(ADDRESS);
+            check(Unicorn.uc_open(UcConst.UC_ARCH_X86, UcConst.UC_MODE_64, out), "uc_open(X86, MODE_64)", 0);
+            engine = out.get(ADDRESS, 0);
+            this.arena = a;
+            this.uc = engine;
+            this.scratch = a.allocate(16, 16);
+            this.batchIds = a.allocate(JAVA_INT, BATCH_CAPACITY);
+            this.batchVals = a.allocate(JAVA_LONG, BATCH_CAPACITY);
+            this.batchPtrs = a.allocate(ADDRESS, BATCH_CAPACITY);
+            for (int i = 0; i < BATCH_CAPACITY; i++) {
+                batchPtrs.setAtIndex(ADDRESS, i, batchVals.asSlice(8L * i, 8));
+            }
+            this.hookHandle = a.allocate(JAVA_LONG);
+            set(Reg.FPCW, DEFAULT_FPCW);
+            set(Reg.MXCSR, DEFAULT_MXCSR);
+            addHook(UcConst.UC_HOOK_MEM_INVALID, "invalidHook", Unicorn.HOOK_EVENTMEM_DESC.toMethodType());
+        } catch (RuntimeException | Error e) {
+            if (engine != null) Unicorn.uc_close(engine);
+            a.close();
+            throw e;
+        }
+    }
+
+    /** A fresh 64-bit x86 machine. Costs ~20 ms (engine creation). */
+    public static Machine x86_64() {
+        return new Machine();
+    }
+
+    /** The Unicorn library version as "major.minor". */
+    public static String unicornVersion() {
+        Unicorn.ensureAvailable();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment major = a.allocate(JAVA_INT), minor = a.allocate(JAVA_INT);
+            Unicorn.uc_version(major, minor);
+            return major.get(JAVA_INT, 0) + "." + minor.get(JAVA_INT, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /** Maps {@code [address, address+size)}; both must be multiples of 4 KiB. {@code prot}: UC_PROT_* bits. */
+    public void map(long address, long size, int prot) {
+        checkRange("map", address, size);
+        checkProt(prot);
+        check(Unicorn.uc_mem_map(uc, address, size, prot), "map " + range(address, size), address);
+    }
+
+    public void unmap(long address, long size) {
+        checkRange("unmap", address, size);
+        check(Unicorn.uc_mem_unmap(uc, address, size), "unmap " + range(address, size), address);
+    }
+
+    public void protect(long address, long size, int prot) {
+        checkRange("protect", address, size);
+        checkProt(prot);
+        check(Unicorn.uc_mem_protect(uc, address, size, prot), "protect " + range(address, size), address);
+    }
+
+    public void write(long address, byte[] bytes) {
+        open();
+        if (bytes.length == 0) return;
+        check(Unicorn.uc_mem_write(uc, address, MemorySegment.ofArray(bytes), bytes.length),
+                "write of " + bytes.length + " bytes at " + hex(address), address);
+    }
+
+    public byte[] read(long address, int len) {
+        open();
+        if (len < 0) throw new IllegalArgumentException("negative length " + len);
+        byte[] b = new byte[len];
+        if (len == 0) return b;
+        check(Unicorn.uc_mem_read(uc, address, MemorySegment.ofArray(b), len),
+                "read of " + len + " bytes at " + hex(address), address);
+        return b;
+    }
+
+    public long readLong(long address) {
+        open();
+        check(Unicorn.uc_mem_read(uc, address, scratch, 8), "read of 8 bytes at " + hex(address), address);
+        return scratch.get(JAVA_LONG, 0);
+    }
+
+    public void writeLong(long address, long value) {
+        open();
+        scratch.set(JAVA_LONG, 0, value);
+        check(Unicorn.uc_mem_write(uc, address, scratch, 8), "write of 8 bytes at " + hex(address), address);
+    }
+
+    public int readInt(long address) {
+        open();
+        check(Unicorn.uc_mem_read(uc, address, scratch, 4), "read of 4 bytes at " + hex(address), address);
+        return scratch.get(JAVA_INT, 0);
+    }
+
+    public void writeInt(long address, int value) {
+        open();
+        scratch.set(JAVA_INT, 0, value);
+        check(Unicorn.uc_mem_write(uc, address, scratch, 4), "write of 4 bytes at " + hex(address), address);
+    }
+
+    // ---------------------------------------------------------------- registers
+
+    /** The register's value, zero-extended from its width. */
+    public long get(Reg reg) {
+        open();
+        scratch.set(JAVA_LONG, 0, 0L);
+        check(Unicorn.uc_reg_read(uc, reg.ucId(), scratch), "read of register " + reg, 0);
+        return scratch.get(JAVA_LONG, 0) & reg.mask();
+    }
+
+    /** Sets the register; {@code value} must fit the register's width (unsigned). */
+    public void set(Reg reg, long value) {
+        open();
+        checkFits(reg, value);
+        scratch.set(JAVA_LONG, 0, value);
+        check(Unicorn.uc_reg_write(uc, reg.ucId(), scratch), "write of register " + reg, 0);
+    }
+
+    /** Reads several registers with one engine call. */
+    public long[] get(Reg... regs) {
+        open();
+        int n = regs.length;
+        long[] out = new long[n];
+        if (n == 0) return out;
+        if (n > BATCH_CAPACITY) {
+            for (int i = 0; i < n; i++) out[i] = get(regs[i]);
+            return out;
+        }
+        for (int i = 0; i < n; i++) {
+            batchIds.setAtIndex(JAVA_INT, i, regs[i].ucId());
+            batchVals.setAtIndex(JAVA_LONG, i, 0L);
+        }
+        check(Unicorn.uc_reg_read_batch(uc, batchIds, batchPtrs, n), "batch read of registers", 0);
+        for (int i = 0; i < n; i++) out[i] = batchVals.getAtIndex(JAVA_LONG, i) & regs[i].mask();
+        return out;
+    }
+
+    /** Writes several registers with one engine call ({@code regs[i] = values[i]}). */
+    public void set(Reg[] regs, long[] values) {
+        open();
+        if (regs.length != values.length) {
+            throw new IllegalArgumentException(regs.length + " registers but " + values.length + " values");
+        }
+        int n = regs.length;
+        if (n == 0) return;
+        if (n > BATCH_CAPACITY) {
+            for (int i = 0; i < n; i++) set(regs[i], values[i]);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            checkFits(regs[i], values[i]);
+            batchIds.setAtIndex(JAVA_INT, i, regs[i].ucId());
+            batchVals.setAtIndex(JAVA_LONG, i, values[i]);
+        }
+        check(Unicorn.uc_reg_write_batch(uc, batchIds, batchPtrs, n), "batch write of registers", 0);
+    }
+
+    /** Writes several registers with one engine call. */
+    public void set(Map<Reg, Long> values) {
+        Reg[] regs = new Reg[values.size()];
+        long[] vals = new long[regs.length];
+        int i = 0;
+        for (Map.Entry<Reg, Long> e : values.entrySet()) {
+            regs[i] = Objects.requireNonNull(e.getKey());
+            vals[i++] = Objects.requireNonNull(e.getValue(), () -> "value for " + e.getKey());
+        }
+        set(regs, vals);
+    }
+
+    // ---------------------------------------------------------------- hooks
+
+    /** Adds an instruction hook. Must be called before the first run. */
+    public void onInstruction(InstructionHook hook) {
+        beforeFirstRun("onInstruction");
+        instructionHooks.add(Objects.requireNonNull(hook));
+    }
+
+    /** Adds a memory-write hook. Must be called before the first run. */
+    public void onMemoryWrite(MemoryWriteHook hook) {
+        beforeFirstRun("onMemoryWrite");
+        writeHooks.add(Objects.requireNonNull(hook));
+    }
+
+    /**
+     * Whether runs count executed instructions with a per-instruction upcall (default true). With
+     * false and no instruction hooks there is no per-instruction upcall. Must be called before the
+     * first run.
+     */
+    public void countInstructions(boolean count) {
+        beforeFirstRun("countInstructions");
+        this.counting = count;
+    }
+
+    private void beforeFirstRun(String what) {
+        open();
+        if (started) {
+            throw new IllegalStateException(what + ": hooks must be installed before the first run "
+                    + "(Unicorn does not apply hooks to already translated code)");
+        }
+    }
+
+    private void installHooks() {
+        insnHookArray = instructionHooks.toArray(new InstructionHook[0]);
+        writeHookArray = writeHooks.toArray(new MemoryWriteHook[0]);
+        counting = counting || insnHookArray.length > 0;
+        if (counting) {
+            addHook(UcConst.UC_HOOK_CODE, "codeHook", Unicorn.HOOK_CODE_DESC.toMethodType());
+        }
+        if (writeHookArray.length > 0) {
+            addHook(UcConst.UC_HOOK_MEM_WRITE, "memWriteHook", Unicorn.HOOK_MEM_DESC.toMethodType());
+        }
+    }
+
+    private void addHook(int type, String method, MethodType mt) {
+        MethodHandle target;
+        try {
+            target = MethodHandles.lookup().findVirtual(Machine.class, method, mt).bindTo(this);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        var desc = switch (type) {
+            case UcConst.UC_HOOK_CODE -> Unicorn.HOOK_CODE_DESC;
+            case UcConst.UC_HOOK_MEM_WRITE -> Unicorn.HOOK_MEM_DESC;
+            default -> Unicorn.HOOK_EVENTMEM_DESC;
+        };
+        MemorySegment stub = Linker.nativeLinker().upcallStub(target, desc, arena);
+        check(Unicorn.uc_hook_add(uc, hookHandle, type, stub, MemorySegment.NULL, 1, 0),
+                "uc_hook_add(type " + type + ")", 0);
+        nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
+    }
+
+    // Callbacks: never let a Throwable escape into native code (it would kill the JVM).
+
+    @SuppressWarnings("unused")
+    private void codeHook(MemorySegment engine, long address, int size, MemorySegment user) {
+        executed++;
+        lastAddress = address;
+        if (hookFailure != null) return;
+        try {
+            for (InstructionHook h : insnHookArray) h.onInstruction(address, size);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private void memWriteHook(MemorySegment engine, int type, long address, int size, long value,
+                              MemorySegment user) {
+        if (hookFailure != null) return;
+        try {
+            long pc = get(Reg.RIP);
+            long v = size >= 8 ? value : value & ((1L << (size * 8)) - 1);
+            for (MemoryWriteHook h : writeHookArray) h.onWrite(pc, address, size, v);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private boolean invalidHook(MemorySegment engine, int type, long address, int size, long value,
+                                MemorySegment user) {
+        try {
+            if (!invalidSeen) {
+                invalidSeen = true;
+                invalidType = type;
+                invalidAddress = address;
+                invalidSize = size;
+                invalidPc = get(Reg.RIP);
+            }
+        } catch (Throwable t) {
+            fail(t);
+        }
+        return false;
+    }
+
+    private void fail(Throwable t) {
+        if (hookFailure == null) hookFailure = t;
+        else if (hookFailure != t) hookFailure.addSuppressed(t);
+        try {
+            Unicorn.uc_emu_stop(uc);
+        } catch (Throwable ignored) {
+            // nothing more we can do inside a callback
+        }
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /**
+     * Runs from {@code begin} until RIP reaches {@code until} (not executed), executing at most
+     * {@code maxInstructions} (&gt; 0) instructions, for at most {@code timeout} (null or zero: none).
+     *
+     * @throws EmulationException on any other outcome (see the class comment)
+     */
+    public RunResult run(long begin, long until, long maxInstructions, Duration timeout) {
+        open();
+        if (running) throw new IllegalStateException("run() called while the machine is running (from a hook?)");
+        if (maxInstructions <= 0) throw new IllegalArgumentException("maxInstructions must be > 0: " + maxInstructions);
+        if (timeout != null && timeout.isNegative()) throw new IllegalArgumentException("negative timeout " + timeout);
+        if (!started) {
+            installHooks();
+            started = true;
+        }
+        executed = 0;
+        lastAddress = begin;
+        hookFailure = null;
+        invalidSeen = false;
+
+        ScheduledFuture<?> watchdog = null;
+        int err;
+        synchronized (runLock) {
+            running = true;
+            timedOut = false;
+            runGeneration++;
+        }
+        try {
+            if (timeout != null && !timeout.isZero()) {
+                long gen = runGeneration;
+                long nanos = timeout.toNanos();
+                watchdog = Watchdog.EXECUTOR.scheduleAtFixedRate(() -> onTimeout(gen), nanos,
+                        Watchdog.REPEAT_NANOS, TimeUnit.NANOSECONDS);
+            }
+            err = Unicorn.uc_emu_start(uc, begin, until, 0, maxInstructions);
+        } finally {
+            synchronized (runLock) {
+                running = false;
+            }
+            if (watchdog != null) watchdog.cancel(false);
+        }
+        boolean wasTimedOut;
+        synchronized (runLock) {
+            wasTimedOut = timedOut;
+        }
+        long count = counting ? executed : -1;
+        long rip = get(Reg.RIP);
+
+        if (hookFailure != null) {
+            Throwable t = hookFailure;
+            hookFailure = null;
+            if (t instanceof RuntimeException r) throw r;
+            if (t instanceof Error e) throw e;
+            throw new EmulationException(Kind.OTHER, 0, rip, rip,
+                    "hook threw " + t + " at pc " + hex(rip), t);
+        }
+        if (err != UcConst.UC_ERR_OK) {
+            Kind kind = EmulationException.kindOf(err);
+            String what = Unicorn.uc_strerror(err);
+            if (invalidSeen) {
+                long pc = invalidPc;
+                throw new EmulationException(kind, err, invalidAddress, pc, what + " at " + hex(invalidAddress)
+                        + " (pc " + hex(pc) + ", " + invalidSize + " bytes)");
+            }
+            throw new EmulationException(kind, err, rip, rip, what + " at pc " + hex(rip));
+        }
+        if (rip == until) return new RunResult(count, rip);
+        if (wasTimedOut) {
+            throw new EmulationException(Kind.TIMEOUT, 0, rip, rip, "timeout of " + timeout.toMillis()
+                    + " ms exceeded; stopped at " + hex(rip) + " before reaching " + hex(until)
+                    + (count >= 0 ? " after " + count + " instructions" : ""));
+        }
+        boolean exhausted = counting ? count >= maxInstructions : !haltedBefore(rip);
+        if (exhausted) {
+            long last = counting ? lastAddress : rip;
+            throw new EmulationException(Kind.BUDGET_EXHAUSTED, 0, last, rip, "instruction budget of "
+                    + maxInstructions + " exhausted; last instruction at " + hex(last) + " (until " + hex(until) + ")");
+        }
+        throw new EmulationException(Kind.OTHER, 0, rip, rip, "emulation stopped at " + hex(rip)
+                + " before reaching " + hex(until) + (haltedBefore(rip) ? " (hlt)" : "")
+                + (count >= 0 ? " after " + count + " instructions" : ""));
+    }
+
+    private boolean haltedBefore(long rip) {
+        try {
+            check(Unicorn.uc_mem_read(uc, rip - 1, scratch, 1), "", rip);
+            return scratch.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) == (byte) 0xF4;
+        } catch (EmulationException e) {
+            return false;
+        }
+    }
+
+    private void onTimeout(long generation) {
+        synchronized (runLock) {
+            if (running && generation == runGeneration && !closed) {
+                timedOut = true;
+                Unicorn.uc_emu_stop(uc);
+            }
+        }
+    }
+
+    /** {@link #call(long, long, long, Duration, long...)} with {@link #DEFAULT_BUDGET} and {@link #DEFAULT_TIMEOUT}. */
+    public RunResult call(long address, long stackTop, long... args) {
+        return call(address, stackTop, DEFAULT_BUDGET, DEFAULT_TIMEOUT, args);
+    }
+
+    /**
+     * Calls the function at {@code address} per the System V ABI: up to 6 integer arguments in rdi,
+     * rsi, rdx, rcx, r8, r9; the return address {@link #SENTINEL} is stored at {@code stackTop-8} and
+     * rsp set to {@code stackTop-8} (so pass a 16-byte aligned {@code stackTop} for the ABI's entry
+     * alignment); runs until RIP reaches the sentinel. The result is in {@code get(Reg.RAX)}.
+     */
+    public RunResult call(long address, long stackTop, long maxInstructions, Duration timeout, long... args) {
+        open();
+        if (args.length > ARG_REGS.length) {
+            throw new IllegalArgumentException("at most 6 register arguments, got " + args.length);
+        }
+        long sp = stackTop - 8;
+        writeLong(sp, SENTINEL);
+        Reg[] regs = new Reg[args.length + 1];
+        long[] vals = new long[args.length + 1];
+        System.arraycopy(ARG_REGS, 0, regs, 0, args.length);
+        System.arraycopy(args, 0, vals, 0, args.length);
+        regs[args.length] = Reg.RSP;
+        vals[args.length] = sp;
+        set(regs, vals);
+        return run(address, SENTINEL, maxInstructions, timeout);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Frees the engine, its hooks and upcall stubs. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        if (running) throw new IllegalStateException("close() called while the machine is running (from a hook?)");
+        synchronized (runLock) {
+            closed = true;
+        }
+        try {
+            for (long h : nativeHooks) Unicorn.uc_hook_del(uc, h);
+            nativeHooks.clear();
+            Unicorn.uc_close(uc);
+        } finally {
+            arena.close();
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void open() {
+        if (closed) throw new IllegalStateException("machine is closed");
+    }
+
+    private void check(int err, String what, long address) {
+        if (err == UcConst.UC_ERR_OK) return;
+        long pc = uc == null || closed ? 0 : ripOrZero();
+        throw new EmulationException(EmulationException.kindOf(err), err, address, pc,
+                what + ": " + Unicorn.uc_strerror(err));
+    }
+
+    private long ripOrZero() {
+        scratch.set(JAVA_LONG, 0, 0L);
+        return Unicorn.uc_reg_read(uc, Reg.RIP.ucId(), scratch) == UcConst.UC_ERR_OK ? scratch.get(JAVA_LONG, 0) : 0;
+    }
+
+    private void checkRange(String op, long address, long size) {
+        open();
+        if (size <= 0 || size % PAGE_SIZE != 0) {
+            throw new EmulationException(Kind.ARG, UcConst.UC_ERR_ARG, address, 0, op + " " + hex(address)
+                    + ": size " + hex(size) + " is not a positive multiple of the 4 KiB page size");
+        }
+        if (address % PAGE_SIZE != 0) {
+            throw new EmulationException(Kind.ARG, UcConst.UC_ERR_ARG, address, 0, op + " " + hex(address)
+                    + ": address is not 4 KiB aligned");
+        }
+    }
+
+    private static void checkProt(int prot) {
+        if ((prot & ~UcConst.UC_PROT_ALL) != 0) {
+            throw new EmulationException(Kind.ARG, UcConst.UC_ERR_ARG, 0, 0,
+                    "invalid protection " + prot + " (UC_PROT_* bits expected)");
+        }
+    }
+
+    private static void checkFits(Reg reg, long value) {
+        if ((value & ~reg.mask()) != 0) {
+            throw new IllegalArgumentException(reg + " is " + reg.width() * 8 + " bits wide; value "
+                    + hex(value) + " does not fit");
+        }
+    }
+
+    private static String range(long address, long size) {
+        return "[" + hex(address) + ", " + hex(address + size) + ")";
+    }
+
+    /** Shared watchdog for timeouts; re-sends the stop every 10 ms until the run ends (covers a stop
+     *  that arrives before the engine started). */
+    private static final class Watchdog {
+        static final long REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+        static final ScheduledThreadPoolExecutor EXECUTOR;
+
+        static {
+            EXECUTOR = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "ctxlab-emu-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+            EXECUTOR.setRemoveOnCancelPolicy(true);
+        }
+    }
+}
