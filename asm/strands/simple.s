@@ -8,6 +8,10 @@
 #   0x180  main's rbx, rbp, r12, r13, r14, r15 after the round trip (6 x 8 bytes)
 #   0x1B0  main's rsp just before the switch
 #   0x1B8  main's rsp just after it             (must be equal)
+#   0x1C0  main's MXCSR after the round trip    (must be main's own, 0x5F80)
+#
+# Main runs with MXCSR 0x5F80 (round up) so that a strand inheriting it instead of starting
+# with 0x1F80 is caught, and so is main getting the strand's MXCSR back.
 
         .text
         .globl  simple_main
@@ -18,8 +22,11 @@ simple_main:                            # rdi = scenario block
         pushq   %r13
         pushq   %r14
         pushq   %r15
-        subq    $8, %rsp                # 16-byte aligned for the call below
+        subq    $24, %rsp               # 0(%rsp) caller's MXCSR, 8(%rsp) main's; aligned for calls
         movq    %rdi, %r12              # r12 = block, must survive the switch
+        stmxcsr 0(%rsp)
+        movl    $0x5f80, 8(%rsp)        # round up
+        ldmxcsr 8(%rsp)
         movabsq $0x1111111111111111, %rbx
         movabsq $0x5555555555555555, %rbp
         movabsq $0x3333333333333333, %r13
@@ -36,7 +43,9 @@ simple_main:                            # rdi = scenario block
         movq    %r13, 0x198(%r12)
         movq    %r14, 0x1a0(%r12)
         movq    %r15, 0x1a8(%r12)
-        addq    $8, %rsp
+        stmxcsr 0x1c0(%r12)
+        ldmxcsr 0(%rsp)                 # the caller's MXCSR back
+        addq    $24, %rsp
         popq    %r15
         popq    %r14
         popq    %r13

@@ -42,6 +42,7 @@ public final class Scenarios {
         c.equal("strand entry MXCSR", MakeContext.DEFAULT_MXCSR, b.readInt(block + 0x110));
         c.equal("strand entry rbx (preset by makeContext)", marker, b.readLong(block + 0x118));
         c.equal("main rsp after the round trip", b.readLong(block + 0x1b0), b.readLong(block + 0x1b8));
+        c.equal("main MXCSR after the round trip (round up)", 0x5F80, b.readInt(block + 0x1c0));
         Scenario.mainRegistersPreserved(b, block, c, true);
     }
 

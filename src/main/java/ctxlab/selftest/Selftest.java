@@ -20,7 +20,10 @@ public final class Selftest {
     public static Assembly assemble(Path root, Path switchFile) {
         List<SourceFile> files = new ArrayList<>();
         files.add(SourceFile.read(switchFile));
-        for (String s : Scenarios.STRAND_FILES) files.add(SourceFile.read(root.resolve(s)));
+        // Alone first, so that a file without the routine is reported as such, not as a
+        // missing symbol in some strand body.
+        Assembler.assemble(files.get(0), CODE_BASE).symbol(SWITCH);
+        for (String s : Scenarios.STRAND_FILES) files.add(SourceFile.read(root.resolve(s).normalize()));
         return Assembler.assemble(files, CODE_BASE);
     }
 
