@@ -99,6 +99,8 @@ public final class UcConst {
 
     /** {@code UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)}, the control word of {@code uc_ctl_flush_tb}. */
     public static final int UC_CTL_TB_FLUSH_WORD = ucCtl(UC_CTL_TB_FLUSH, 0, UC_CTL_IO_WRITE);
+    /** {@code UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2)}, the control word of {@code uc_ctl_remove_cache}. */
+    public static final int UC_CTL_TB_REMOVE_CACHE_WORD = ucCtl(UC_CTL_TB_REMOVE_CACHE, 2, UC_CTL_IO_WRITE);
 
     // uc_x86_reg (x86.h)
     public static final int UC_X86_REG_EFLAGS = 25;

@@ -18,18 +18,22 @@ import java.lang.invoke.MethodHandle;
  * {@code size_t} → {@code long}, {@code int}/enums/{@code uint32_t} → {@code int}. Methods return the
  * raw {@code uc_err}; meaning (and error handling) lives in {@link Machine}.
  *
- * <p>The library is looked up lazily ({@code libunicorn.so.2}, then {@code libunicorn.so}); when it is
- * missing every method throws {@link EmulatorUnavailableException}.
+ * <p>The library is looked up lazily ({@code libunicorn.so.2}, then {@code libunicorn.so}, or only the
+ * value of the system property {@value #LIBRARY_PROPERTY} when set); when it is missing every method
+ * throws {@link EmulatorUnavailableException}.
  *
  * <p>{@code uc_hook_add} and {@code uc_ctl} are variadic in C; they are bound with their fixed
  * parameters only ({@code Linker.Option.firstVariadicArg(N)} with N = number of fixed parameters,
  * meaning "no variadic arguments"), which covers the plain hook types and {@code uc_ctl} controls
  * without arguments such as {@link UcConst#UC_CTL_TB_FLUSH_WORD}.
  */
+@SuppressWarnings("restricted") // this class is the FFM binding: restricted methods are its job
 public final class Unicorn {
     private Unicorn() {}
 
     static final String[] LIBRARY_NAMES = {"libunicorn.so.2", "libunicorn.so"};
+    /** System property naming the library (file name or path) to load instead of {@link #LIBRARY_NAMES}. */
+    public static final String LIBRARY_PROPERTY = "ctxlab.unicorn.library";
 
     /** {@code void (*uc_cb_hookcode_t)(uc_engine*, uint64_t address, uint32_t size, void *user_data)} */
     public static final FunctionDescriptor HOOK_CODE_DESC =
@@ -59,10 +63,11 @@ public final class Unicorn {
         static final MethodHandle UC_VERSION, UC_OPEN, UC_CLOSE, UC_ERRNO, UC_STRERROR, UC_QUERY,
                 UC_MEM_MAP, UC_MEM_UNMAP, UC_MEM_PROTECT, UC_MEM_READ, UC_MEM_WRITE,
                 UC_REG_READ, UC_REG_WRITE, UC_REG_READ_BATCH, UC_REG_WRITE_BATCH,
-                UC_EMU_START, UC_EMU_STOP, UC_HOOK_ADD, UC_HOOK_DEL, UC_CTL;
+                UC_EMU_START, UC_EMU_STOP, UC_HOOK_ADD, UC_HOOK_DEL, UC_CTL, UC_CTL_2L,
+                UC_MEM_REGIONS, UC_FREE;
 
         static {
-            MethodHandle[] h = new MethodHandle[20];
+            MethodHandle[] h = new MethodHandle[23];
             Throwable failure = null;
             try {
                 SymbolLookup lib = load();
@@ -102,6 +107,10 @@ public final class Unicorn {
                 h[i++] = bind(l, lib, "uc_hook_del", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
                 h[i++] = bind(l, lib, "uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
                         Linker.Option.firstVariadicArg(2));
+                h[i++] = bind(l, lib, "uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG),
+                        Linker.Option.firstVariadicArg(2));
+                h[i++] = bind(l, lib, "uc_mem_regions", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+                h[i++] = bind(l, lib, "uc_free", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             } catch (Throwable t) {
                 failure = t;
                 java.util.Arrays.fill(h, null);
@@ -114,19 +123,21 @@ public final class Unicorn {
             UC_MEM_READ = h[i++]; UC_MEM_WRITE = h[i++];
             UC_REG_READ = h[i++]; UC_REG_WRITE = h[i++]; UC_REG_READ_BATCH = h[i++]; UC_REG_WRITE_BATCH = h[i++];
             UC_EMU_START = h[i++]; UC_EMU_STOP = h[i++]; UC_HOOK_ADD = h[i++]; UC_HOOK_DEL = h[i++];
-            UC_CTL = h[i++];
+            UC_CTL = h[i++]; UC_CTL_2L = h[i++]; UC_MEM_REGIONS = h[i++]; UC_FREE = h[i++];
         }
 
         private static SymbolLookup load() {
             IllegalArgumentException last = null;
-            for (String name : LIBRARY_NAMES) {
+            String override = System.getProperty(LIBRARY_PROPERTY);
+            String[] names = override == null || override.isBlank() ? LIBRARY_NAMES : new String[] {override};
+            for (String name : names) {
                 try {
                     return SymbolLookup.libraryLookup(name, Arena.global());
                 } catch (IllegalArgumentException e) {
                     last = e;
                 }
             }
-            throw new IllegalStateException("cannot load " + String.join(" or ", LIBRARY_NAMES), last);
+            throw new IllegalStateException("cannot load " + String.join(" or ", names), last);
         }
 
         private static MethodHandle bind(Linker l, SymbolLookup lib, String name, FunctionDescriptor d,
@@ -339,6 +350,46 @@ public final class Unicorn {
         check();
         try {
             return (int) H.UC_HOOK_DEL.invokeExact(uc, hh);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code uc_err uc_ctl(uc_engine *uc, uc_control_type control, ...)} with two {@code uint64_t} variadic
+     * arguments, e.g. {@code UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), begin, end} (uc_ctl_remove_cache).
+     */
+    public static int uc_ctl(MemorySegment uc, int control, long arg1, long arg2) {
+        check();
+        try {
+            return (int) H.UC_CTL_2L.invokeExact(uc, control, arg1, arg2);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code uc_err uc_mem_regions(uc_engine *uc, uc_mem_region **regions, uint32_t *count)}; the array
+     * ({@link #MEM_REGION_SIZE} bytes per {@code {uint64_t begin, end (inclusive); uint32_t perms}}) must be
+     * released with {@link #uc_free}.
+     */
+    public static int uc_mem_regions(MemorySegment uc, MemorySegment regionsOut, MemorySegment countOut) {
+        check();
+        try {
+            return (int) H.UC_MEM_REGIONS.invokeExact(uc, regionsOut, countOut);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code sizeof(uc_mem_region)}: begin at 0, end at 8, perms at 16. */
+    public static final long MEM_REGION_SIZE = 24;
+
+    /** {@code uc_err uc_free(void *mem)} */
+    public static int uc_free(MemorySegment mem) {
+        check();
+        try {
+            return (int) H.UC_FREE.invokeExact(mem);
         } catch (Throwable t) {
             throw rethrow(t);
         }

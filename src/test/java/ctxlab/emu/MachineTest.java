@@ -222,6 +222,7 @@ class MachineTest {
         EmulationException e = assertThrows(EmulationException.class, () -> m.call(CODE, STACK_TOP, 5, null));
         assertEquals(Kind.BUDGET_EXHAUSTED, e.kind());
         assertEquals(CODE + 5, e.pc());
+        assertEquals(CODE + 4, e.address(), e.getMessage());
         try (Machine fast = Machine.x86_64()) {
             fast.countInstructions(false);
             fast.map(CODE, 0x1000, UcConst.UC_PROT_ALL);
@@ -262,6 +263,43 @@ class MachineTest {
         m.write(CODE, ADD);
         m.call(CODE, STACK_TOP, Machine.DEFAULT_BUDGET, Duration.ofMillis(1), 1, 2);
         assertEquals(3, m.get(Reg.RAX));
+    }
+
+    @Test
+    void codeRewrittenBetweenRunsIsExecuted() {
+        // mov $1,%eax; ret
+        m.write(CODE, bytes(0xb8, 1, 0, 0, 0, 0xc3));
+        m.call(CODE, STACK_TOP);
+        assertEquals(1, m.get(Reg.RAX));
+        m.write(CODE, bytes(0xb8, 2, 0, 0, 0, 0xc3));
+        m.call(CODE, STACK_TOP);
+        assertEquals(2, m.get(Reg.RAX), "stale translation executed after write()");
+        m.writeInt(CODE + 1, 3);
+        m.call(CODE, STACK_TOP);
+        assertEquals(3, m.get(Reg.RAX), "stale translation executed after writeInt()");
+        m.writeLong(CODE, 0xc3_0000_0004_b8L);
+        m.call(CODE, STACK_TOP);
+        assertEquals(4, m.get(Reg.RAX), "stale translation executed after writeLong()");
+        // Unmap, remap, reload at the same address.
+        m.unmap(CODE, 0x1000);
+        m.map(CODE, 0x1000, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
+        m.write(CODE, bytes(0xb8, 5, 0, 0, 0, 0xc3));
+        m.call(CODE, STACK_TOP);
+        assertEquals(5, m.get(Reg.RAX), "stale translation executed after remap");
+        // Not executable: no exec mapping, write while RW, then make it executable again.
+        m.protect(CODE, 0x1000, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+        m.write(CODE, bytes(0xb8, 6, 0, 0, 0, 0xc3));
+        m.protect(CODE, 0x1000, UcConst.UC_PROT_ALL);
+        m.call(CODE, STACK_TOP);
+        assertEquals(6, m.get(Reg.RAX), "stale translation executed after protect/write/protect");
+    }
+
+    @Test
+    void fetchFromNonExecutablePage() {
+        m.write(DATA, ADD);
+        EmulationException e = assertThrows(EmulationException.class, () -> m.call(DATA, STACK_TOP, 1, 2));
+        assertEquals(Kind.FETCH_PROT, e.kind());
+        assertEquals(DATA, e.address());
     }
 
     @Test

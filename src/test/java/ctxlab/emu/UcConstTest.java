@@ -30,7 +30,7 @@ class UcConstTest {
     static final Path X86_H = INCLUDE.resolve("x86.h");
 
     /** Constants computed in Java that have no single counterpart in the headers (checked separately). */
-    static final List<String> COMPUTED = List.of("UC_CTL_TB_FLUSH_WORD");
+    static final List<String> COMPUTED = List.of("UC_CTL_TB_FLUSH_WORD", "UC_CTL_TB_REMOVE_CACHE_WORD");
 
     static Header header;
 
@@ -70,6 +70,8 @@ class UcConstTest {
         long write = header.value("UC_CTL_IO_WRITE");
         assertEquals(type | (0L << 26) | (write << 30), UcConst.UC_CTL_TB_FLUSH_WORD);
         assertEquals(0x4000000A, UcConst.UC_CTL_TB_FLUSH_WORD);
+        long remove = header.value("UC_CTL_TB_REMOVE_CACHE");
+        assertEquals(remove | (2L << 26) | (write << 30), UcConst.UC_CTL_TB_REMOVE_CACHE_WORD);
     }
 
     @Test
