@@ -55,6 +55,23 @@ public final class Keystone implements AutoCloseable {
     private int engine; // ks_engine*, 0 once closed
     private boolean broken;
 
+    /**
+     * Starts loading the compiled module on a daemon thread, so that a command can do other start-up
+     * work (reading files, loading Unicorn) meanwhile; {@link #open} waits for it. Failures are left
+     * for {@link #open} to report.
+     */
+    public static void preload() {
+        Thread t = new Thread(() -> {
+            try {
+                Aot.get();
+            } catch (RuntimeException e) {
+                // reported by open()
+            }
+        }, "keystone-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
     public static Keystone open() {
         return new Keystone();
     }
