@@ -102,6 +102,16 @@ public final class Machine implements AutoCloseable {
         void onWrite(long pc, long address, int size, long value);
     }
 
+    /**
+     * Called before each memory read by emulated code (data reads, including stack pops; not
+     * instruction fetches). {@code pc} is the address of the reading instruction. Unicorn does not
+     * pass the value: read it with {@link #read} from the hook, the memory still holds it.
+     */
+    @FunctionalInterface
+    public interface MemoryReadHook {
+        void onRead(long pc, long address, int size);
+    }
+
     /** @param instructions executed instructions (-1 when not counted); @param rip final RIP. */
     public record RunResult(long instructions, long rip) {}
 
@@ -116,8 +126,10 @@ public final class Machine implements AutoCloseable {
 
     private final List<InstructionHook> instructionHooks = new ArrayList<>();
     private final List<MemoryWriteHook> writeHooks = new ArrayList<>();
+    private final List<MemoryReadHook> readHooks = new ArrayList<>();
     private InstructionHook[] insnHookArray = new InstructionHook[0];
     private MemoryWriteHook[] writeHookArray = new MemoryWriteHook[0];
+    private MemoryReadHook[] readHookArray = new MemoryReadHook[0];
     private boolean counting = true;
     /** Executable mapped ranges as [begin, endExclusive) pairs, refreshed after map/unmap/protect. */
     private long[] execRanges = new long[0];
@@ -384,6 +396,12 @@ public final class Machine implements AutoCloseable {
         writeHooks.add(Objects.requireNonNull(hook));
     }
 
+    /** Adds a memory-read hook. Must be called before the first run. */
+    public void onMemoryRead(MemoryReadHook hook) {
+        beforeFirstRun("onMemoryRead");
+        readHooks.add(Objects.requireNonNull(hook));
+    }
+
     /**
      * Whether runs count executed instructions with a per-instruction upcall (default true). With
      * false and no instruction hooks there is no per-instruction upcall. Must be called before the
@@ -405,12 +423,16 @@ public final class Machine implements AutoCloseable {
     private void installHooks() {
         insnHookArray = instructionHooks.toArray(new InstructionHook[0]);
         writeHookArray = writeHooks.toArray(new MemoryWriteHook[0]);
+        readHookArray = readHooks.toArray(new MemoryReadHook[0]);
         counting = counting || insnHookArray.length > 0;
         if (counting) {
             addHook(UcConst.UC_HOOK_CODE, "codeHook", Unicorn.HOOK_CODE_DESC.toMethodType());
         }
         if (writeHookArray.length > 0) {
             addHook(UcConst.UC_HOOK_MEM_WRITE, "memWriteHook", Unicorn.HOOK_MEM_DESC.toMethodType());
+        }
+        if (readHookArray.length > 0) {
+            addHook(UcConst.UC_HOOK_MEM_READ, "memReadHook", Unicorn.HOOK_MEM_DESC.toMethodType());
         }
     }
 
@@ -423,7 +445,7 @@ public final class Machine implements AutoCloseable {
         }
         var desc = switch (type) {
             case UcConst.UC_HOOK_CODE -> Unicorn.HOOK_CODE_DESC;
-            case UcConst.UC_HOOK_MEM_WRITE -> Unicorn.HOOK_MEM_DESC;
+            case UcConst.UC_HOOK_MEM_WRITE, UcConst.UC_HOOK_MEM_READ -> Unicorn.HOOK_MEM_DESC;
             default -> Unicorn.HOOK_EVENTMEM_DESC;
         };
         MemorySegment stub = Linker.nativeLinker().upcallStub(target, desc, arena);
@@ -454,6 +476,18 @@ public final class Machine implements AutoCloseable {
             long pc = get(Reg.RIP);
             long v = size >= 8 ? value : value & ((1L << (size * 8)) - 1);
             for (MemoryWriteHook h : writeHookArray) h.onWrite(pc, address, size, v);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private void memReadHook(MemorySegment engine, int type, long address, int size, long value,
+                             MemorySegment user) {
+        if (hookFailure != null) return;
+        try {
+            long pc = get(Reg.RIP);
+            for (MemoryReadHook h : readHookArray) h.onRead(pc, address, size);
         } catch (Throwable t) {
             fail(t);
         }

@@ -1,0 +1,147 @@
+package ctxlab.trace;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trace as a JSON-ready tree of maps and lists (the command serialises it with Jackson; the
+ * HTML page embeds the same tree). Addresses and register values are hex strings ("0x…"): 64-bit
+ * values do not survive JavaScript numbers. The field names are a documented contract
+ * (docs/trace.md): add fields, never rename.
+ */
+public final class JsonFormat {
+    /** Bumped only when an existing field changes meaning. */
+    public static final int FORMAT_VERSION = 1;
+
+    private JsonFormat() {}
+
+    public static Map<String, Object> tree(Trace t) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("format", "ctxlab-trace");
+        j.put("version", FORMAT_VERSION);
+        j.put("title", t.title());
+        j.put("routine", t.routine());
+        j.put("regions", t.regions().stream().map(r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", r.name());
+            m.put("kind", r.kind().name().toLowerCase());
+            m.put("base", hex(r.base()));
+            m.put("size", r.size());
+            return m;
+        }).toList());
+        Map<String, Object> regs = new LinkedHashMap<>();
+        t.initialRegisters().forEach((k, v) -> regs.put(k, hex(v)));
+        j.put("registers", regs);
+        j.put("memory", t.windows().stream().map(w -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("region", w.region());
+            m.put("address", hex(w.base()));
+            m.put("bytes", HexFormat.of().formatHex(w.bytes()));
+            return m;
+        }).toList());
+        j.put("symbols", t.symbols().entrySet().stream().map(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", hex(e.getKey()));
+            m.put("name", e.getValue());
+            return m;
+        }).toList());
+        j.put("sources", t.sources().entrySet().stream().map(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("file", e.getKey());
+            m.put("text", e.getValue());
+            return m;
+        }).toList());
+        j.put("steps", t.steps().stream().map(JsonFormat::step).toList());
+        Map<String, Object> end = new LinkedHashMap<>();
+        end.put("reason", t.end().reason().label());
+        end.put("ok", t.end().reason().ok());
+        end.put("message", t.end().message());
+        end.put("address", hex(t.end().address()));
+        end.put("at", t.end().where());
+        j.put("end", end);
+        return j;
+    }
+
+    static Map<String, Object> step(Trace.Step s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", s.number());
+        m.put("address", hex(s.address()));
+        m.put("symbol", s.symbol());
+        m.put("bytes", HexFormat.of().formatHex(s.bytes()));
+        m.put("file", s.where() == null ? null : s.where().file());
+        m.put("line", s.where() == null ? null : s.where().line());
+        m.put("location", s.where() == null ? null : s.where().toString());
+        m.put("source", s.source());
+        m.put("sourceLine", s.sourceLine());
+        m.put("registers", s.registers().stream().map(r -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("name", r.name());
+            x.put("before", hex(r.before()));
+            x.put("after", hex(r.after()));
+            return x;
+        }).toList());
+        m.put("flags", s.flags().stream().map(f -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("name", f.name());
+            x.put("before", f.before());
+            x.put("after", f.after());
+            return x;
+        }).toList());
+        m.put("writes", accesses(s.writes(), true));
+        m.put("reads", accesses(s.reads(), false));
+        m.put("mxcsr", s.mxcsr() == null ? null : Map.of("before", mxcsr(s.mxcsr().before()), "after", mxcsr(s.mxcsr().after())));
+        m.put("explanation", s.explanation());
+        m.put("stack", s.stack() == null ? null : stack(s.stack()));
+        m.put("next", hex(s.next()));
+        m.put("bindings", s.bindings());
+        return m;
+    }
+
+    private static List<Map<String, Object>> accesses(List<Trace.Access> list, boolean writes) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Trace.Access a : list) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("address", hex(a.address()));
+            x.put("size", a.size());
+            x.put("value", hex(a.value()));
+            if (writes) x.put("before", hex(a.before()));
+            x.put("name", a.name());
+            out.add(x);
+        }
+        return out;
+    }
+
+    static Map<String, Object> mxcsr(Mxcsr m) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("value", hex(m.value()));
+        x.put("rounding", m.rounding());
+        x.put("ftz", m.ftz());
+        x.put("daz", m.daz());
+        x.put("masked", m.masked());
+        x.put("flags", m.flags());
+        x.put("text", m.describe());
+        return x;
+    }
+
+    private static Map<String, Object> stack(Trace.StackView v) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("region", v.region());
+        x.put("rsp", hex(v.rsp()));
+        x.put("slots", v.slots().stream().map(s -> {
+            Map<String, Object> y = new LinkedHashMap<>();
+            y.put("address", hex(s.address()));
+            y.put("offset", s.offset());
+            y.put("value", hex(s.value()));
+            y.put("note", s.note());
+            return y;
+        }).toList());
+        return x;
+    }
+
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+}

@@ -1,0 +1,92 @@
+package ctxlab.trace;
+
+import ctxlab.asm.SourceLocation;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A finished trace: what was set up, every step, and why it ended. Values, not behaviour: the
+ * formats ({@link TextFormat}, {@link JsonFormat}, {@link HtmlFormat}) only read it.
+ *
+ * @param registerNames    the registers of {@code initialRegisters}, in display order
+ * @param windows          memory the trace shows (contexts, stack windows) as it was before step 1;
+ *                         replaying each step's writes over them gives the memory at any step
+ * @param sources          file name (as in {@link SourceLocation#file()}) to its full text, for
+ *                         the files the trace went through
+ * @param symbols          names of code addresses: the assembly's symbols and the setup's labels
+ */
+public record Trace(String title, String routine, List<Region> regions, List<String> registerNames,
+                    Map<String, Long> initialRegisters, List<Window> windows, List<Step> steps, End end,
+                    Map<String, String> sources, Map<Long, String> symbols) {
+
+    public Trace {
+        regions = List.copyOf(regions);
+        registerNames = List.copyOf(registerNames);
+        initialRegisters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(initialRegisters));
+        windows = List.copyOf(windows);
+        steps = List.copyOf(steps);
+        sources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sources));
+        symbols = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(symbols));
+    }
+
+    /** Initial bytes of memory at {@code base} (a context or part of a stack). */
+    public record Window(String region, long base, byte[] bytes) {}
+
+    /**
+     * One executed instruction and what it did.
+     *
+     * @param where     source line, null outside the assembly
+     * @param source    the statement as assembled ("movq %rbx, 0(%rdi)")
+     * @param sourceLine the whole line of the file, comment included, when the file is known
+     * @param registers general registers and MXCSR that changed (not rip, not rflags)
+     * @param writes    memory written, in order
+     * @param reads     memory read (data, not instruction fetch), in order
+     * @param mxcsr     MXCSR before and after, only when it changed
+     * @param stack     the active stack around rsp after the step, null when rsp is in no stack
+     * @param next      where execution goes after this step
+     * @param bindings  the switch routine's arguments while it runs: "save"/"restore" to the
+     *                  name of the context they point to (empty outside the routine)
+     */
+    public record Step(int number, long address, byte[] bytes, String symbol, SourceLocation where, String source,
+                       String sourceLine,
+                       List<RegChange> registers, List<FlagChange> flags, List<Access> writes, List<Access> reads,
+                       MxcsrChange mxcsr, List<String> explanation, StackView stack, long next,
+                       Map<String, String> bindings) {}
+
+    public record RegChange(String name, long before, long after) {}
+
+    public record FlagChange(String name, int before, int after) {}
+
+    /** A memory access; {@code before} is the old value for writes (equal to value for reads). */
+    public record Access(long address, int size, long value, long before, String name) {}
+
+    public record MxcsrChange(Mxcsr before, Mxcsr after) {}
+
+    /** Stack slots around rsp, lowest address first. */
+    public record StackView(String region, long rsp, List<StackSlot> slots) {}
+
+    /** @param offset relative to rsp ("rsp", "rsp+8", "rsp-8"); @param note what the value is, if known */
+    public record StackSlot(long address, String offset, long value, String note) {}
+
+    public enum Reason {
+        /** Reached a stop address (the strand entry, the caller): the normal end. */
+        REACHED,
+        /** Stopped on purpose before the next switch (--switches). */
+        SWITCH_LIMIT,
+        /** The instruction budget ran out: a runaway routine. */
+        BUDGET,
+        /** The CPU faulted (unmapped access, invalid instruction, …). */
+        FAULT;
+
+        public boolean ok() {
+            return this == REACHED || this == SWITCH_LIMIT;
+        }
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** @param address where execution stood when the trace ended; @param where its description */
+    public record End(Reason reason, String message, long address, String where) {}
+}
