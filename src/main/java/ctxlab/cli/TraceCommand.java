@@ -26,10 +26,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "trace", mixinStandardHelpOptions = true,
-        description = {"Trace a context switch instruction by instruction: what each instruction saved or loaded,",
-                "where rsp went, what ret popped.",
-                "Default: one cem_swapcontext call from main into a fresh strand made by makeContext,",
-                "with memorable register values (main 0x1111…–0x6666…, strand 0xaaaa…–0xffff…)."},
+        description = {"Trace a context switch instruction by instruction: what each instruction saved or loaded, "
+                + "where rsp went, what ret popped.",
+                "Default: one cem_swapcontext call from main into a fresh strand made by makeContext, with memorable "
+                + "register values (main 0x1111…–0x6666…, strand 0xaaaa…–0xffff…)."},
         footer = {"", "Exit codes: 0 traced to the end, 1 the routine faulted or ran past --max-steps,",
                 "2 bad input or a missing prerequisite."})
 final class TraceCommand implements Callable<Integer> {
