@@ -38,6 +38,5 @@ use_jdk25() {
   export PATH="$JAVA_HOME/bin:$PATH"
 }
 
-# Maven's own guava warns under JDK 25 and colours its output even in batch mode: quiet both.
+# Maven's own guava warns under JDK 25 about sun.misc.Unsafe: quiet it.
 export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
-export MAVEN_ARGS="${MAVEN_ARGS:--Dstyle.color=never}"
