@@ -1,0 +1,219 @@
+package ctxlab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ctxlab.emu.Machine;
+import ctxlab.vectors.Corpus;
+import ctxlab.vectors.Linked;
+import ctxlab.vectors.Observed;
+import ctxlab.vectors.Outcome;
+import ctxlab.vectors.Comparison;
+import ctxlab.vectors.Recorder;
+import ctxlab.vectors.UnicornRunner;
+import ctxlab.vectors.Vector;
+import ctxlab.vectors.VectorException;
+import ctxlab.vectors.VectorParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "vectors", mixinStandardHelpOptions = true,
+        description = {"Run the test vectors: exact machine states before and after one call of the switch routine.",
+                "Every file is read and checked before anything runs; each vector runs on a fresh Unicorn machine.",
+                "With --record, write the expect block of each FILE from the current behaviour, for review."},
+        footer = {"", "Exit codes: 0 all passed (or recorded), 1 a vector failed (or --record refused to overwrite),",
+                "2 a file is malformed or cannot be assembled."})
+final class VectorsCommand implements Callable<Integer> {
+    @Parameters(arity = "0..*", paramLabel = "PATH", description = "vector files or folders (default: testvectors/)")
+    List<Path> paths = new ArrayList<>();
+
+    @Option(names = "--asm", paramLabel = "FILE", description = "run the vectors against this switch routine instead of each vector's source")
+    Path asm;
+
+    @Option(names = "--json", description = "print JSON instead of a table")
+    boolean json;
+
+    @Option(names = "--record", description = "write each FILE's expect block from the current behaviour (files must be given)")
+    boolean record;
+
+    @Option(names = "--force", description = "with --record: replace an existing expect block")
+    boolean force;
+
+    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
+    boolean debug;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (force && !record) return usage(err, "--force only goes with --record");
+        if (record && json) return usage(err, "--json is not available with --record");
+        if (record && paths.isEmpty()) return usage(err, "--record needs the FILE… to record into");
+        List<Path> where = paths.isEmpty() ? List.of(Common.root().resolve(Corpus.DIR)) : paths;
+        List<Corpus.Entry> entries = Corpus.find(where);
+        if (entries.isEmpty()) {
+            err.println("ctxlab: no vector files (*.json) in " + String.join(", ", where.stream().map(Common::display).toList()));
+            return Main.BAD_INPUT;
+        }
+        if (record && asm != null) return usage(err, "--asm is not available with --record (recordings describe the vector's own source)");
+        UnicornRunner runner = new UnicornRunner(Common.root(), asm);
+        return record ? record(entries, runner, out, err) : run(entries, runner, out, err);
+    }
+
+    private static int usage(PrintWriter err, String message) {
+        err.println("ctxlab: " + message);
+        err.println("Try 'ctxlab vectors --help'.");
+        return Main.BAD_INPUT;
+    }
+
+    // ---------------------------------------------------------------- running
+
+    private int run(List<Corpus.Entry> entries, UnicornRunner runner, PrintWriter out, PrintWriter err) {
+        // Read and link everything first: a malformed file is exit 2, whatever the others do.
+        List<String> problems = new ArrayList<>();
+        List<Linked> linked = new ArrayList<>();
+        for (Corpus.Entry e : entries) {
+            try {
+                linked.add(runner.link(e.read()));
+            } catch (VectorException ex) {
+                problems.add(ex.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            for (String p : problems) err.println("ctxlab: " + p);
+            return Main.BAD_INPUT;
+        }
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Linked l : linked) {
+            Observed o = runner.execute(l);
+            outcomes.add(new Outcome(l.vector(), l, o, Comparison.diffs(l, o)));
+        }
+        long passed = outcomes.stream().filter(Outcome::passed).count();
+        long failed = outcomes.size() - passed;
+        if (json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("total", outcomes.size());
+            j.put("passed", passed);
+            j.put("failed", failed);
+            j.put("results", outcomes.stream().map(o -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", o.name());
+                m.put("passed", o.passed());
+                m.put("diffs", o.diffs());
+                m.put("file", o.vector().display());
+                m.put("instructions", o.observed().fault() == null ? o.observed().instructions() : null);
+                m.put("fault", o.observed().fault() == null ? null : o.observed().fault().label);
+                m.put("hardwareSafe", o.vector().hardwareSafe());
+                return m;
+            }).toList());
+            out.println(Common.json(j));
+            return failed == 0 ? Main.OK : Main.FAILED;
+        }
+        out.printf("%d vectors in Unicorn %s%n%n", outcomes.size(), Machine.unicornVersion());
+        int width = Math.max(30, outcomes.stream().mapToInt(o -> o.name().length()).max().orElse(0));
+        out.printf("%-" + width + "s  %-6s  %s%n", "vector", "result", "instructions");
+        for (Outcome o : outcomes) {
+            Observed ob = o.observed();
+            String count = ob.fault() != null ? "fault: " + ob.fault().label : String.valueOf(ob.instructions());
+            out.printf("%-" + width + "s  %-6s  %s%n", o.name(), o.passed() ? "PASS" : "FAIL", count);
+        }
+        for (Outcome o : outcomes) {
+            if (o.passed()) continue;
+            out.printf("%nFAIL %s (%s)%n", o.name(), o.vector().display());
+            for (String d : o.diffs()) out.println("  " + d);
+        }
+        out.printf("%n%d passed, %d failed%n", passed, failed);
+        return failed == 0 ? Main.OK : Main.FAILED;
+    }
+
+    // ---------------------------------------------------------------- recording
+
+    private int record(List<Corpus.Entry> entries, UnicornRunner runner, PrintWriter out, PrintWriter err) {
+        // All files must be readable and link before any is written.
+        List<String> problems = new ArrayList<>();
+        List<JsonNode> trees = new ArrayList<>();
+        List<Linked> linked = new ArrayList<>();
+        for (Corpus.Entry e : entries) {
+            try {
+                JsonNode tree = VectorParser.tree(read(e), e.display());
+                Vector v = VectorParser.parse(tree, e.file(), e.display(), e.id());
+                linked.add(runner.link(v));
+                trees.add(tree);
+            } catch (VectorException ex) {
+                problems.add(ex.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            for (String p : problems) err.println("ctxlab: " + p);
+            return Main.BAD_INPUT;
+        }
+        int status = Main.OK;
+        for (int i = 0; i < entries.size(); i++) {
+            Corpus.Entry e = entries.get(i);
+            Linked l = linked.get(i);
+            Observed o = runner.execute(l);
+            List<String> diffs = l.expect() == null ? List.of() : Comparison.diffs(l, o);
+            if (l.expect() != null && !force) {
+                if (diffs.isEmpty()) {
+                    out.printf("%s: the expect block matches the current behaviour; not rewritten%n", e.display());
+                } else {
+                    out.printf("%s: the current behaviour differs from the expect block:%n", e.display());
+                    for (String d : diffs) out.println("  " + d);
+                    out.printf("%s: not overwritten (use --force to replace the expect block)%n", e.display());
+                    status = Main.FAILED;
+                }
+                continue;
+            }
+            ObjectNode expect = Recorder.expect(l, o);
+            String text = Recorder.withExpect(trees.get(i), expect);
+            // The recording must pass when read back, or it is not written.
+            Vector again = VectorParser.parse(VectorParser.tree(text, e.display()), e.file(), e.display(), e.id());
+            Outcome check = runner.run(again);
+            if (!check.passed()) {
+                throw new IllegalStateException("the recorded expect block of " + e.display() + " does not pass: " + check.diffs());
+            }
+            write(e, text);
+            if (l.expect() == null) {
+                out.printf("%s: recorded a new expect block; review it:%n", e.display());
+            } else {
+                out.printf("%s: replaced the expect block (--force); %s%n", e.display(),
+                        diffs.isEmpty() ? "the old one matched" : "the old one differed:");
+                for (String d : diffs) out.println("  - " + d);
+                out.println("  the new block; review it:");
+            }
+            Recorder.show(expect).lines().forEach(line -> out.println("  + " + line));
+        }
+        return status;
+    }
+
+    private static String read(Corpus.Entry e) {
+        try {
+            return Files.readString(e.file(), StandardCharsets.UTF_8);
+        } catch (IOException ex) {
+            throw new VectorException(e.display() + ": cannot read: " + ex.getMessage());
+        }
+    }
+
+    private static void write(Corpus.Entry e, String text) {
+        try {
+            Path tmp = e.file().resolveSibling(e.file().getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, e.file(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException ex) {
+            throw new VectorException(e.display() + ": cannot write: " + ex.getMessage());
+        }
+    }
+}
