@@ -62,13 +62,13 @@ final class VectorsCommand implements Callable<Integer> {
         if (force && !record) return usage(err, "--force only goes with --record");
         if (record && json) return usage(err, "--json is not available with --record");
         if (record && paths.isEmpty()) return usage(err, "--record needs the FILE… to record into");
+        if (record && asm != null) return usage(err, "--asm is not available with --record (recordings describe the vector's own source)");
         List<Path> where = paths.isEmpty() ? List.of(Common.root().resolve(Corpus.DIR)) : paths;
         List<Corpus.Entry> entries = Corpus.find(where);
         if (entries.isEmpty()) {
             err.println("ctxlab: no vector files (*.json) in " + String.join(", ", where.stream().map(Common::display).toList()));
             return Main.BAD_INPUT;
         }
-        if (record && asm != null) return usage(err, "--asm is not available with --record (recordings describe the vector's own source)");
         UnicornRunner runner = new UnicornRunner(Common.root(), asm);
         return record ? record(entries, runner, out, err) : run(entries, runner, out, err);
     }
@@ -97,10 +97,15 @@ final class VectorsCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         List<Outcome> outcomes = new ArrayList<>();
+        List<Double> times = new ArrayList<>();
+        long start = System.nanoTime();
         for (Linked l : linked) {
+            long t0 = System.nanoTime();
             Observed o = runner.execute(l);
             outcomes.add(new Outcome(l.vector(), l, o, Comparison.diffs(l, o)));
+            times.add((System.nanoTime() - t0) / 1e6);
         }
+        double totalMs = (System.nanoTime() - start) / 1e6;
         long passed = outcomes.stream().filter(Outcome::passed).count();
         long failed = outcomes.size() - passed;
         if (json) {
@@ -108,7 +113,8 @@ final class VectorsCommand implements Callable<Integer> {
             j.put("total", outcomes.size());
             j.put("passed", passed);
             j.put("failed", failed);
-            j.put("results", outcomes.stream().map(o -> {
+            j.put("results", java.util.stream.IntStream.range(0, outcomes.size()).mapToObj(i -> {
+                Outcome o = outcomes.get(i);
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("name", o.name());
                 m.put("passed", o.passed());
@@ -117,8 +123,10 @@ final class VectorsCommand implements Callable<Integer> {
                 m.put("instructions", o.observed().fault() == null ? o.observed().instructions() : null);
                 m.put("fault", o.observed().fault() == null ? null : o.observed().fault().label);
                 m.put("hardwareSafe", o.vector().hardwareSafe());
+                m.put("timeMs", times.get(i));
                 return m;
             }).toList());
+            j.put("timeMs", totalMs);
             out.println(Common.json(j));
             return failed == 0 ? Main.OK : Main.FAILED;
         }
@@ -135,7 +143,8 @@ final class VectorsCommand implements Callable<Integer> {
             out.printf("%nFAIL %s (%s)%n", o.name(), o.vector().display());
             for (String d : o.diffs()) out.println("  " + d);
         }
-        out.printf("%n%d passed, %d failed%n", passed, failed);
+        // The first run also pays for loading Unicorn (~0.5 s): the time is for the whole batch.
+        out.printf("%n%d passed, %d failed (%.0f ms, each on a fresh machine)%n", passed, failed, totalMs);
         return failed == 0 ? Main.OK : Main.FAILED;
     }
 

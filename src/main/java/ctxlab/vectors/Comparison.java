@@ -8,7 +8,6 @@ import ctxlab.vectors.Linked.Image;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Compares what a run left behind with a vector's expectations, engine-neutral: the host replay
@@ -104,12 +103,5 @@ public final class Comparison {
 
     static String hex(long v) {
         return Expr.hex(v);
-    }
-
-    /** Convenience for tests and tools: registers as a map of labels. */
-    static Map<String, Long> labelled(Map<Reg, Long> regs) {
-        Map<String, Long> m = new java.util.LinkedHashMap<>();
-        for (Reg r : Vector.AFTER) if (regs.containsKey(r)) m.put(Vector.label(r), regs.get(r));
-        return m;
     }
 }

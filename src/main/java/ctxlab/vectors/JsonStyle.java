@@ -26,7 +26,7 @@ final class JsonStyle {
                 return;
             }
             sb.append("{\n");
-            Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = n.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 pad(sb, indent + 1);

@@ -191,16 +191,6 @@ public record Linked(Vector vector, Assembly assembly, long entry, Map<Reg, Long
     }
 
     @Override
-    public boolean equals(Object o) {
-        return this == o;
-    }
-
-    @Override
-    public int hashCode() {
-        return System.identityHashCode(this);
-    }
-
-    @Override
     public String toString() {
         return "Linked[" + vector.id() + ", entry " + Expr.hex(entry) + ", until " + (until == null ? "none" : Expr.hex(until))
                 + ", " + images.size() + " regions " + Arrays.toString(images.stream().map(i -> i.region().name()).toArray()) + "]";

@@ -430,9 +430,7 @@ public final class VectorParser {
     }
 
     private static List<Map.Entry<String, JsonNode>> entries(JsonNode o) {
-        List<Map.Entry<String, JsonNode>> l = new ArrayList<>();
-        o.fields().forEachRemaining(l::add);
-        return l;
+        return new ArrayList<>(o.properties());
     }
 
     private static String describe(JsonNode v) {
