@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
         description = {"Run the test vectors: exact machine states before and after one call of the switch routine.",
                 "Every file is read and checked before anything runs; each vector runs on a fresh Unicorn machine.",
                 "With --record, write the expect block of each FILE from the current behaviour, for review."},
-        footer = {"", "Exit codes: 0 all passed (or recorded); 1 a vector failed, or --record refused to",
-                "overwrite an expect block; 2 a file is malformed or cannot be assembled."})
+        footer = {"", "Exit codes: 0 all passed (or recorded); 1 a vector failed, or --record",
+                "refused to overwrite; 2 a file is malformed or cannot be assembled."})
 final class VectorsCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "PATH", description = "vector files or folders (default: testvectors/)")
     List<Path> paths = new ArrayList<>();
