@@ -11,6 +11,7 @@ import ctxlab.trace.TextFormat;
 import ctxlab.trace.Trace;
 import ctxlab.trace.TraceSetup;
 import ctxlab.trace.Tracer;
+import ctxlab.trace.VectorTracer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -45,7 +46,8 @@ final class TraceCommand implements Callable<Integer> {
             completionCandidates = ScenarioNames.class)
     String scenario;
 
-    @Option(names = "--vector", paramLabel = "FILE", description = "trace a test vector (not available yet)")
+    @Option(names = "--vector", paramLabel = "FILE", description = "trace a test vector (testvectors/…/*.json): its memory, registers and stop address; "
+            + "its call.budget applies when lower than --max-steps")
     Path vector;
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "text, json or html (default: text)")
@@ -92,13 +94,12 @@ final class TraceCommand implements Callable<Integer> {
             if (scenario != null || file != null || symbol != null) {
                 return usage(err, "--vector cannot be combined with --scenario, FILE or --symbol");
             }
-            err.println("ctxlab: trace --vector: test vectors are not available yet in this build;"
-                    + " trace the default switch, a --scenario, or FILE/--symbol instead");
-            return Main.BAD_INPUT;
         }
         Path source = file != null ? file : Common.defaultSwitchFile();
         Trace trace;
-        if (scenario != null) {
+        if (vector != null) {
+            trace = VectorTracer.trace(Common.root(), vector, maxSteps, Duration.ofSeconds(60));
+        } else if (scenario != null) {
             if (symbol != null) return usage(err, "--symbol cannot be combined with --scenario (scenarios call cem_swapcontext)");
             if (ScenarioTracer.find(scenario).isEmpty()) {
                 return usage(err, "no scenario '" + scenario + "' (scenarios: " + String.join(", ", ScenarioTracer.names()) + ")");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ctxlab.TestFiles;
 import ctxlab.abi.ContextLayout.Slot;
 import ctxlab.cli.Main;
 import java.io.PrintWriter;
@@ -134,10 +135,32 @@ class TraceCommandTest {
     }
 
     @Test
+    void vectorTraceExitsZeroWhenItStopsAndOneAtTheExpectedFault() {
+        Result ok = run("trace", "--vector", "testvectors/seed/seed-simple-first-entry.json");
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.out().contains("── step 17/17 ──"), ok.out());
+        assertTrue(ok.out().contains("» stores r13 into save.r13 (offset 0x18)"), ok.out());
+        assertTrue(ok.out().contains("end: returned to simple_strand after 17 steps; as this vector expects"), ok.out());
+        for (String line : ok.out().split("\n")) assertTrue(line.length() <= TextFormat.WIDTH, line);
+        Result fault = run("trace", "--vector", "testvectors/faults/fault-save-context-read-only.json");
+        assertEquals(1, fault.exit(), fault.err());
+        assertTrue(fault.err().contains("at 0x100000000000") && fault.err().contains("ended with the fault this vector expects"),
+                fault.err());
+        assertEquals(1, fault.err().strip().lines().count(), fault.err());
+    }
+
+    @Test
     void badInputIsExit2WithOneLine() {
         Result vector = run("trace", "--vector", "v.json");
         assertEquals(2, vector.exit());
-        assertTrue(vector.err().contains("not available yet"), vector.err());
+        assertTrue(vector.err().contains("v.json: no such file"), vector.err());
+        Result malformed = run("trace", "--vector", TestFiles.resource("vectors-bad/unknown-field.json").toString());
+        assertEquals(2, malformed.exit());
+        assertTrue(malformed.err().contains("unknown-field.json: $."), malformed.err());
+        assertEquals(1, malformed.err().strip().lines().count(), malformed.err());
+        Result mixed = run("trace", "--vector", "v.json", "--scenario", "simple");
+        assertEquals(2, mixed.exit());
+        assertTrue(mixed.err().contains("--vector cannot be combined"), mixed.err());
         Result format = run("trace", "--format", "pdf");
         assertEquals(2, format.exit());
         assertTrue(format.err().contains("--format must be text, json or html"), format.err());
