@@ -124,6 +124,8 @@ public final class Scenarios {
         static final double[] INPUTS = {2.5, -2.5, 1.5, -0.5};
         static final long[] DOWN = {2, -3, 1, -1}, UP = {3, -2, 2, 0}, NEAREST = {2, -2, 2, 0};
         static final int MXCSR_DOWN = 0x1F80 | (1 << 13), MXCSR_UP = 0x1F80 | (2 << 13);
+        /** MXCSR exception status flags (IE DE ZE OE UE PE). */
+        static final int MXCSR_FLAGS = 0x3F;
         static final int X87_SET_BY_A = 0x077F;
 
         @Override public String name() { return "floating-point"; }
@@ -144,8 +146,10 @@ public final class Scenarios {
                 c.equal("A (round down) cvtsd2si " + INPUTS[i], DOWN[i], b.readLong(block + 0x240 + 8L * i));
                 c.equal("B (round up) cvtsd2si " + INPUTS[i], UP[i], b.readLong(block + 0x260 + 8L * i));
                 c.equal("main (nearest) cvtsd2si " + INPUTS[i], NEAREST[i], b.readLong(block + 0x280 + 8L * i));
-                c.equal("A's MXCSR at turn " + i, MXCSR_DOWN, b.readInt(block + 0x2A0 + 4L * i));
-                c.equal("B's MXCSR at turn " + i, MXCSR_UP, b.readInt(block + 0x2B0 + 4L * i));
+                // Control bits only: the status flags (bits 0-5) are caller-saved in the psABI, and a
+                // real CPU sets PE (0x20) on these inexact conversions where Unicorn 2.0.1 does not.
+                c.equal("A's MXCSR at turn " + i, MXCSR_DOWN, b.readInt(block + 0x2A0 + 4L * i) & ~MXCSR_FLAGS);
+                c.equal("B's MXCSR at turn " + i, MXCSR_UP, b.readInt(block + 0x2B0 + 4L * i) & ~MXCSR_FLAGS);
             }
             int mainBefore = b.readInt(block + 0x2D0) & 0xFFFF;
             int mainAfterA = b.readInt(block + 0x2C0) & 0xFFFF;

@@ -1,0 +1,196 @@
+package ctxlab.host;
+
+import ctxlab.asm.AsmException;
+import ctxlab.asm.Assembler;
+import ctxlab.asm.Assembly;
+import ctxlab.selftest.Outcome;
+import ctxlab.selftest.Scenario;
+import ctxlab.selftest.Scenarios;
+import ctxlab.selftest.Selftest;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The crash-isolated child JVM ({@link Isolation} starts it): everything that executes native
+ * code of the project runs here, so that a broken routine or a strand running into its guard page
+ * kills this process and not the CLI. It reports on stdout as JSON lines ({@link Events}) and
+ * exits 0 (done), 1 (a check failed or the code was refused) or 2 (bad input).
+ *
+ * <p>Usage: {@code Child MODE ROOT SWITCH_FILE [args] [--unverified]} with MODE one of
+ * {@code selftest}, {@code strands PROGRAM COUNT STACK ARG}, {@code bench [Bench options]}.
+ */
+public final class Child {
+    /** Proof, for {@link HostCode#loadUnverified}, that the code is about to run in this child. */
+    static final class Sandbox {
+        private Sandbox() {}
+    }
+
+    private static volatile boolean sandbox;
+
+    private Child() {}
+
+    static boolean inSandbox() {
+        return sandbox;
+    }
+
+    public static void main(String[] args) {
+        sandbox = true;
+        PrintStream stdout = System.out;
+        // Keystone's and Unicorn's chatter must not mix with the protocol on stdout.
+        System.setOut(System.err);
+        Events events = new Events(stdout);
+        int exit;
+        try {
+            exit = run(events, args);
+        } catch (AsmException | HostException | IllegalArgumentException e) {
+            Map<String, Object> m = Events.event("error");
+            m.put("message", e.getMessage());
+            m.put("exit", 2);
+            events.emit(m);
+            exit = 2;
+        } catch (Throwable t) {
+            Map<String, Object> m = Events.event("error");
+            m.put("message", "internal error in the host child: " + t);
+            m.put("exit", 2);
+            events.emit(m);
+            t.printStackTrace();
+            exit = 2;
+        }
+        stdout.flush();
+        System.exit(exit);
+    }
+
+    static int run(Events events, String[] args) {
+        if (args.length < 3) throw new IllegalArgumentException("usage: Child MODE ROOT SWITCH_FILE [args]");
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(3, args.length));
+        boolean unverified = rest.remove("--unverified");
+        Path root = Path.of(args[1]);
+        Path switchFile = Path.of(args[2]);
+        Loaded loaded = load(events, root, switchFile, unverified);
+        if (loaded.code == null) return 1;
+        try (HostCode code = loaded.code) {
+            return switch (args[0]) {
+                case "selftest" -> selftest(events, loaded.assembly, code);
+                case "strands" -> strands(events, code, rest);
+                case "bench" -> Bench.main(events, code, rest);
+                default -> throw new IllegalArgumentException("unknown child mode '" + args[0] + "'");
+            };
+        }
+    }
+
+    record Loaded(Assembly assembly, HostCode code) {}
+
+    /** Assembles for a fresh reservation, passes the gate (or, if asked, skips it) and loads. */
+    static Loaded load(Events events, Path root, Path switchFile, boolean unverified) {
+        HostCode.Reservation r = HostCode.reserve();
+        try {
+            Assembly a = Assembler.assemble(HostSources.files(root, switchFile), r.base());
+            Map<String, Object> ev = Events.event("code");
+            ev.put("base", a.base());
+            ev.put("size", a.size());
+            ev.put("sha256", VerificationGate.sha256(a.code()));
+            HostCode code;
+            try {
+                VerificationGate.Verified token = VerificationGate.standard().check(a);
+                ev.put("verified", true);
+                ev.put("verifiers", token.verifiers());
+                code = HostCode.load(r, a, token);
+            } catch (VerificationGate.VerificationFailedException e) {
+                ev.put("verified", false);
+                ev.put("refusal", e.getMessage());
+                ev.put("failures", e.failures());
+                if (!unverified) {
+                    ev.put("unicorn", outcomes(Selftest.runEmulated(a)));
+                    events.emit(ev);
+                    r.close();
+                    return new Loaded(a, null);
+                }
+                code = HostCode.loadUnverified(r, a, new Sandbox());
+            }
+            events.emit(ev);
+            return new Loaded(a, code);
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    static int selftest(Events events, Assembly assembly, HostCode code) {
+        boolean passed = true;
+        for (Scenario s : Scenarios.all()) {
+            Map<String, Object> running = Events.event("running");
+            running.put("what", "scenario " + s.name());
+            events.emit(running);
+            Differential.Result r = Differential.run(s, assembly, code);
+            Map<String, Object> m = Events.event("scenario");
+            m.put("name", r.name());
+            m.put("passed", r.passed());
+            m.put("same", r.same());
+            m.put("unicorn", outcome(r.unicorn()));
+            m.put("host", outcome(r.host()));
+            m.put("differences", r.differences());
+            events.emit(m);
+            passed &= r.passed();
+        }
+        Map<String, Object> done = Events.event("done");
+        done.put("passed", passed);
+        events.emit(done);
+        return passed ? 0 : 1;
+    }
+
+    static int strands(Events events, HostCode code, List<String> args) {
+        if (args.size() != 4) throw new IllegalArgumentException("usage: strands PROGRAM COUNT STACK ARG");
+        String program = args.get(0);
+        int count = Integer.parseInt(args.get(1));
+        long stack = Long.parseLong(args.get(2));
+        long arg = Long.parseLong(args.get(3));
+        try (Scheduler s = new Scheduler(code)) {
+            List<Scheduler.Strand> strands = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Scheduler.Strand st = s.spawn(new Scheduler.Program(program, arg), stack);
+                strands.add(st);
+                Map<String, Object> m = Events.event("spawned");
+                m.put("id", st.id());
+                m.put("stack", st.stack().base());
+                m.put("stackSize", st.stack().size());
+                m.put("guard", st.stack().mapping());
+                m.put("guardMethod", Pages.guardMethod().label);
+                events.emit(m);
+            }
+            Map<String, Object> running = Events.event("running");
+            running.put("what", count + " strand(s) of " + program);
+            events.emit(running);
+            long resumes = s.run();
+            Map<String, Object> m = Events.event("strands");
+            m.put("resumes", resumes);
+            m.put("switches", s.switches());
+            m.put("finished", s.finished());
+            m.put("strands", strands.stream().map(st -> Map.of("id", st.id(), "state", st.state().name(),
+                    "yields", st.yields(), "result", st.result(), "resumes", st.resumes())).toList());
+            events.emit(m);
+        }
+        events.emit(Events.event("done"));
+        return 0;
+    }
+
+    static Map<String, Object> outcome(Outcome o) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("name", o.name());
+        m.put("passed", o.passed());
+        m.put("switches", o.switches());
+        m.put("instructions", o.instructions());
+        m.put("timeMs", o.time().toNanos() / 1e6);
+        m.put("failures", o.failures());
+        m.put("notes", o.notes());
+        return m;
+    }
+
+    static List<Map<String, Object>> outcomes(List<Outcome> os) {
+        return os.stream().map(Child::outcome).toList();
+    }
+
+}

@@ -1,0 +1,31 @@
+package ctxlab.host;
+
+import ctxlab.asm.Assembler;
+import ctxlab.asm.SourceFile;
+import ctxlab.selftest.Scenarios;
+import ctxlab.selftest.Selftest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What goes into the host's one unit of code: the switch routine under test, the selftest strand
+ * bodies (so the verification gate can run the six scenarios on the very same bytes) and the
+ * host's own strand bodies (scheduler programs, benchmarks).
+ */
+public final class HostSources {
+    public static final List<String> HOST_FILES = List.of("asm/host/scheduler.s", "asm/host/bench.s");
+
+    private HostSources() {}
+
+    public static List<SourceFile> files(Path root, Path switchFile) {
+        List<SourceFile> files = new ArrayList<>();
+        files.add(SourceFile.read(switchFile));
+        // Alone first, so that a file without the routine is reported as such, not as a missing
+        // symbol in some strand body.
+        Assembler.assemble(files.get(0), 0).symbol(Selftest.SWITCH);
+        for (String s : Scenarios.STRAND_FILES) files.add(SourceFile.read(root.resolve(s).normalize()));
+        for (String s : HOST_FILES) files.add(SourceFile.read(root.resolve(s).normalize()));
+        return files;
+    }
+}

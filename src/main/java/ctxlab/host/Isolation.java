@@ -1,0 +1,208 @@
+package ctxlab.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs native work in a child JVM ({@link Child}) so that a crash there — a broken switch
+ * routine, a strand running into its guard page — is reported, not suffered: the parent reads
+ * the child's JSON lines, and if the child dies it says which signal, at which address and
+ * instruction, and what was running.
+ *
+ * <p>Where the details come from: when the JVM's own signal handler can run, it writes an
+ * hs_err file (into a temporary directory given by {@code -XX:ErrorFile}) with the signal,
+ * {@code si_addr} and the pc. When it cannot — the strand's rsp points into a guard page or at
+ * garbage, so the kernel has nowhere to push the signal frame — the kernel kills the child with
+ * the signal itself and only the exit status (128 + signal) is left.
+ */
+public final class Isolation {
+    private Isolation() {}
+
+    /** What the child said and how it ended. */
+    public record ChildRun(int exitCode, List<JsonNode> events, String stderr, Optional<Crash> crash, boolean timedOut) {
+        /** The last event of the given name, if any. */
+        public Optional<JsonNode> last(String event) {
+            JsonNode found = null;
+            for (JsonNode e : events) if (event.equals(e.path("event").asText())) found = e;
+            return Optional.ofNullable(found);
+        }
+
+        public List<JsonNode> all(String event) {
+            return events.stream().filter(e -> event.equals(e.path("event").asText())).toList();
+        }
+    }
+
+    /**
+     * A child that died of a signal.
+     *
+     * @param signal  "SIGSEGV", "SIGILL", … (or "signal N")
+     * @param address the faulting address (si_addr), -1 when unknown
+     * @param pc      the instruction that faulted, -1 when unknown
+     * @param running what the child said it was running last ("scenario simple-switch")
+     * @param source  where the details came from: "hs_err" or "exit status"
+     */
+    public record Crash(String signal, long address, long pc, String running, String source) {
+        /** "strand crashed: SIGSEGV at 0x… (pc 0x… file:line: text) while running …". */
+        public String message(LongFunction<String> describePc) {
+            StringBuilder b = new StringBuilder("strand crashed: ").append(signal);
+            if (address >= 0) b.append(String.format(" at 0x%x", address));
+            if (pc >= 0) {
+                String where = describePc == null ? null : describePc.apply(pc);
+                b.append(String.format(" (pc 0x%x%s)", pc, where == null ? "" : " " + where));
+            }
+            if (address < 0 && pc < 0) b.append(" (no details: the fault left the JVM no stack to report on, e.g. rsp in a guard page or garbage)");
+            if (running != null) b.append(" while running ").append(running);
+            return b.toString();
+        }
+    }
+
+    /** The java binary of this JVM, and its class path, run {@link Child} with {@code args}. */
+    public static ChildRun run(List<String> args, List<String> jvmOptions, Duration timeout) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("ctxlab-host");
+        } catch (IOException e) {
+            throw new HostException("cannot create a temporary directory: " + e.getMessage());
+        }
+        try {
+            return run(dir, args, jvmOptions, timeout);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private static ChildRun run(Path dir, List<String> args, List<String> jvmOptions, Duration timeout) {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-XX:-CreateCoredumpOnCrash",
+                "-XX:+UseSerialGC", "-Xss8m"));
+        cmd.addAll(jvmOptions);
+        String root = System.getProperty("ctxlab.root");
+        if (root != null) cmd.add("-Dctxlab.root=" + root);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
+        cmd.addAll(args);
+        Process p;
+        Path stderrFile = dir.resolve("stderr.txt");
+        try {
+            p = new ProcessBuilder(cmd).redirectError(stderrFile.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p.getOutputStream().close();
+        } catch (IOException e) {
+            throw new HostException("cannot start the child JVM (" + java + "): " + e.getMessage());
+        }
+        List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (!line.startsWith("{")) continue;
+                    try {
+                        events.add(Events.JSON.readTree(line));
+                    } catch (IOException e) {
+                        // a line cut short by the crash: nothing to learn from it
+                    }
+                }
+            } catch (IOException e) {
+                // the child is gone
+            }
+        });
+        boolean timedOut = false;
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                timedOut = true;
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            reader.join(5000);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new HostException("interrupted while waiting for the child JVM");
+        }
+        int exit = p.exitValue();
+        String stderr = read(stderrFile);
+        List<JsonNode> evs = List.copyOf(events);
+        Optional<Crash> crash = Optional.empty();
+        boolean finished = evs.stream().anyMatch(e -> {
+            String name = e.path("event").asText();
+            return name.equals("done") || name.equals("error") || (name.equals("code") && !e.path("verified").asBoolean(true));
+        });
+        if (!timedOut && !finished) crash = Optional.of(crash(dir, exit, lastRunning(evs)));
+        return new ChildRun(exit, evs, stderr, crash, timedOut);
+    }
+
+    private static String lastRunning(List<JsonNode> events) {
+        String running = null;
+        for (JsonNode e : events) if ("running".equals(e.path("event").asText())) running = e.path("what").asText();
+        return running;
+    }
+
+    private static final Pattern HS_SIGNAL = Pattern.compile("#\\s+(SIG[A-Z]+) \\(0x[0-9a-f]+\\) at pc=(0x[0-9a-f]+)");
+    private static final Pattern HS_SIGINFO = Pattern.compile("siginfo: si_signo: \\d+ \\((SIG[A-Z]+)\\).*?si_addr: (0x[0-9a-f]+)");
+
+    /** What killed the child: the hs_err file if the JVM wrote one, else the exit status. */
+    static Crash crash(Path dir, int exit, String running) {
+        Optional<Path> hsErr;
+        try (Stream<Path> files = Files.list(dir)) {
+            hsErr = files.filter(f -> f.getFileName().toString().startsWith("hs_err_")).max(Comparator.naturalOrder());
+        } catch (IOException e) {
+            hsErr = Optional.empty();
+        }
+        if (hsErr.isPresent()) {
+            String text = read(hsErr.get());
+            Matcher sig = HS_SIGNAL.matcher(text);
+            Matcher info = HS_SIGINFO.matcher(text);
+            String signal = sig.find() ? sig.group(1) : info.find(0) ? info.group(1) : "fatal error";
+            long pc = sig.find(0) ? Long.parseUnsignedLong(sig.group(2).substring(2), 16) : -1;
+            long address = info.find(0) ? Long.parseUnsignedLong(info.group(2).substring(2), 16) : -1;
+            return new Crash(signal, address, pc, running, "hs_err");
+        }
+        String signal = exit > 128 ? signalName(exit - 128) : "exit code " + exit;
+        return new Crash(signal, -1, -1, running, "exit status");
+    }
+
+    static String signalName(int n) {
+        return switch (n) {
+            case 4 -> "SIGILL";
+            case 5 -> "SIGTRAP";
+            case 6 -> "SIGABRT";
+            case 7 -> "SIGBUS";
+            case 8 -> "SIGFPE";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            default -> "signal " + n;
+        };
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.exists(f) ? Files.readString(f, StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is harmless
+        }
+        dir.toFile().delete();
+    }
+}
