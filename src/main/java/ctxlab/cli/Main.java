@@ -3,6 +3,7 @@ package ctxlab.cli;
 import ctxlab.asm.AsmException;
 import ctxlab.asm.KeystoneException;
 import ctxlab.emu.EmulatorUnavailableException;
+import ctxlab.host.HostException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -57,7 +58,7 @@ public final class Main implements Runnable {
     static String oneLine(Throwable ex) {
         if (ex instanceof AsmException || ex instanceof EmulatorUnavailableException) return ex.getMessage();
         if (ex instanceof KeystoneException k) return "Keystone: " + k.getMessage();
-        if (ex instanceof IllegalArgumentException) return ex.getMessage();
+        if (ex instanceof IllegalArgumentException || ex instanceof HostException) return ex.getMessage();
         String msg = ex.getMessage();
         return "internal error: " + ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg)
                 + " (run with --debug for details)";

@@ -1,6 +1,7 @@
 package ctxlab.cli;
 
 import ctxlab.asm.Assembly;
+import ctxlab.host.HostSelftest;
 import ctxlab.selftest.Outcome;
 import ctxlab.selftest.Selftest;
 import java.io.PrintWriter;
@@ -14,11 +15,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "selftest", mixinStandardHelpOptions = true,
-        description = {"Run the Cem runtime's six context tests on the switch routine, in Unicorn.",
+        description = {"Run the Cem runtime's six context tests on the switch routine, in Unicorn (with --host: also on this CPU).",
                 "Strand bodies come from asm/strands/*.s and are assembled together with the routine."})
 final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to test (default: asm/context_x86_64.s); must define cem_swapcontext")
     Path asm;
+
+    @Option(names = "--host", description = {"run the scenarios on this CPU (x86-64 Linux) too, in a crash-isolated child JVM,",
+            "and compare each with Unicorn; a crash is reported, never suffered"})
+    boolean host;
+
+    @Option(names = "--unverified", description = "with --host: run the routine natively even if it fails emulated verification")
+    boolean unverified;
 
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
@@ -32,6 +40,13 @@ final class SelftestCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path file = asm != null ? asm : Common.defaultSwitchFile();
+        if (unverified && !host) throw new IllegalArgumentException("--unverified only makes sense with --host");
+        if (host) {
+            HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified);
+            if (json) spec.commandLine().getOut().println(Common.json(r.json()));
+            else HostSelftest.print(r, spec.commandLine().getOut());
+            return r.exit();
+        }
         Assembly assembly = Selftest.assemble(Common.root(), file);
         assembly.symbol(Selftest.SWITCH);
         List<Outcome> outcomes = Selftest.runEmulated(assembly);

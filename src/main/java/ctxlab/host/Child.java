@@ -43,6 +43,7 @@ public final class Child {
         // Keystone's and Unicorn's chatter must not mix with the protocol on stdout.
         System.setOut(System.err);
         Events events = new Events(stdout);
+        if (!"bench".equals(args.length > 0 ? args[0] : "")) CrashReporting.install();
         int exit;
         try {
             exit = run(events, args);
@@ -103,6 +104,7 @@ public final class Child {
                 ev.put("verified", false);
                 ev.put("refusal", e.getMessage());
                 ev.put("failures", e.failures());
+                ev.put("refused", !unverified);
                 if (!unverified) {
                     ev.put("unicorn", outcomes(Selftest.runEmulated(a)));
                     events.emit(ev);

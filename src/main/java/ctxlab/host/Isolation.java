@@ -57,19 +57,67 @@ public final class Isolation {
      * @param running what the child said it was running last ("scenario simple-switch")
      * @param source  where the details came from: "hs_err" or "exit status"
      */
-    public record Crash(String signal, long address, long pc, String running, String source) {
-        /** "strand crashed: SIGSEGV at 0x… (pc 0x… file:line: text) while running …". */
-        public String message(LongFunction<String> describePc) {
+    public record Crash(String signal, long address, long pc, long rsp, String running, String source) {
+        /**
+         * "strand crashed: SIGSEGV at 0x… (pc 0x… file:line: text, rsp 0x…) while running …".
+         *
+         * @param explain turns an address into words ("in the guard page below strand 1's stack"), or null
+         * @param describePc turns a pc into "file:line: text", or null
+         */
+        public String message(LongFunction<String> describePc, LongFunction<String> explain) {
             StringBuilder b = new StringBuilder("strand crashed: ").append(signal);
-            if (address >= 0) b.append(String.format(" at 0x%x", address));
+            if (address >= 0) {
+                b.append(String.format(" at 0x%x", address));
+                String why = explain == null ? null : explain.apply(address);
+                if (why != null) b.append(" ").append(why);
+            }
             if (pc >= 0) {
                 String where = describePc == null ? null : describePc.apply(pc);
-                b.append(String.format(" (pc 0x%x%s)", pc, where == null ? "" : " " + where));
+                b.append(String.format(" (pc 0x%x%s", pc, where == null ? "" : " " + where));
+                if (rsp >= 0) b.append(String.format(", rsp 0x%x", rsp));
+                b.append(")");
             }
-            if (address < 0 && pc < 0) b.append(" (no details: the fault left the JVM no stack to report on, e.g. rsp in a guard page or garbage)");
+            if (address < 0 && pc < 0) b.append(" (no crash report from the child: only its exit status is known)");
             if (running != null) b.append(" while running ").append(running);
             return b.toString();
         }
+    }
+
+    /**
+     * The crash of a child run in words: signal, address (and what lies there: a strand's guard
+     * page, its stack, the code), the faulting instruction as {@code file:line: text}.
+     *
+     * @param sources the files the child assembled (to map the pc back to a source line)
+     */
+    public static String describe(ChildRun run, List<ctxlab.asm.SourceFile> sources) {
+        Crash c = run.crash().orElseThrow();
+        JsonNode code = run.last("code").orElse(null);
+        ctxlab.asm.Assembly[] assembly = new ctxlab.asm.Assembly[1];
+        LongFunction<String> describePc = pc -> {
+            if (code == null) return null;
+            long base = code.path("base").asLong(), size = code.path("size").asLong();
+            if (pc < base || pc >= base + size) return "(outside the assembled code)";
+            try {
+                if (assembly[0] == null) assembly[0] = ctxlab.asm.Assembler.assemble(sources, base);
+                return assembly[0].lineAt(pc) == null ? null : "= " + assembly[0].describe(pc);
+            } catch (RuntimeException e) {
+                return null;
+            }
+        };
+        LongFunction<String> explain = address -> {
+            for (JsonNode s : run.all("spawned")) {
+                long guard = s.path("guard").asLong(), stack = s.path("stack").asLong(), size = s.path("stackSize").asLong();
+                if (address >= guard && address < stack) {
+                    return "in the guard page below strand " + s.path("id").asLong() + "'s stack (a stack overflow)";
+                }
+                if (address >= stack && address < stack + size) return "in strand " + s.path("id").asLong() + "'s stack";
+            }
+            if (code != null && address >= code.path("base").asLong()
+                    && address < code.path("base").asLong() + code.path("size").asLong()) return "in the code";
+            if (address < Pages.PAGE) return "(a null pointer)";
+            return null;
+        };
+        return c.message(describePc, explain);
     }
 
     /** The java binary of this JVM, and its class path, run {@link Child} with {@code args}. */
@@ -140,7 +188,7 @@ public final class Isolation {
         Optional<Crash> crash = Optional.empty();
         boolean finished = evs.stream().anyMatch(e -> {
             String name = e.path("event").asText();
-            return name.equals("done") || name.equals("error") || (name.equals("code") && !e.path("verified").asBoolean(true));
+            return name.equals("done") || name.equals("error") || (name.equals("code") && e.path("refused").asBoolean(false));
         });
         if (!timedOut && !finished) crash = Optional.of(crash(dir, exit, lastRunning(evs)));
         return new ChildRun(exit, evs, stderr, crash, timedOut);
@@ -153,6 +201,7 @@ public final class Isolation {
     }
 
     private static final Pattern HS_SIGNAL = Pattern.compile("#\\s+(SIG[A-Z]+) \\(0x[0-9a-f]+\\) at pc=(0x[0-9a-f]+)");
+    private static final Pattern HS_RSP = Pattern.compile("(?m)^RSP=(0x[0-9a-f]+)");
     private static final Pattern HS_SIGINFO = Pattern.compile("siginfo: si_signo: \\d+ \\((SIG[A-Z]+)\\).*?si_addr: (0x[0-9a-f]+)");
 
     /** What killed the child: the hs_err file if the JVM wrote one, else the exit status. */
@@ -170,10 +219,12 @@ public final class Isolation {
             String signal = sig.find() ? sig.group(1) : info.find(0) ? info.group(1) : "fatal error";
             long pc = sig.find(0) ? Long.parseUnsignedLong(sig.group(2).substring(2), 16) : -1;
             long address = info.find(0) ? Long.parseUnsignedLong(info.group(2).substring(2), 16) : -1;
-            return new Crash(signal, address, pc, running, "hs_err");
+            Matcher rsp = HS_RSP.matcher(text);
+            long sp = rsp.find() ? Long.parseUnsignedLong(rsp.group(1).substring(2), 16) : -1;
+            return new Crash(signal, address, pc, sp, running, "hs_err");
         }
         String signal = exit > 128 ? signalName(exit - 128) : "exit code " + exit;
-        return new Crash(signal, -1, -1, running, "exit status");
+        return new Crash(signal, -1, -1, -1, running, "exit status");
     }
 
     static String signalName(int n) {
