@@ -1,11 +1,333 @@
 package ctxlab.host;
 
+import ctxlab.abi.ContextLayout.Slot;
+import ctxlab.abi.MakeContext;
+import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
+/**
+ * The measurements of {@code ctxlab bench}, run in the child JVM (full JIT, virtual-thread
+ * scheduler on one carrier). Every measurement is repeated in interleaved rounds — a, b, c, d
+ * (and Boost.Context's binary when given) in each round — and reported as the median, so that
+ * the machine's drift affects them alike.
+ *
+ * <ul>
+ *   <li>(a) nativeSwitchNs: two strands switching to each other with the routine under test.
+ *   <li>(b) roundTripNs: {@link Scheduler} → strand → scheduler, the Java-driven round trip.
+ *   <li>(c) glibcSwapcontextNs: the same ping-pong as (a) through glibc's swapcontext.
+ *   <li>(d) virtualThreadNs: two Java virtual threads handing off on one carrier.
+ *   <li>scale: 100,000 strands with 4 KB stacks, each yielding 10 times, through the scheduler.
+ * </ul>
+ */
 final class Bench {
+    static final long STACK = 64 * 1024;
+
+    /** Options, as the parent passes them: --rounds N --switches N --scale-strands N ... */
+    record Options(int rounds, long switches, long roundTrips, long glibcSwitches, long handoffs,
+                   int scaleStrands, long scaleStack, long scaleYields, Path boost) {
+        static Options parse(List<String> args) {
+            Map<String, String> m = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < args.size(); i += 2) m.put(args.get(i), args.get(i + 1));
+            return new Options(Integer.parseInt(m.getOrDefault("--rounds", "7")),
+                    Long.parseLong(m.getOrDefault("--switches", "10000000")),
+                    Long.parseLong(m.getOrDefault("--round-trips", "2000000")),
+                    Long.parseLong(m.getOrDefault("--glibc-switches", "400000")),
+                    Long.parseLong(m.getOrDefault("--handoffs", "400000")),
+                    Integer.parseInt(m.getOrDefault("--scale-strands", "100000")),
+                    Long.parseLong(m.getOrDefault("--scale-stack", "4096")),
+                    Long.parseLong(m.getOrDefault("--scale-yields", "10")),
+                    m.containsKey("--boost") ? Path.of(m.get("--boost")) : null);
+        }
+    }
+
     private Bench() {}
 
     static int main(Events events, HostCode code, List<String> args) {
-        throw new IllegalArgumentException("bench: not yet");
+        Options o = Options.parse(args);
+        Map<String, Object> result = Events.event("bench");
+        result.put("machine", machine());
+        result.put("guardMethod", Pages.guardMethod().label);
+        try (Native a = new Native(code); Glibc c = new Glibc(code); Scheduler s = new Scheduler(code)) {
+            // Warm-up: the JIT compiles the Java halves before anything is timed.
+            a.run(o.switches / 20);
+            roundTrip(s, o.roundTrips / 10);
+            c.run(o.glibcSwitches / 20);
+            virtualThreads(o.handoffs / 10);
+            if (o.boost != null) boost(o.boost, o.switches / 10);
+
+            double[][] rounds = new double[5][o.rounds];
+            for (int r = 0; r < o.rounds; r++) {
+                rounds[0][r] = a.run(o.switches);
+                rounds[1][r] = roundTrip(s, o.roundTrips);
+                rounds[2][r] = c.run(o.glibcSwitches);
+                rounds[3][r] = virtualThreads(o.handoffs);
+                if (o.boost != null) rounds[4][r] = boost(o.boost, o.switches);
+                Map<String, Object> progress = Events.event("round");
+                progress.put("round", r + 1);
+                events.emit(progress);
+            }
+            result.put("nativeSwitchNs", median(rounds[0]));
+            result.put("roundTripNs", median(rounds[1]));
+            result.put("glibcSwapcontextNs", median(rounds[2]));
+            result.put("virtualThreadNs", median(rounds[3]));
+            if (o.boost != null) {
+                result.put("boostContextNs", median(rounds[4]));
+                result.put("ratioToBoost", median(rounds[0]) / median(rounds[4]));
+            }
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("nativeSwitchNs", rounds[0]);
+            all.put("roundTripNs", rounds[1]);
+            all.put("glibcSwapcontextNs", rounds[2]);
+            all.put("virtualThreadNs", rounds[3]);
+            if (o.boost != null) all.put("boostContextNs", rounds[4]);
+            result.put("rounds", all);
+            Map<String, Object> counts = new LinkedHashMap<>();
+            counts.put("nativeSwitches", 2 * (o.switches / 2) + 1);
+            counts.put("roundTrips", o.roundTrips + 1);
+            counts.put("glibcSwitches", 2 * (o.glibcSwitches / 2) + 1);
+            counts.put("virtualThreadHandoffs", 2 * (o.handoffs / 2));
+            result.put("perRound", counts);
+        }
+        if (o.scaleStrands > 0) {
+            Map<String, Object> running = Events.event("running");
+            running.put("what", "scale run: " + o.scaleStrands + " strands");
+            events.emit(running);
+            result.put("scale", scale(code, o.scaleStrands, o.scaleStack, o.scaleYields));
+        }
+        events.emit(result);
+        events.emit(Events.event("done"));
+        return 0;
+    }
+
+    /** (a) Strand A and strand B switching to each other natively (asm/host/bench.s). */
+    static final class Native implements AutoCloseable {
+        private final HostMemory memory = new HostMemory();
+        private final Pages.Region block = Pages.fenced(4096), stackA = Pages.stack(STACK), stackB = Pages.stack(STACK);
+        private final MethodHandle main;
+        private final long ping, pong;
+
+        Native(HostCode code) {
+            memory.add(block.base(), block.size());
+            memory.add(stackA.base(), stackA.size());
+            memory.add(stackB.base(), stackB.size());
+            main = code.function("bench_pingpong_main", FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                    Linker.Option.critical(false));
+            ping = code.address("bench_ping");
+            pong = code.address("bench_pong");
+        }
+
+        /** ns per switch for about {@code switches} switches. */
+        double run(long switches) {
+            long rounds = Math.max(1, switches / 2);
+            long b = block.base();
+            MakeContext.make(memory, b + 0x40, stackA.base(), stackA.size(), ping, Map.of(Slot.R12, b), 0);
+            MakeContext.make(memory, b + 0x80, stackB.base(), stackB.size(), pong, Map.of(Slot.R12, b), 0);
+            long t0 = System.nanoTime();
+            try {
+                main.invokeExact(b, rounds);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            return (double) (System.nanoTime() - t0) / (2 * rounds + 1);
+        }
+
+        @Override
+        public void close() {
+            block.unmap();
+            stackA.unmap();
+            stackB.unmap();
+        }
+    }
+
+    /** (b) ns per scheduler → strand → scheduler round trip, through {@link Scheduler#run()}. */
+    static double roundTrip(Scheduler s, long roundTrips) {
+        s.spawn(new Scheduler.Program("counter_program", roundTrips), STACK);
+        long t0 = System.nanoTime();
+        long resumes = s.run();
+        return (double) (System.nanoTime() - t0) / resumes;
+    }
+
+    /** (c) glibc's getcontext/makecontext/swapcontext: A and B switching to each other. */
+    static final class Glibc implements AutoCloseable {
+        static final long UC_LINK = 8, SS_SP = 16, SS_FLAGS = 24, SS_SIZE = 32;
+        private final Pages.Region block = Pages.fenced(4096), stackA = Pages.stack(STACK), stackB = Pages.stack(STACK);
+        private final MethodHandle getcontext = Libc.bind("getcontext",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), false);
+        // makecontext(ucp, func, argc, ...) is variadic: the one argument (the block) is the variadic part.
+        private final MethodHandle makecontext = Libc.LINKER.downcallHandle(Libc.symbol("makecontext"),
+                FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(3));
+        private final MethodHandle main;
+        private final long ping, pong, swapcontext;
+
+        Glibc(HostCode code) {
+            main = code.function("glibc_pingpong_main", FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+            ping = code.address("glibc_ping");
+            pong = code.address("glibc_pong");
+            swapcontext = Libc.symbol("swapcontext").address();
+        }
+
+        private void prepare(long ucp, Pages.Region stack, long entry) throws Throwable {
+            if ((int) getcontext.invokeExact(ucp) != 0) throw new HostException("getcontext failed");
+            HostMemory.ALL.set(ValueLayout.JAVA_LONG, ucp + SS_SP, stack.base());
+            HostMemory.ALL.set(ValueLayout.JAVA_INT, ucp + SS_FLAGS, 0);
+            HostMemory.ALL.set(ValueLayout.JAVA_LONG, ucp + SS_SIZE, stack.size());
+            HostMemory.ALL.set(ValueLayout.JAVA_LONG, ucp + UC_LINK, 0L);
+            makecontext.invokeExact(ucp, entry, 1, block.base());
+        }
+
+        double run(long switches) {
+            long rounds = Math.max(1, switches / 2);
+            long b = block.base();
+            try {
+                prepare(b + 0x400, stackA, ping);
+                prepare(b + 0x800, stackB, pong);
+                HostMemory.ALL.set(ValueLayout.JAVA_LONG, b + 0xC00, swapcontext);
+                long t0 = System.nanoTime();
+                main.invokeExact(b, rounds);
+                return (double) (System.nanoTime() - t0) / (2 * rounds + 1);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+        }
+
+        @Override
+        public void close() {
+            block.unmap();
+            stackA.unmap();
+            stackB.unmap();
+        }
+    }
+
+    /** (d) ns per hand-off between two virtual threads (one carrier: the child runs with parallelism 1). */
+    static double virtualThreads(long handoffs) {
+        long rounds = Math.max(1, handoffs / 2);
+        final class PingPong {
+            volatile int turn;
+            Thread a, b;
+        }
+        PingPong p = new PingPong();
+        p.a = Thread.ofVirtual().unstarted(() -> {
+            for (long i = 0; i < rounds; i++) {
+                while (p.turn != 0) LockSupport.park();
+                p.turn = 1;
+                LockSupport.unpark(p.b);
+            }
+        });
+        p.b = Thread.ofVirtual().unstarted(() -> {
+            for (long i = 0; i < rounds; i++) {
+                while (p.turn != 1) LockSupport.park();
+                p.turn = 0;
+                LockSupport.unpark(p.a);
+            }
+        });
+        long t0 = System.nanoTime();
+        p.a.start();
+        p.b.start();
+        try {
+            p.a.join();
+            p.b.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException("interrupted");
+        }
+        return (double) (System.nanoTime() - t0) / (2 * rounds);
+    }
+
+    /** Boost.Context's ping-pong (scripts/bench-boost.cpp): it prints ns per switch. */
+    static double boost(Path binary, long switches) {
+        try {
+            Process p = new ProcessBuilder(binary.toString(), Long.toString(Math.max(1, switches / 2)))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new HostException("Boost ping-pong failed: " + out);
+            return Double.parseDouble(out);
+        } catch (IOException | NumberFormatException e) {
+            throw new HostException("Boost ping-pong " + binary + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException("interrupted");
+        }
+    }
+
+    /** The scale run: many strands with small stacks, each yielding a few times, FIFO. */
+    static Map<String, Object> scale(HostCode code, int strands, long stack, long yields) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("strands", strands);
+        m.put("stackSize", stack);
+        m.put("yieldsEach", yields);
+        long rssBefore = rss("VmRSS:");
+        try (Scheduler s = new Scheduler(code)) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < strands; i++) s.spawn(new Scheduler.Program("counter_program", yields), stack);
+            long t1 = System.nanoTime();
+            long rssSpawned = rss("VmRSS:");
+            long resumes = s.run();
+            long t2 = System.nanoTime();
+            if (s.finished() != strands) throw new HostException("scale run: only " + s.finished() + " of " + strands + " strands finished");
+            m.put("spawnMs", (t1 - t0) / 1e6);
+            m.put("runMs", (t2 - t1) / 1e6);
+            m.put("totalMs", (t2 - t0) / 1e6);
+            m.put("switches", 2 * resumes);
+            m.put("switchesPerSecond", 2 * resumes / ((t2 - t1) / 1e9));
+            m.put("rssBytes", rssSpawned);
+            m.put("rssAddedBytes", rssSpawned - rssBefore);
+            m.put("rssPerStrandBytes", (rssSpawned - rssBefore) / strands);
+            m.put("peakRssBytes", rss("VmHWM:"));
+        }
+        return m;
+    }
+
+    /** A line of /proc/self/status, in bytes. */
+    static long rss(String field) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith(field)) return Long.parseLong(l.substring(field.length()).strip().split("\\s+")[0]) * 1024;
+            }
+        } catch (IOException e) {
+            // reported as -1
+        }
+        return -1;
+    }
+
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String cpu = "unknown";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            // unknown
+        }
+        m.put("cpu", cpu);
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("kernel", System.getProperty("os.version"));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        return m;
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    static List<Double> list(double[] values) {
+        List<Double> l = new ArrayList<>();
+        for (double d : values) l.add(d);
+        return l;
     }
 }

@@ -18,7 +18,7 @@ import java.lang.invoke.VarHandle;
  */
 final class Libc {
     static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
-    static final int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+    static final int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000;
     /** madvise advice (Linux 6.13+): a guard region inside a mapping, without splitting it into VMAs. */
     static final int MADV_GUARD_INSTALL = 102;
     static final int EINVAL = 22, ENOMEM = 12;

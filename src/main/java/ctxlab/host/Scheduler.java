@@ -33,7 +33,7 @@ public final class Scheduler implements AutoCloseable {
     static final int STATE = 0x40, YIELDS = 0x48, ARGUMENT = 0x50, RESULT = 0x58;
     static final long FINISHED = 1;
     /** SCBs come from chunks of this many bytes. */
-    private static final long CHUNK = 64 * 1024;
+    private static final long CHUNK = 1 << 20;
 
     /** What a strand runs: a program of scheduler.s and the argument it gets in rbx. */
     public record Program(String entry, long argument) {}
@@ -86,7 +86,7 @@ public final class Scheduler implements AutoCloseable {
             finalResult = result();
             finalState = State.FINISHED;
             memory.remove(stack.base());
-            stack.unmap();
+            pools.get(stack.size()).give(stack);
             stack = null;
             freeScbs.push(scb);
             scb = 0;
@@ -103,6 +103,8 @@ public final class Scheduler implements AutoCloseable {
     private final ArrayDeque<Long> freeScbs = new ArrayDeque<>();
     private long chunkNext, chunkEnd;
     private final ArrayDeque<Strand> ready = new ArrayDeque<>();
+    /** Stack pools by (page-rounded) stack size. */
+    private final java.util.Map<Long, StackPool> pools = new java.util.HashMap<>();
     private long nextId = 1;
     private long resumes;
     private long finished;
@@ -120,14 +122,15 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * A new strand running {@code program} on a fresh stack of at least {@code stackSize} bytes
-     * (whole pages) with a guard page below; it goes to the back of the ready queue.
+     * A new strand running {@code program} on a stack of at least {@code stackSize} bytes (whole
+     * pages) with a guard page below (a fresh one, or one a finished strand left); it goes to the
+     * back of the ready queue.
      */
     public Strand spawn(Program program, long stackSize) {
         MakeContext.checkStack(stackSize);
         long entry = code.address(program.entry());
         long scb = allocateScb();
-        Pages.Region stack = Pages.stack(stackSize);
+        Pages.Region stack = pools.computeIfAbsent(Pages.roundUp(stackSize), StackPool::new).take();
         memory.add(stack.base(), stack.size());
         HostMemory.ALL.asSlice(scb, SCB_SIZE).fill((byte) 0);
         memory.writeLong(scb + ARGUMENT, program.argument());
@@ -216,10 +219,9 @@ public final class Scheduler implements AutoCloseable {
     /** Releases every stack, SCB chunk and the scheduler context; strands still queued are dropped. */
     @Override
     public void close() {
-        for (Strand s : ready) {
-            if (s.stack != null) s.stack.unmap();
-        }
         ready.clear();
+        for (StackPool p : pools.values()) p.close();
+        pools.clear();
         for (Pages.Region c : chunks) c.unmap();
         chunks.clear();
         own.unmap();
