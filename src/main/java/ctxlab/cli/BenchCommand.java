@@ -1,0 +1,129 @@
+package ctxlab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ctxlab.host.HostBench;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure real switches on this CPU (x86-64 Linux), in a crash-isolated child JVM:",
+                "(a) two strands switching natively [nativeSwitchNs], (b) Java scheduler -> strand -> scheduler",
+                "[roundTripNs], (c) glibc swapcontext ping-pong [glibcSwapcontextNs], (d) virtual threads on one",
+                "carrier [virtualThreadNs], Boost.Context's jump_fcontext when g++ and libboost-context-dev are there",
+                "[boostContextNs, ratioToBoost], and a scale run of many strands with small stacks.",
+                "Medians of interleaved rounds. The code runs only after passing emulated verification."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to measure (default: asm/context_x86_64.s)")
+    Path asm;
+
+    @Option(names = "--json", description = "print JSON instead of a table")
+    boolean json;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "interleaved rounds; medians are reported (default: ${DEFAULT-VALUE})")
+    int rounds = 7;
+
+    @Option(names = "--switches", paramLabel = "N", description = "switches per round of (a) (default: ${DEFAULT-VALUE})")
+    long switches = 10_000_000;
+
+    @Option(names = "--round-trips", paramLabel = "N", description = "round trips per round of (b) (default: ${DEFAULT-VALUE})")
+    long roundTrips = 2_000_000;
+
+    @Option(names = "--glibc-switches", paramLabel = "N", description = "switches per round of (c) (default: ${DEFAULT-VALUE})")
+    long glibcSwitches = 400_000;
+
+    @Option(names = "--handoffs", paramLabel = "N", description = "hand-offs per round of (d) (default: ${DEFAULT-VALUE})")
+    long handoffs = 400_000;
+
+    @Option(names = "--scale-strands", paramLabel = "N", description = "strands of the scale run, 0 to skip it (default: ${DEFAULT-VALUE})")
+    int scaleStrands = 100_000;
+
+    @Option(names = "--scale-stack", paramLabel = "BYTES", description = "stack size of each scale-run strand (default: ${DEFAULT-VALUE})")
+    long scaleStack = 4096;
+
+    @Option(names = "--scale-yields", paramLabel = "N", description = "yields of each scale-run strand (default: ${DEFAULT-VALUE})")
+    long scaleYields = 10;
+
+    @Option(names = "--boost-binary", paramLabel = "FILE", description = "a built Boost ping-pong (scripts/bench-boost passes it)")
+    Path boostBinary;
+
+    @Option(names = "--no-boost", description = "do not build and run the Boost.Context ping-pong")
+    boolean noBoost;
+
+    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
+    boolean debug;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (rounds < 1 || switches < 2 || roundTrips < 1 || glibcSwitches < 2 || handoffs < 2 || scaleStrands < 0 || scaleYields < 0) {
+            throw new IllegalArgumentException("bench: rounds and counts must be positive");
+        }
+        Path file = asm != null ? asm : Common.defaultSwitchFile();
+        List<String> args = new ArrayList<>(List.of("--rounds", "" + rounds, "--switches", "" + switches,
+                "--round-trips", "" + roundTrips, "--glibc-switches", "" + glibcSwitches, "--handoffs", "" + handoffs,
+                "--scale-strands", "" + scaleStrands, "--scale-stack", "" + scaleStack, "--scale-yields", "" + scaleYields));
+        HostBench.Result r = HostBench.run(Common.root(), file, args, boostBinary, !noBoost);
+        PrintWriter out = spec.commandLine().getOut();
+        if (r.crash() != null) {
+            if (json) out.println(Common.json(java.util.Map.of("crash", r.crash(), "passed", false)));
+            else out.println(r.crash());
+            return Main.FAILED;
+        }
+        JsonNode b = r.bench();
+        if (json) {
+            ObjectNode j = ((ObjectNode) b.deepCopy());
+            j.remove("event");
+            j.put("file", Common.display(file));
+            j.put("rounds", rounds);
+            j.set("roundsDetail", b.get("rounds"));
+            if (r.boostNote() != null) j.put("boostNote", r.boostNote());
+            out.println(Common.json(j));
+            return Main.OK;
+        }
+        JsonNode m = b.path("machine");
+        out.printf("bench of %s on %s (%d cores), Linux %s, %s%n", Common.display(file), m.path("cpu").asText(),
+                m.path("cores").asInt(), m.path("kernel").asText(), m.path("java").asText());
+        out.printf("medians of %d interleaved rounds (min..max in brackets)%n%n", rounds);
+        out.printf("%-46s %-22s %9s%n", "measurement", "[JSON field]", "ns");
+        row(out, b, "(a) two strands switching natively", "nativeSwitchNs", "per switch");
+        row(out, b, "(b) scheduler -> strand -> scheduler", "roundTripNs", "per round trip");
+        row(out, b, "(c) glibc swapcontext ping-pong", "glibcSwapcontextNs", "per switch");
+        row(out, b, "(d) virtual threads, one carrier", "virtualThreadNs", "per hand-off");
+        if (b.has("boostContextNs")) {
+            row(out, b, "    Boost.Context jump_fcontext ping-pong", "boostContextNs", "per switch");
+            out.printf("%-46s %-22s %9.2f%n", "    (a) / Boost.Context", "[ratioToBoost]", b.path("ratioToBoost").asDouble());
+        } else {
+            out.println("    " + r.boostNote());
+        }
+        JsonNode s = b.path("scale");
+        if (!s.isMissingNode()) {
+            out.println();
+            out.printf("scale: %,d strands, %,d-byte stacks, %d yields each: %,d switches in %.0f ms (%,.0f switches/s);%n",
+                    s.path("strands").asLong(), s.path("stackSize").asLong(), s.path("yieldsEach").asLong(),
+                    s.path("switches").asLong(), s.path("runMs").asDouble(), s.path("switchesPerSecond").asDouble());
+            out.printf("       total %.0f ms with spawning (%.0f ms); resident memory %,d KB (+%,d bytes per strand);%n",
+                    s.path("totalMs").asDouble(), s.path("spawnMs").asDouble(), s.path("rssBytes").asLong() / 1024,
+                    s.path("rssPerStrandBytes").asLong());
+            out.printf("       guard page below every stack: %s%n", b.path("guardMethod").asText());
+        }
+        return Main.OK;
+    }
+
+    private static void row(PrintWriter out, JsonNode b, String label, String field, String unit) {
+        double min = Double.MAX_VALUE, max = 0;
+        for (JsonNode v : b.path("rounds").path(field)) {
+            min = Math.min(min, v.asDouble());
+            max = Math.max(max, v.asDouble());
+        }
+        out.printf("%-46s %-22s %9.2f  %s (%.2f..%.2f)%n", label, "[" + field + "]", b.path(field).asDouble(), unit, min, max);
+    }
+}

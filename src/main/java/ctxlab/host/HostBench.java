@@ -1,0 +1,87 @@
+package ctxlab.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** The parent's side of {@code ctxlab bench}: builds Boost's ping-pong if it can, runs the child, returns its figures. */
+public final class HostBench {
+    public static final Duration TIMEOUT = Duration.ofMinutes(15);
+
+    private HostBench() {}
+
+    /**
+     * The figures, or a crash.
+     *
+     * @param boostNote why Boost.Context was not measured (null when it was)
+     */
+    public record Result(JsonNode bench, String crash, String boostNote) {}
+
+    public static Result run(Path root, Path switchFile, List<String> benchArgs, Path boostBinary, boolean tryBoost) {
+        Host.require();
+        var sources = HostSources.files(root, switchFile);
+        Path tmp = null;
+        String boostNote = null;
+        try {
+            if (boostBinary == null && tryBoost) {
+                tmp = Files.createTempDirectory("ctxlab-boost");
+                Optional<Path> built = buildBoost(root, tmp);
+                if (built.isPresent()) boostBinary = built.get();
+                else boostNote = "Boost.Context not measured: scripts/bench-boost could not build its ping-pong"
+                        + " (needs g++ and libboost-context-dev)";
+            } else if (boostBinary == null) {
+                boostNote = "Boost.Context not measured (scripts/bench-boost measures it)";
+            }
+            List<String> args = new ArrayList<>(List.of("bench", root.toString(), switchFile.toString()));
+            args.addAll(benchArgs);
+            if (boostBinary != null) args.addAll(List.of("--boost", boostBinary.toAbsolutePath().toString()));
+            Isolation.ChildRun run = Isolation.run(args, List.of("-Djdk.virtualThreadScheduler.parallelism=1",
+                    "-Djdk.virtualThreadScheduler.maxPoolSize=1", "-Xmx4g"), TIMEOUT);
+            run.last("error").ifPresent(e -> {
+                throw new HostException(e.path("message").asText());
+            });
+            if (run.crash().isPresent()) return new Result(null, Isolation.describe(run, sources), boostNote);
+            if (run.timedOut()) return new Result(null, "the bench child did not finish within " + TIMEOUT.toMinutes() + " minutes", boostNote);
+            JsonNode bench = run.last("bench").orElseThrow(() -> new HostException("the bench child ended without figures: "
+                    + run.stderr().strip().lines().reduce((a, b) -> b).orElse("exit " + run.exitCode())));
+            return new Result(bench, null, boostNote);
+        } catch (IOException e) {
+            throw new HostException("cannot create a temporary directory: " + e.getMessage());
+        } finally {
+            if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    /** scripts/bench-boost --build DIR: g++ against libboost-context-dev, now, never at build time. */
+    static Optional<Path> buildBoost(Path root, Path dir) {
+        Path script = root.resolve("scripts/bench-boost");
+        if (!Files.isExecutable(script)) return Optional.empty();
+        try {
+            Process p = new ProcessBuilder(script.toString(), "--build", dir.toString()).redirectErrorStream(false).start();
+            p.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || out.isEmpty()) return Optional.empty();
+            Path binary = Path.of(out);
+            return Files.isExecutable(binary) ? Optional.of(binary) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is harmless
+        }
+    }
+}
