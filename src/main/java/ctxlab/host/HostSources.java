@@ -11,10 +11,10 @@ import java.util.List;
 /**
  * What goes into the host's one unit of code: the switch routine under test, the selftest strand
  * bodies (so the verification gate can run the six scenarios on the very same bytes) and the
- * host's own strand bodies (scheduler programs, benchmarks).
+ * host's own native code (scheduler programs, benchmarks, the test-vector harness).
  */
 public final class HostSources {
-    public static final List<String> HOST_FILES = List.of("asm/host/scheduler.s", "asm/host/bench.s");
+    public static final List<String> HOST_FILES = List.of("asm/host/scheduler.s", "asm/host/bench.s", "asm/host/harness.s");
 
     private HostSources() {}
 

@@ -19,6 +19,8 @@ import java.lang.invoke.VarHandle;
 final class Libc {
     static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     static final int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000;
+    /** Map exactly here or fail (EEXIST) instead of replacing what is there (Linux 4.17+). */
+    static final int MAP_FIXED_NOREPLACE = 0x100000;
     /** madvise advice (Linux 6.13+): a guard region inside a mapping, without splitting it into VMAs. */
     static final int MADV_GUARD_INSTALL = 102;
     static final int EINVAL = 22, ENOMEM = 12;
@@ -69,6 +71,23 @@ final class Libc {
             MemorySegment state = a.allocate(CALL_STATE);
             long p = (long) MMAP.invokeExact(state, 0L, size, prot, flags | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
             if (p == -1L) throw new HostException("mmap of " + size + " bytes failed: " + error(state));
+            return p;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Anonymous private memory at exactly {@code address}, never over an existing mapping. */
+    static long mmapAt(long address, long size, int prot) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CALL_STATE);
+            long p = (long) MMAP.invokeExact(state, address, size, prot,
+                    MAP_FIXED_NOREPLACE | MAP_NORESERVE | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+            if (p == -1L) throw new HostException(String.format("cannot map %d bytes at 0x%x: %s", size, address, error(state)));
+            if (p != address) {
+                munmap(p, size);   // a kernel without MAP_FIXED_NOREPLACE took it as a hint
+                throw new HostException(String.format("cannot map %d bytes at 0x%x: the kernel offered 0x%x", size, address, p));
+            }
             return p;
         } catch (Throwable t) {
             throw rethrow(t);
