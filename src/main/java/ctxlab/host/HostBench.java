@@ -48,8 +48,8 @@ public final class HostBench {
             });
             if (run.crash().isPresent()) return new Result(null, Isolation.describe(run, sources), boostNote);
             if (run.timedOut()) return new Result(null, "the bench child did not finish within " + TIMEOUT.toMinutes() + " minutes", boostNote);
-            JsonNode bench = run.last("bench").orElseThrow(() -> new HostException("the bench child ended without figures: "
-                    + run.stderr().strip().lines().reduce((a, b) -> b).orElse("exit " + run.exitCode())));
+            JsonNode bench = run.last("bench").orElseThrow(() -> new HostException("the bench child JVM failed (exit "
+                    + run.exitCode() + "): " + run.lastStderrLine()));
             return new Result(bench, null, boostNote);
         } catch (IOException e) {
             throw new HostException("cannot create a temporary directory: " + e.getMessage());

@@ -43,8 +43,8 @@ public final class HostSelftest {
         json.put("backend", "host");
         json.put("file", shownFile);
         JsonNode code = run.last("code").orElse(null);
-        if (code == null && run.crash().isEmpty() && !run.timedOut()) {
-            throw new HostException("the host child ended without a word (exit " + run.exitCode() + "): " + lastLine(run.stderr()));
+        if (!run.finished() && run.crash().isEmpty() && !run.timedOut()) {
+            throw new HostException("the host child JVM failed (exit " + run.exitCode() + "): " + run.lastStderrLine());
         }
         boolean verified = code != null && code.path("verified").asBoolean();
         json.put("verified", verified);
@@ -146,10 +146,5 @@ public final class HostSelftest {
 
     public static void print(Report r, PrintWriter out) {
         r.text().forEach(out::println);
-    }
-
-    private static String lastLine(String s) {
-        String[] lines = s.strip().split("\n");
-        return lines.length == 0 ? "" : lines[lines.length - 1];
     }
 }

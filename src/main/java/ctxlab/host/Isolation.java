@@ -36,6 +36,19 @@ public final class Isolation {
 
     /** What the child said and how it ended. */
     public record ChildRun(int exitCode, List<JsonNode> events, String stderr, Optional<Crash> crash, boolean timedOut) {
+        /** Whether the child said it was done (or refused, or reported an error). */
+        public boolean finished() {
+            return events.stream().anyMatch(e -> {
+                String name = e.path("event").asText();
+                return name.equals("done") || name.equals("error") || (name.equals("code") && e.path("refused").asBoolean(false));
+            });
+        }
+
+        /** The child's last line on stderr, for a one-line message when it failed without a word. */
+        public String lastStderrLine() {
+            return stderr.strip().lines().reduce((a, b) -> b).orElse("");
+        }
+
         /** The last event of the given name, if any. */
         public Optional<JsonNode> last(String event) {
             JsonNode found = null;
@@ -190,7 +203,7 @@ public final class Isolation {
             String name = e.path("event").asText();
             return name.equals("done") || name.equals("error") || (name.equals("code") && e.path("refused").asBoolean(false));
         });
-        if (!timedOut && !finished) crash = Optional.of(crash(dir, exit, lastRunning(evs)));
+        if (!timedOut && !finished) crash = crash(dir, exit, lastRunning(evs));
         return new ChildRun(exit, evs, stderr, crash, timedOut);
     }
 
@@ -204,8 +217,11 @@ public final class Isolation {
     private static final Pattern HS_RSP = Pattern.compile("(?m)^RSP=(0x[0-9a-f]+)");
     private static final Pattern HS_SIGINFO = Pattern.compile("siginfo: si_signo: \\d+ \\((SIG[A-Z]+)\\).*?si_addr: (0x[0-9a-f]+)");
 
-    /** What killed the child: the hs_err file if the JVM wrote one, else the exit status. */
-    static Crash crash(Path dir, int exit, String running) {
+    /**
+     * What killed the child: the hs_err file if the JVM wrote one, else the signal in the exit
+     * status; empty when it just exited (it did not start, or failed in Java: see its stderr).
+     */
+    static Optional<Crash> crash(Path dir, int exit, String running) {
         Optional<Path> hsErr;
         try (Stream<Path> files = Files.list(dir)) {
             hsErr = files.filter(f -> f.getFileName().toString().startsWith("hs_err_")).max(Comparator.naturalOrder());
@@ -221,10 +237,10 @@ public final class Isolation {
             long address = info.find(0) ? Long.parseUnsignedLong(info.group(2).substring(2), 16) : -1;
             Matcher rsp = HS_RSP.matcher(text);
             long sp = rsp.find() ? Long.parseUnsignedLong(rsp.group(1).substring(2), 16) : -1;
-            return new Crash(signal, address, pc, sp, running, "hs_err");
+            return Optional.of(new Crash(signal, address, pc, sp, running, "hs_err"));
         }
-        String signal = exit > 128 ? signalName(exit - 128) : "exit code " + exit;
-        return new Crash(signal, -1, -1, -1, running, "exit status");
+        if (exit <= 128) return Optional.empty();
+        return Optional.of(new Crash(signalName(exit - 128), -1, -1, -1, running, "exit status"));
     }
 
     static String signalName(int n) {
