@@ -24,8 +24,9 @@ public final class HostSources {
         // Alone first, so that a file without the routine is reported as such, not as a missing
         // symbol in some strand body.
         Assembler.assemble(files.get(0), 0).symbol(Selftest.SWITCH);
-        for (String s : Scenarios.STRAND_FILES) files.add(SourceFile.read(root.resolve(s).normalize()));
-        for (String s : HOST_FILES) files.add(SourceFile.read(root.resolve(s).normalize()));
+        // The project's own files are named as in the project ("asm/host/scheduler.s:71: …").
+        for (String s : Scenarios.STRAND_FILES) files.add(new SourceFile(s, SourceFile.read(root.resolve(s).normalize()).text()));
+        for (String s : HOST_FILES) files.add(new SourceFile(s, SourceFile.read(root.resolve(s).normalize()).text()));
         return files;
     }
 }

@@ -98,6 +98,12 @@ public final class VerificationGate {
             this.failures = List.copyOf(failures);
         }
 
+        /** The refusal as the child reported it (its failures are in the message). */
+        VerificationFailedException(String message) {
+            super(message);
+            this.failures = List.of(message);
+        }
+
         public List<String> failures() {
             return failures;
         }

@@ -14,12 +14,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * The vector harness, differential against Unicorn on one hand-made vector: cem_swapcontext
  * switching from a save context to a restore context. (Verified code and a vector that is safe on
  * real hardware, so it runs in this JVM; a vector runner would use the child.)
  */
+@EnabledOnOs(value = OS.LINUX, architectures = "amd64")  // native code: x86-64 Linux only
 class HarnessTest {
     /** The vector's memory: contexts at R, the caller's stack below R+0x4000, the restored one at R+0x8000. */
     static final long R = 0x2000_0000L, SIZE = 0x10000, SAVE = R, RESTORE = R + 0x40;

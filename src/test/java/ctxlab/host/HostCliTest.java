@@ -14,9 +14,12 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The host side of the CLI: selftest --host, bench, host gating. */
+@EnabledOnOs(value = OS.LINUX, architectures = "amd64")  // native code: x86-64 Linux only
 class HostCliTest {
     record Result(int exit, String out, String err) {}
 
@@ -107,5 +110,19 @@ class HostCliTest {
         } finally {
             System.setProperty("os.arch", arch);
         }
+    }
+
+    @Test
+    void strandsRunAndADeepOneIsReportedAsAStackOverflow() throws Exception {
+        Result ok = run("strands", "--count", "3", "--arg", "2", "--json");
+        assertEquals(0, ok.exit(), ok.out() + ok.err());
+        JsonNode j = new ObjectMapper().readTree(ok.out());
+        assertEquals(3, j.get("finished").asInt());
+        for (JsonNode s : j.get("strands")) assertEquals(2, s.get("yields").asInt());
+
+        Result deep = run("strands", "--program", "recurse_program", "--count", "1", "--arg", "100");
+        assertEquals(1, deep.exit(), deep.out() + deep.err());
+        assertTrue(deep.out().matches("(?s).*strand crashed: SIGSEGV at 0x[0-9a-f]+ in the guard page below strand 1's stack"
+                + " \\(a stack overflow\\) \\(pc 0x[0-9a-f]+ = asm/host/scheduler.s:\\d+: movq +%rdi, 0\\(%rsp\\).*"), deep.out());
     }
 }

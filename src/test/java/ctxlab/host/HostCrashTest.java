@@ -12,12 +12,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Native code that crashes does so in the child JVM: this (test) JVM survives and gets a report
  * naming the signal, the address and the source line.
  */
+@EnabledOnOs(value = OS.LINUX, architectures = "amd64")  // native code: x86-64 Linux only
 class HostCrashTest {
 
     /** The switch routine restoring rsp from r15's slot (0x28) instead of its own (0x30). */

@@ -14,11 +14,14 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * The scheduler runs verified code in this JVM: the routine passed the gate, and these programs
  * stay well inside their stacks (the guard page test runs in a child: HostCrashTest).
  */
+@EnabledOnOs(value = OS.LINUX, architectures = "amd64")  // native code: x86-64 Linux only
 class SchedulerTest {
     static HostCode code;
 
