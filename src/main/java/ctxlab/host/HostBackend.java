@@ -6,7 +6,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -22,7 +21,6 @@ public final class HostBackend implements Backend {
     private final HostCode code;
     private final HostMemory memory = new HostMemory();
     private final List<Pages.Region> regions = new ArrayList<>();
-    private final List<long[]> allocations = new ArrayList<>();
 
     public HostBackend(HostCode code) {
         this.code = code;
@@ -38,13 +36,7 @@ public final class HostBackend implements Backend {
         Pages.Region r = Pages.fenced(size);
         regions.add(r);
         memory.add(r.base(), r.size());
-        allocations.add(new long[] {r.base(), r.size()});
         return r.base();
-    }
-
-    /** Every allocation so far, as {address, size}, in order. */
-    public List<long[]> allocations() {
-        return Collections.unmodifiableList(allocations);
     }
 
     @Override
