@@ -10,7 +10,6 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -330,9 +329,4 @@ final class Bench {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    static List<Double> list(double[] values) {
-        List<Double> l = new ArrayList<>();
-        for (double d : values) l.add(d);
-        return l;
-    }
 }
