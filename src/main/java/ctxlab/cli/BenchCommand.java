@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure real switches on this CPU (x86-64 Linux), in a crash-isolated child JVM:",
-                "(a) two strands switching natively [nativeSwitchNs], (b) Java scheduler -> strand -> scheduler",
+        description = {"Measure real switches on this CPU (x86-64 Linux) against glibc, virtual threads and Boost.Context.",
+                "In a crash-isolated child JVM: (a) two strands switching natively [nativeSwitchNs], (b) Java scheduler -> strand -> scheduler",
                 "[roundTripNs], (c) glibc swapcontext ping-pong [glibcSwapcontextNs], (d) virtual threads on one",
                 "carrier [virtualThreadNs], Boost.Context's jump_fcontext when g++ and libboost-context-dev are there",
                 "[boostContextNs, ratioToBoost], and a scale run of many strands with small stacks.",
@@ -96,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("%-46s %-22s %9s%n", "measurement", "[JSON field]", "ns");
         row(out, b, "(a) two strands switching natively", "nativeSwitchNs", "per switch");
         row(out, b, "(b) scheduler -> strand -> scheduler", "roundTripNs", "per round trip");
+        row(out, b, "    the same without the scheduler's queue", "bareRoundTripNs", "per round trip");
         row(out, b, "(c) glibc swapcontext ping-pong", "glibcSwapcontextNs", "per switch");
         row(out, b, "(d) virtual threads, one carrier", "virtualThreadNs", "per hand-off");
         if (b.has("boostContextNs")) {

@@ -21,8 +21,8 @@ final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to test (default: asm/context_x86_64.s); must define cem_swapcontext")
     Path asm;
 
-    @Option(names = "--host", description = {"run the scenarios on this CPU (x86-64 Linux) too, in a crash-isolated child JVM,",
-            "and compare each with Unicorn; a crash is reported, never suffered"})
+    @Option(names = "--host", description = "run the scenarios on this CPU (x86-64 Linux) too, in a crash-isolated child JVM, "
+            + "and compare each with Unicorn; a crash is reported, never suffered")
     boolean host;
 
     @Option(names = "--unverified", description = "with --host: run the routine natively even if it fails emulated verification")

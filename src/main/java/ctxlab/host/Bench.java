@@ -59,21 +59,24 @@ final class Bench {
         Map<String, Object> result = Events.event("bench");
         result.put("machine", machine());
         result.put("guardMethod", Pages.guardMethod().label);
-        try (Native a = new Native(code); Glibc c = new Glibc(code); Scheduler s = new Scheduler(code)) {
+        try (Native a = new Native(code); Glibc c = new Glibc(code); Scheduler s = new Scheduler(code);
+             RawRoundTrip raw = new RawRoundTrip(code)) {
             // Warm-up: the JIT compiles the Java halves before anything is timed.
             a.run(o.switches / 20);
             roundTrip(s, o.roundTrips / 10);
+            raw.run(o.roundTrips / 10);
             c.run(o.glibcSwitches / 20);
             virtualThreads(o.handoffs / 10);
             if (o.boost != null) boost(o.boost, o.switches / 10);
 
-            double[][] rounds = new double[5][o.rounds];
+            double[][] rounds = new double[6][o.rounds];
             for (int r = 0; r < o.rounds; r++) {
                 rounds[0][r] = a.run(o.switches);
                 rounds[1][r] = roundTrip(s, o.roundTrips);
                 rounds[2][r] = c.run(o.glibcSwitches);
                 rounds[3][r] = virtualThreads(o.handoffs);
                 if (o.boost != null) rounds[4][r] = boost(o.boost, o.switches);
+                rounds[5][r] = raw.run(o.roundTrips);
                 Map<String, Object> progress = Events.event("round");
                 progress.put("round", r + 1);
                 events.emit(progress);
@@ -82,6 +85,7 @@ final class Bench {
             result.put("roundTripNs", median(rounds[1]));
             result.put("glibcSwapcontextNs", median(rounds[2]));
             result.put("virtualThreadNs", median(rounds[3]));
+            result.put("bareRoundTripNs", median(rounds[5]));
             if (o.boost != null) {
                 result.put("boostContextNs", median(rounds[4]));
                 result.put("ratioToBoost", median(rounds[0]) / median(rounds[4]));
@@ -91,6 +95,7 @@ final class Bench {
             all.put("roundTripNs", rounds[1]);
             all.put("glibcSwapcontextNs", rounds[2]);
             all.put("virtualThreadNs", rounds[3]);
+            all.put("bareRoundTripNs", rounds[5]);
             if (o.boost != null) all.put("boostContextNs", rounds[4]);
             result.put("rounds", all);
             Map<String, Object> counts = new LinkedHashMap<>();
@@ -148,6 +153,44 @@ final class Bench {
             block.unmap();
             stackA.unmap();
             stackB.unmap();
+        }
+    }
+
+    /**
+     * (b') The bare round trip, for comparison with (b): a Java loop of downcalls
+     * {@code cem_swapcontext(own, strand)} to a strand that yields straight back (spin_program),
+     * without the scheduler's queue and state checks.
+     */
+    static final class RawRoundTrip implements AutoCloseable {
+        private final HostMemory memory = new HostMemory();
+        private final Pages.Region page = Pages.fenced(4096), stack = Pages.stack(STACK);
+        private final MethodHandle swap;
+        private final long spin;
+
+        RawRoundTrip(HostCode code) {
+            memory.add(page.base(), page.size());
+            memory.add(stack.base(), stack.size());
+            swap = code.function(ctxlab.selftest.Selftest.SWITCH, FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                    Linker.Option.critical(false));
+            spin = code.address("spin_program");
+        }
+
+        double run(long roundTrips) {
+            long own = page.base(), scb = page.base() + 0x100;   // scb: a strand control block (scheduler.s)
+            MakeContext.make(memory, scb, stack.base(), stack.size(), spin, Map.of(Slot.R12, scb, Slot.R13, own), 0);
+            long t0 = System.nanoTime();
+            try {
+                for (long i = 0; i < roundTrips; i++) swap.invokeExact(own, scb);
+            } catch (Throwable t) {
+                throw Libc.rethrow(t);
+            }
+            return (double) (System.nanoTime() - t0) / roundTrips;
+        }
+
+        @Override
+        public void close() {
+            page.unmap();
+            stack.unmap();
         }
     }
 
