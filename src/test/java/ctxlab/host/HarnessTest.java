@@ -24,11 +24,29 @@ import org.junit.jupiter.api.condition.OS;
  */
 @EnabledOnOs(value = OS.LINUX, architectures = "amd64")  // native code: x86-64 Linux only
 class HarnessTest {
-    /** The vector's memory: contexts at R, the caller's stack below R+0x4000, the restored one at R+0x8000. */
-    static final long R = 0x2000_0000L, SIZE = 0x10000, SAVE = R, RESTORE = R + 0x40;
-    static final long CALLER_RSP = R + 0x4000 - 8, RESTORED_RSP = R + 0x8000;
+    /**
+     * The vector's memory: contexts at R, the caller's stack below R+0x4000, the restored one at
+     * R+0x8000. A real vector brings its own addresses; this one takes a range the kernel just
+     * showed to be free in this JVM (any fixed guess may be taken: heap, code cache, Unicorn).
+     */
+    static final long SIZE = 0x10000;
+    long R, SAVE, RESTORE, CALLER_RSP, RESTORED_RSP;
 
-    static byte[] memory(long landing) {
+    void placeAt(long r) {
+        R = r;
+        SAVE = r;
+        RESTORE = r + 0x40;
+        CALLER_RSP = r + 0x4000 - 8;
+        RESTORED_RSP = r + 0x8000;
+    }
+
+    static long freeRange(long size) {
+        long r = Libc.mmap(size, Libc.PROT_NONE, Libc.MAP_NORESERVE);
+        Libc.munmap(r, size);
+        return r;
+    }
+
+    byte[] memory(long landing) {
         ByteBuffer m = ByteBuffer.allocate((int) SIZE).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 6; i++) m.putLong((int) (RESTORE - R) + 8 * i, 0x1010_0000_0000_0000L + i);   // rbx..r15
         m.putLong((int) (RESTORE - R) + 0x30, RESTORED_RSP);
@@ -38,7 +56,7 @@ class HarnessTest {
         return m.array();
     }
 
-    static long[] registersIn() {
+    long[] registersIn() {
         long[] g = new long[16];
         for (int i = 0; i < 16; i++) g[i] = 0x5000 + i;
         g[HostHarness.GPRS.indexOf(Reg.RDI)] = SAVE;
@@ -59,6 +77,7 @@ class HarnessTest {
             codeBase = code.base();
             routine = code.address("cem_swapcontext");
             landing = h.landing();
+            placeAt(freeRange(SIZE));   // after the code took its own range
             MemorySegment mem = h.mapAt(R, SIZE);
             MemorySegment.copy(memory(landing), 0, mem, ValueLayout.JAVA_BYTE, 0, (int) SIZE);
             host = h.run(routine, new HostHarness.Registers(registersIn(), 0x1F80, 0x037F));
