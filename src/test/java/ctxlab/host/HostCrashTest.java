@@ -77,6 +77,18 @@ class HostCrashTest {
     }
 
     @Test
+    void theMprotectGuardPageStopsItToo() {
+        // The fallback for kernels before 6.13: the guard page made with mprotect(PROT_NONE).
+        Isolation.ChildRun run = Isolation.run(List.of("strands", TestFiles.ROOT.toString(), TestFiles.SWITCH.toString(),
+                "recurse_program", "1", "4096", "100"), List.of("-XX:TieredStopAtLevel=1", "-Dctxlab.host.guard=mprotect"),
+                Duration.ofSeconds(120));
+        assertEquals("mprotect(PROT_NONE)", run.last("spawned").orElseThrow().path("guardMethod").asText());
+        assertTrue(run.crash().isPresent(), run.events() + run.stderr());
+        String message = Isolation.describe(run, HostSources.files(TestFiles.ROOT, TestFiles.SWITCH));
+        assertTrue(message.contains("in the guard page below strand 1's stack (a stack overflow)"), message);
+    }
+
+    @Test
     void theSameStrandWithRoomFinishes() {
         // The control for the test above: 10 levels fit in 4 KB, so the run completes.
         Isolation.ChildRun run = Isolation.run(List.of("strands", TestFiles.ROOT.toString(), TestFiles.SWITCH.toString(),
