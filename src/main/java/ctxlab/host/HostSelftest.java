@@ -16,7 +16,8 @@ import java.util.Map;
  * reported and the CLI lives on.
  */
 public final class HostSelftest {
-    public static final Duration TIMEOUT = Duration.ofSeconds(120);
+    /** Far more than the scenarios need natively (milliseconds) plus a JVM start, Keystone and Unicorn. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private HostSelftest() {}
 
@@ -28,12 +29,17 @@ public final class HostSelftest {
      * @param unverified run natively even if emulated verification fails (only ever in the child)
      */
     public static Report run(Path root, Path switchFile, String shownFile, boolean unverified) {
+        return run(root, switchFile, shownFile, unverified, TIMEOUT);
+    }
+
+    /** @param timeout after which the child is killed (a routine that never comes back) */
+    public static Report run(Path root, Path switchFile, String shownFile, boolean unverified, Duration timeout) {
         Host.require();
         // Fail on bad input here, with the parent's own message, before starting a JVM.
         List<SourceFile> sources = HostSources.files(root, switchFile);
         List<String> args = new ArrayList<>(List.of("selftest", root.toString(), switchFile.toString()));
         if (unverified) args.add("--unverified");
-        Isolation.ChildRun run = Isolation.run(args, List.of("-XX:TieredStopAtLevel=1"), TIMEOUT);
+        Isolation.ChildRun run = Isolation.run(args, List.of("-XX:TieredStopAtLevel=1"), timeout);
         run.last("error").ifPresent(e -> {
             throw new HostException(e.path("message").asText());
         });
@@ -119,7 +125,7 @@ public final class HostSelftest {
             json.put("crash", cj);
             failed += 6 - passed - failed;
         } else if (run.timedOut()) {
-            crash = "the host child did not finish within " + TIMEOUT.toSeconds() + " s (a runaway routine?) and was killed"
+            crash = "the host child did not finish within " + timeout.toSeconds() + " s (a runaway routine?) and was killed"
                     + run.last("running").map(r -> " while running " + r.path("what").asText()).orElse("");
             json.put("crash", Map.of("signal", "timeout", "message", crash));
             failed += 6 - passed - failed;

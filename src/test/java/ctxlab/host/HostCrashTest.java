@@ -62,6 +62,17 @@ class HostCrashTest {
     }
 
     @Test
+    void aRoutineThatNeverComesBackIsKilledAndReported(@TempDir Path dir) throws Exception {
+        Path loop = dir.resolve("loop.s");
+        Files.writeString(loop, ".globl cem_swapcontext\ncem_swapcontext:\n  jmp cem_swapcontext\n");
+        HostSelftest.Report r = HostSelftest.run(TestFiles.ROOT, loop, loop.toString(), true, Duration.ofSeconds(20));
+        String text = String.join("\n", r.text());
+        assertEquals(1, r.exit(), text);
+        assertTrue(text.contains("the host child did not finish within 20 s (a runaway routine?) and was killed"
+                + " while running scenario simple-switch"), text);
+    }
+
+    @Test
     void aStrandRecursingTooDeepHitsItsGuardPage() {
         // 100 levels of 256 bytes on a 4 KB stack: the guard page below stops it.
         Isolation.ChildRun run = Isolation.run(List.of("strands", TestFiles.ROOT.toString(), TestFiles.SWITCH.toString(),
