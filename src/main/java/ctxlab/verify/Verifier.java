@@ -1,0 +1,854 @@
+package ctxlab.verify;
+
+import static ctxlab.verify.Trial.IE;
+import static ctxlab.verify.Trial.LE;
+
+import ctxlab.abi.ContextLayout;
+import ctxlab.abi.MakeContext;
+import ctxlab.abi.Memory;
+import ctxlab.asm.Assembly;
+import ctxlab.emu.EmulationException;
+import ctxlab.emu.EmulationException.Kind;
+import ctxlab.emu.Machine;
+import ctxlab.emu.Reg;
+import ctxlab.emu.UcConst;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Checks a context-switch routine against the System V ABI and the Cem context layout by
+ * emulating {@code call NAME(save, restore)} from random machine states (see {@link Property}).
+ *
+ * <p>One {@link Machine} serves the whole run: the code is mapped once, the hooks are installed
+ * once (an instruction hook recording the pc of every executed instruction, and a write hook that
+ * checks every store against the allowed ranges), and each iteration only rewrites the few words
+ * and registers it randomises. Each iteration ({@link Trial}) makes two switches: A -> B (B either
+ * a random context or a fresh one from {@code makeContext}), then B -> A, which must land back at
+ * A's caller. When a property fails for the first time, the iteration is replayed with register
+ * tracing on, to name the instruction to blame.
+ *
+ * <p>Not thread-safe; confined to the thread that created it (as its machine is).
+ */
+public final class Verifier implements AutoCloseable {
+    /** Where the code is assembled and mapped. */
+    public static final long CODE_BASE = 0x40_0000L;
+    /** Instructions one switch may execute before it counts as not terminating. */
+    public static final int BUDGET = 1000;
+    public static final String DEFAULT_SYMBOL = "cem_swapcontext";
+    public static final int DEFAULT_ITERATIONS = 2000;
+
+    /*
+     * Arrival. Every switch runs until one fixed address, LANDING: Unicorn retranslates its code
+     * whenever `until` changes between runs (measured: two translations per switch, 2-3x slower).
+     * The return addresses are distinct landing pads, `movabs $tag, %r11; jmp LANDING`: r11 (caller-
+     * saved, so no property looks at it) then tells which pad the routine went to, with no
+     * per-instruction hook needed.
+     */
+    static final long PADS = 0x5e5e_0000_0000L;
+    static final long LANDING = PADS;
+    /** B's resume address (or a fresh context's entry). */
+    static final long RESUME = PADS + 0x100;
+    /** A's caller: where the B -> A switch must arrive. */
+    static final long CALLER_RETURN = PADS + 0x200;
+    static final long TAG = 0x7a67_0000_0000_0000L;
+    /** B's own return address when it switches back (unmapped: a correct routine never goes there). */
+    static final long B_RETURN = 0x5b5b_0000_0000L;
+    /** Where a fresh strand's entry function would return to (unmapped). */
+    static final long EXIT = 0x5e71_0000_0000L;
+    /**
+     * Contexts and stacks live above 4 GiB, where real stacks are (0x7ff...): a 32-bit move of a
+     * pointer (movl 48(%rsi), %esp) must lose bits.
+     */
+    static final long ZONE_BASE = 0x7ffd_e000_0000L, ZONE_STRIDE = 0x4000L, ZONE_SIZE = 0x2000L;
+
+    static final Reg[] GPRS = {Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI, Reg.RBP, Reg.RSP,
+            Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15};
+    static final int G_RSI = 4, G_RDI = 5, G_RSP = 7, G_FLAGS = 16, G_MXCSR = 17, G_FPCW = 18;
+    /** Registers set before a switch: {@link #GPRS}, rflags, MXCSR, FPCW (one batch call). */
+    static final Reg[] SET;
+    /** Registers read after a switch (one batch call), and traced per instruction when explaining. */
+    static final Reg[] OBS = {Reg.RBX, Reg.RBP, Reg.R12, Reg.R13, Reg.R14, Reg.R15, Reg.RSP, Reg.RFLAGS,
+            Reg.MXCSR, Reg.FPCW, Reg.R11};
+    static final int O_RSP = 6, O_FLAGS = 7, O_MXCSR = 8, O_FPCW = 9, O_R11 = 10;
+    /** Every {@code TRACE_EVERY}-th state runs on the traced machine (instruction counts, the CET instruction). */
+    static final int TRACE_EVERY = 256;
+    /** Callee-saved registers in context slot order: their index in {@link #GPRS}. */
+    static final int[] CALLEE_GPR = {1, 6, 12, 13, 14, 15};
+    static final String[] CALLEE = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
+    static final long DF = 1L << 10;
+    static final int MAX_WRITES = 256;
+
+    static {
+        SET = Arrays.copyOf(GPRS, 19);
+        SET[G_FLAGS] = Reg.RFLAGS;
+        SET[G_MXCSR] = Reg.MXCSR;
+        SET[G_FPCW] = Reg.FPCW;
+    }
+
+    private final Assembly assembly;
+    private final byte[] code;
+    private final String file;
+    private final String symbol;
+    private final long entry;
+    private final long codeStart, codeEnd;   // the mapped code pages
+    private final int codeSize;
+    private final int instructionCount;
+    private final boolean shadowStackAware;
+    /** Write hook only: the bulk of the states. */
+    private final Machine fast;
+    /** Instruction hook too, with a register snapshot per instruction: samples and replays. */
+    private Machine traced;
+    /** The machine of the current iteration. */
+    private Machine machine;
+    private final Memory memory = new Memory() {
+        @Override public void writeLong(long address, long value) { machine.writeLong(address, value); }
+        @Override public long readLong(long address) { return machine.readLong(address); }
+        @Override public void writeInt(long address, int value) { machine.writeInt(address, value); }
+        @Override public int readInt(long address) { return machine.readInt(address); }
+    };
+    private final Recording rec1 = new Recording(), rec2 = new Recording();
+    private Recording current = rec1;
+
+    /**
+     * @param assembly the assembled file (any base; {@link #CODE_BASE} is what the CLI uses)
+     * @param file     the file's name as messages should show it
+     * @param symbol   the routine; an {@link ctxlab.asm.AsmException} if there is no such symbol
+     */
+    public Verifier(Assembly assembly, String file, String symbol) {
+        this.assembly = assembly;
+        this.code = assembly.code();
+        this.file = file;
+        this.symbol = symbol;
+        long[] extent = assembly.extent(symbol);
+        if (extent[1] <= extent[0]) {
+            throw new IllegalArgumentException(file + ": symbol '" + symbol + "' has no code after it");
+        }
+        this.entry = assembly.base() + extent[0];
+        this.codeSize = (int) (extent[1] - extent[0]);
+        List<Assembly.Line> lines = assembly.linesOf(symbol);
+        this.instructionCount = (int) lines.stream().filter(Assembly.Line::instruction).count();
+        this.shadowStackAware = lines.stream().anyMatch(l -> l.instruction()
+                && l.text().strip().toLowerCase(Locale.ROOT).matches("(rdssp|incssp|rstorssp|saveprevssp|setssbsy|clrssbsy|wrss|wruss).*"));
+        this.codeStart = assembly.base();
+        this.codeEnd = codeStart + Math.max(Machine.PAGE_SIZE, (assembly.size() + Machine.PAGE_SIZE - 1) & -Machine.PAGE_SIZE);
+        if ((codeStart & (Machine.PAGE_SIZE - 1)) != 0 || codeEnd > 0x1_0000_0000L) {
+            throw new IllegalArgumentException("code must be assembled at a page-aligned base below 4 GiB (got "
+                    + hex(codeStart) + ")");
+        }
+        this.fast = newMachine(false);
+        this.machine = fast;
+    }
+
+    /** A machine with the code, the landing pads and the zones mapped, and the hooks installed. */
+    private Machine newMachine(boolean withTrace) {
+        Machine m = Machine.x86_64();
+        try {
+            long pages = codeEnd - codeStart;
+            m.map(codeStart, pages, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
+            // hlt after the code: a routine that runs off its end stops there instead of executing
+            // zero bytes (add %al,(%rax)) and being blamed for a stray write.
+            byte[] image = new byte[(int) pages];
+            Arrays.fill(image, (byte) 0xF4);
+            System.arraycopy(code, 0, image, 0, code.length);
+            m.write(codeStart, image);
+            m.map(PADS, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
+            byte[] pads = new byte[(int) Machine.PAGE_SIZE];
+            Arrays.fill(pads, (byte) 0xF4);
+            for (long pad : new long[] {RESUME, CALLER_RETURN}) {
+                int at = (int) (pad - PADS);
+                pads[at] = 0x49;                                       // movabs $tag, %r11
+                pads[at + 1] = (byte) 0xBB;
+                LE.set(pads, at + 2, TAG | pad);
+                pads[at + 10] = (byte) 0xE9;                           // jmp rel32 LANDING
+                IE.set(pads, at + 11, (int) (LANDING - (pad + 15)));
+            }
+            m.write(PADS, pads);
+            for (int z = 0; z < Trial.ZONES; z++) {
+                m.map(ZONE_BASE + z * ZONE_STRIDE, ZONE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+            }
+            if (withTrace) {
+                m.onInstruction(this::onInstruction);
+            } else {
+                m.countInstructions(false);
+            }
+            m.onMemoryWrite(this::onWrite);
+            return m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private Machine traced() {
+        if (traced == null) traced = newMachine(true);
+        return traced;
+    }
+
+    public int codeSize() {
+        return codeSize;
+    }
+
+    public int instructionCount() {
+        return instructionCount;
+    }
+
+    // ------------------------------------------------------------------------------ hooks
+
+    /** What the hooks saw during one switch. Two of them, so that switch 1 is still there to explain switch 2. */
+    private static final class Recording {
+        final long[] pcs = new long[BUDGET + 16];
+        int pcCount;
+        final long[] wPc = new long[MAX_WRITES], wAddr = new long[MAX_WRITES];
+        final int[] wSize = new int[MAX_WRITES];
+        int wCount;
+        long lo1, hi1, lo2, hi2;     // allowed write ranges
+        boolean bad;                 // first write outside them
+        long badPc, badAddr;
+        int badSize;
+        boolean tracing;
+        final List<long[]> snaps = new ArrayList<>();
+
+        void reset(long save, long entryRsp, boolean trace) {
+            pcCount = 0;
+            wCount = 0;
+            bad = false;
+            lo1 = save;
+            hi1 = save + ContextLayout.SIZE;
+            lo2 = entryRsp - 128;
+            hi2 = entryRsp;
+            tracing = trace;
+            snaps.clear();
+        }
+
+        /** The last instruction executed outside the landing pads (the routine's last, normally). */
+        long lastPc() {
+            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) {
+                if (!isPad(pcs[i])) return pcs[i];
+            }
+            return -1;
+        }
+
+        /** Instructions executed outside the landing pads (traced runs only). */
+        long executed() {
+            long n = 0;
+            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) if (!isPad(pcs[i])) n++;
+            return n;
+        }
+
+        /** The last write overlapping [lo, hi), or -1. */
+        long lastWriteTo(long lo, long hi) {
+            for (int i = Math.min(wCount, MAX_WRITES) - 1; i >= 0; i--) {
+                if (wAddr[i] < hi && wAddr[i] + wSize[i] > lo) return wPc[i];
+            }
+            return -1;
+        }
+    }
+
+    private void onInstruction(long address, int size) {
+        Recording r = current;
+        int n = r.pcCount++;
+        if (n < r.pcs.length) r.pcs[n] = address;
+        if (r.tracing) r.snaps.add(traced.get(OBS));
+    }
+
+    private void onWrite(long pc, long address, int size, long value) {
+        Recording r = current;
+        int n = r.wCount++;
+        if (n < MAX_WRITES) {
+            r.wPc[n] = pc;
+            r.wAddr[n] = address;
+            r.wSize[n] = size;
+        }
+        if (!r.bad && !(within(address, size, r.lo1, r.hi1) || within(address, size, r.lo2, r.hi2))) {
+            r.bad = true;
+            r.badPc = pc;
+            r.badAddr = address;
+            r.badSize = size;
+        }
+    }
+
+    private static boolean isPad(long pc) {
+        return pc >= PADS && pc < PADS + Machine.PAGE_SIZE;
+    }
+
+    private static boolean within(long address, int size, long lo, long hi) {
+        return address >= lo && address + size <= hi;
+    }
+
+    // ------------------------------------------------------------------------------ running
+
+    /** {@link #run(int, long, boolean)} evaluating every iteration. */
+    public Report run(int iterations, long seed) {
+        return run(iterations, seed, false);
+    }
+
+    /**
+     * Checks {@code iterations} random states derived from {@code seed}.
+     *
+     * @param stopAtFirst stop after the first iteration that violates a property (mutation testing)
+     */
+    public Report run(int iterations, long seed, boolean stopAtFirst) {
+        if (iterations <= 0) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+        Map<Property, Violation> first = new EnumMap<>(Property.class);
+        Map<Property, Long> evaluations = new EnumMap<>(Property.class);
+        for (Property p : Property.values()) evaluations.put(p, 0L);
+        String x87 = null;
+        boolean cetSeen = false;
+        long x87Count = 0, roundTrips = 0, switches = 0;
+        minExec = Long.MAX_VALUE;
+        maxExec = -1;
+        cetPc = Long.MIN_VALUE;
+        int fresh = 0, done = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            Trial t = new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE);
+            Outcome o = execute(t, seed, explain && i % TRACE_EVERY == 0);
+            done++;
+            if (t.fresh) fresh++;
+            for (Property p : o.evaluated) evaluations.merge(p, 1L, Long::sum);
+            switches += o.switches;
+            if (o.roundTrip) roundTrips++;
+            if (o.x87) {
+                x87Count++;
+                if (x87 == null) x87 = x87Finding(t, seed, o.fpcwBack);
+            }
+            if (o.cet) cetSeen = true;
+            if (o.problems.keySet().stream().anyMatch(p -> !first.containsKey(p))) {
+                // Replay on the traced machine to name the instruction to blame.
+                Outcome traced = o.traced || !explain ? o : execute(t, seed, true);
+                measured(traced);
+                for (Map<Property, Problem> m : List.of(traced.problems, o.problems)) {
+                    m.forEach((p, pr) -> first.putIfAbsent(p, new Violation(p, pr.detail, pr.line, t.iteration, pr.text())));
+                }
+                if (stopAtFirst) break;
+            } else if (o.traced) {
+                measured(o);
+            }
+        }
+        if (explain && cetSeen && cetPc == Long.MIN_VALUE) {
+            // Stack switches were seen only on the fast machine: trace one to name the instruction.
+            for (int i = 0; i < done && cetPc == Long.MIN_VALUE; i++) {
+                measured(execute(new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE), seed, true));
+            }
+        }
+        String cet = cetSeen ? cetFinding(cetPc == Long.MIN_VALUE ? -1 : cetPc) : null;
+        long minExec = this.minExec, maxExec = this.maxExec;
+        long nanos = System.nanoTime() - t0;
+        List<Finding> findings = new ArrayList<>();
+        if (x87 != null) {
+            findings.add(new Finding(Finding.X87, Finding.Severity.WARNING, x87 + " (" + x87Count + " of "
+                    + roundTrips + " round trips). The psABI makes the x87 control word callee-saved;"
+                    + " Boost.Context saves it with fnstcw/fldcw, and the spare bytes 0x3c-0x3f would hold it."));
+        }
+        if (cet != null) findings.add(new Finding(Finding.CET, Finding.Severity.WARNING, cet));
+        String executed = maxExec < 0 ? "no traced switch arrived"
+                : (minExec == maxExec ? minExec : minExec + "-" + maxExec) + " executed per switch (traced sample)";
+        findings.add(new Finding(Finding.CODE_SIZE, Finding.Severity.INFO, codeSize + " bytes, "
+                + instructionCount + " instructions; " + executed));
+        List<Violation> violations = new ArrayList<>(first.values());
+        return new Report(file, symbol, seed, done, violations, findings, evaluations, fresh, codeSize,
+                instructionCount, maxExec < 0 ? -1 : minExec, maxExec, switches, nanos);
+    }
+
+    // Measured on traced runs only (the fast machine does not see instructions).
+    private long minExec, maxExec, cetPc;
+
+    private boolean explain = true;
+
+    /**
+     * With {@code false}: no traced machine at all, so no instruction counts, no blamed lines and
+     * no CET instruction; the verdict is the same. For mass runs such as mutation testing.
+     */
+    public Verifier explain(boolean explain) {
+        this.explain = explain;
+        return this;
+    }
+
+    private void measured(Outcome o) {
+        for (int k = 0; k < o.arrivals; k++) {
+            minExec = Math.min(minExec, o.executed[k]);
+            maxExec = Math.max(maxExec, o.executed[k]);
+        }
+        if (o.cet && cetPc == Long.MIN_VALUE) cetPc = o.cetPc;
+    }
+
+    /** What one iteration showed. */
+    private static final class Outcome {
+        final Map<Property, Problem> problems = new EnumMap<>(Property.class);
+        final List<Property> evaluated = new ArrayList<>(12);
+        final long[] executed = new long[2];
+        int arrivals, switches;
+        boolean roundTrip, traced;
+        boolean x87, cet;
+        long fpcwBack, cetPc;
+
+        void problem(Problem p) {
+            problems.putIfAbsent(p.property, p);
+        }
+    }
+
+    /** One switch: where everything is, and what must happen. */
+    private record Frame(int number, Trial trial, long seed, long save, long restore, long entryRsp,
+                         long restoreRsp, long resume, long returnAddress) {
+        String header() {
+            Trial t = trial;
+            String who = number == 1 ? "A -> B" : "B -> A";
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format("seed %d, iteration %d, switch %d of 2 (%s)%s%n", seed, t.iteration, number, who,
+                    number == 1 && t.fresh ? ", B fresh from makeContext" : ""));
+            sb.append(String.format("  call(save=%s, restore=%s) with rsp=%s ([rsp] = return address %s)%n",
+                    hex(save), hex(restore), hex(entryRsp), hex(returnAddress)));
+            sb.append(String.format("  restore.rsp = %s, [restore.rsp] = resume address %s%n", hex(restoreRsp), hex(resume)));
+            return sb.toString();
+        }
+    }
+
+    /** A property failing in one switch, with the differing values and the instruction to blame. */
+    private static final class Problem {
+        final Property property;
+        final Frame frame;
+        String detail;
+        String line;
+        String note;          // why there is no line to blame
+        final List<String> rows = new ArrayList<>();
+
+        Problem(Property property, Frame frame) {
+            this.property = property;
+            this.frame = frame;
+        }
+
+        String text() {
+            StringBuilder sb = new StringBuilder(frame.header());
+            for (String r : rows) sb.append("  ").append(r).append('\n');
+            sb.append("  offending instruction: ").append(line != null ? line : note != null ? "none " + note : "unknown")
+                    .append('\n');
+            return sb.toString();
+        }
+    }
+
+    private Outcome execute(Trial t, long seed, boolean trace) {
+        machine = trace ? traced() : fast;
+        Outcome o = new Outcome();
+        o.traced = trace;
+        machine.write(t.save, t.saveFill);
+        machine.write(t.save2, t.save2Fill);
+        byte[] restoreBytes;
+        if (t.fresh) {
+            Map<ContextLayout.Slot, Long> presets = new EnumMap<>(ContextLayout.Slot.class);
+            for (int k = 0; k < 6; k++) presets.put(ContextLayout.CALLEE_SAVED[k], t.presets[k]);
+            MakeContext.make(memory, t.restore, t.stackBase, t.stackSize, RESUME, presets, EXIT);
+            restoreBytes = machine.read(t.restore, ContextLayout.SIZE);
+            machine.write(t.restoreRsp - 16, words(t.garbage[0], t.garbage[1]));
+        } else {
+            restoreBytes = t.restoreBytes;
+            machine.write(t.restore, restoreBytes);
+            machine.write(t.restoreRsp - 16, words(t.garbage[0], t.garbage[1], RESUME, t.garbage[2]));
+        }
+        machine.write(t.entryRsp, words(CALLER_RETURN, t.garbage[3]));
+        long[] v = t.a.clone();
+        v[G_RDI] = t.save;
+        v[G_RSI] = t.restore;
+        v[G_RSP] = t.entryRsp;
+        machine.set(SET, v);
+
+        Frame f1 = new Frame(1, t, seed, t.save, t.restore, t.entryRsp, (long) LE.get(restoreBytes, 0x30), RESUME,
+                CALLER_RETURN);
+        long[] after1 = runSwitch(rec1, f1, trace, o);
+        if (after1 == null) return o;
+        byte[] saved = machine.read(t.save, ContextLayout.SIZE);
+        checkArrival(o, rec1, f1, after1, t.a, restoreBytes, saved);
+        if (t.fresh) checkMakeContext(o, rec1, f1, after1);
+        if (!shadowStackAware && after1[O_RSP] != f1.entryRsp + 8) {
+            o.cet = true;
+            o.cetPc = rec1.lastPc();
+        }
+
+        // B switches back to A: from a frame below where it resumed, with its own register values.
+        long[] v2 = t.b.clone();
+        v2[G_RDI] = t.save2;
+        v2[G_RSI] = t.save;
+        v2[G_RSP] = t.rsp2;
+        machine.writeLong(t.rsp2, B_RETURN);
+        machine.set(SET, v2);
+        long savedRsp = (long) LE.get(saved, 0x30);
+        Frame f2 = new Frame(2, t, seed, t.save2, t.save, t.rsp2, savedRsp, CALLER_RETURN, B_RETURN);
+        long[] after2 = runSwitch(rec2, f2, trace, o);
+        o.evaluated.add(Property.ROUNDTRIP);
+        if (after2 == null) {
+            // A fetch elsewhere was already reported as a round-trip failure by runSwitch.
+            return o;
+        }
+        byte[] saved2 = machine.read(t.save2, ContextLayout.SIZE);
+        checkArrival(o, rec2, f2, after2, t.b, saved, saved2);
+        checkRoundTrip(o, rec2, f2, after2, t.a, saved);
+        o.roundTrip = true;
+        if (after2[O_FPCW] != t.a[G_FPCW]) {
+            o.x87 = true;
+            o.fpcwBack = after2[O_FPCW];
+        }
+        return o;
+    }
+
+    private static String x87Finding(Trial t, long seed, long back) {
+        return String.format("x87 control word not preserved: A entered with FPCW %s, B switched back with %s,"
+                + " A resumed with %s (seed %d, iteration %d)", hex4(t.a[G_FPCW]), hex4(t.b[G_FPCW]), hex4(back),
+                seed, t.iteration);
+    }
+
+    /**
+     * Runs one switch; returns the registers on arrival, or null (with the problems recorded) when it
+     * did not arrive. Memory discipline and termination are evaluated here.
+     */
+    private long[] runSwitch(Recording rec, Frame f, boolean trace, Outcome o) {
+        current = rec;
+        rec.reset(f.save, f.entryRsp, trace);
+        EmulationException fault = null;
+        o.switches++;
+        try {
+            // + 1: the landing pad's jmp.
+            machine.run(entry, LANDING, BUDGET + 1, null);
+        } catch (EmulationException e) {
+            fault = e;
+        }
+        long[] after = machine.get(OBS);
+        o.evaluated.add(Property.MEMORY);
+        o.evaluated.add(Property.TERMINATION);
+        if (rec.bad) {
+            o.problem(memoryProblem(f, rec.badPc, rec.badAddr, rec.badSize));
+        }
+        Property wrongTarget = f.number == 1 ? Property.RESTORE : Property.ROUNDTRIP;
+        if (fault == null) {
+            long pad = (after[O_R11] & TAG) == TAG ? after[O_R11] & ~TAG : -1;
+            if (pad == f.resume) {
+                if (trace) o.executed[o.arrivals++] = rec.executed();
+                return after;
+            }
+            if (wrongTarget == Property.RESTORE) o.evaluated.add(wrongTarget);
+            o.problem(wrongTarget(wrongTarget, rec, f, after, pad, "arrived at the landing pad " + hex(pad)));
+            return null;
+        }
+        Kind k = fault.kind();
+        if (k == Kind.UNMAPPED_WRITE || k == Kind.WRITE_PROT) {
+            if (!rec.bad) o.problem(memoryProblem(f, fault.pc(), fault.address(), 0));
+        } else if (leftTheCode(fault)) {
+            if (wrongTarget == Property.RESTORE) o.evaluated.add(wrongTarget);
+            long target = fault.kind() == Kind.OTHER ? fault.pc() : fault.address();
+            o.problem(wrongTarget(wrongTarget, rec, f, after, target, fault.getMessage()));
+        } else {
+            o.problem(terminationProblem(rec, f, fault));
+        }
+        return null;
+    }
+
+    /** Control went somewhere that is not code (fetch fault, or a stop outside the code pages). */
+    private boolean leftTheCode(EmulationException e) {
+        return e.kind() == Kind.UNMAPPED_FETCH || e.kind() == Kind.FETCH_PROT
+                || (e.kind() == Kind.OTHER && !inCode(e.pc() - 1));
+    }
+
+    private boolean inCode(long address) {
+        return address >= codeStart && address < codeEnd;
+    }
+
+    // ------------------------------------------------------------------------------ the checks
+
+    /** Properties 1, 2 and 5 (and MXCSR legality) for a switch that arrived. */
+    private void checkArrival(Outcome o, Recording rec, Frame f, long[] after, long[] entryRegs,
+                              byte[] restoreCtx, byte[] saveCtx) {
+        o.evaluated.add(Property.RESTORE);
+        o.evaluated.add(Property.SAVE);
+        o.evaluated.add(Property.FLAGS);
+
+        // 1. Restore: registers from the restore context, rsp just above the popped resume address.
+        Problem restore = new Problem(Property.RESTORE, f);
+        for (int k = 0; k < 6; k++) {
+            long want = (long) LE.get(restoreCtx, 8 * k);
+            if (after[k] != want) {
+                diff(restore, CALLEE[k], entryRegs[CALLEE_GPR[k]], want, after[k],
+                        CALLEE[k] + " = " + hex(after[k]) + " on arrival, but restore->" + CALLEE[k] + " = " + hex(want),
+                        blameRegister(rec, after, k, "no instruction wrote " + CALLEE[k]));
+            }
+        }
+        long wantRsp = f.restoreRsp + 8;
+        if (after[O_RSP] != wantRsp) {
+            diff(restore, "rsp", f.entryRsp, wantRsp, after[O_RSP],
+                    "rsp = " + hex(after[O_RSP]) + " on arrival, expected restore.rsp + 8 = " + hex(wantRsp),
+                    describe(rec.lastPc()));
+        }
+        long wantMxcsr = Integer.toUnsignedLong((int) IE.get(restoreCtx, 0x38));
+        if (after[O_MXCSR] != wantMxcsr) {
+            diff(restore, "mxcsr", entryRegs[G_MXCSR], wantMxcsr, after[O_MXCSR],
+                    "MXCSR = " + hex(after[O_MXCSR]) + " on arrival, but restore->mxcsr = " + hex(wantMxcsr),
+                    blameRegister(rec, after, O_MXCSR, "no instruction loaded MXCSR"));
+        }
+        if (restore.detail != null) o.problem(restore);
+
+        // MXCSR bits 16-31 are reserved: ldmxcsr of such a value raises #GP on a real CPU (Unicorn lets it pass).
+        if ((after[O_MXCSR] & ~0xFFFFL) != 0) {
+            Problem p = new Problem(Property.TERMINATION, f);
+            diff(p, "mxcsr", entryRegs[G_MXCSR], after[O_MXCSR] & 0xFFFF, after[O_MXCSR],
+                    "MXCSR = " + hex(after[O_MXCSR]) + " has reserved bits 16-31 set: the instruction that loaded it"
+                            + " raises #GP on a real CPU", blameRegister(rec, after, O_MXCSR, null));
+            o.problem(p);
+        }
+
+        // 2. Save: the entry state in the save context.
+        Problem save = new Problem(Property.SAVE, f);
+        for (int k = 0; k < 6; k++) {
+            long want = entryRegs[CALLEE_GPR[k]];
+            long got = (long) LE.get(saveCtx, 8 * k);
+            if (got != want) {
+                diff(save, "save->" + CALLEE[k], want, want, got,
+                        "save->" + CALLEE[k] + " (" + hex2(8 * k) + ") = " + hex(got) + ", but " + CALLEE[k]
+                                + " was " + hex(want) + " at entry", blameSlot(rec, f.save + 8 * k, 8, "save->" + CALLEE[k]));
+            }
+        }
+        long gotRsp = (long) LE.get(saveCtx, 0x30);
+        if (gotRsp != f.entryRsp) {
+            diff(save, "save->rsp", f.entryRsp, f.entryRsp, gotRsp,
+                    "save->rsp (0x30) = " + hex(gotRsp) + ", but rsp was " + hex(f.entryRsp)
+                            + " at entry (pointing at the return address)", blameSlot(rec, f.save + 0x30, 8, "save->rsp"));
+        }
+        long gotMxcsr = Integer.toUnsignedLong((int) IE.get(saveCtx, 0x38));
+        if (gotMxcsr != entryRegs[G_MXCSR]) {
+            diff(save, "save->mxcsr", entryRegs[G_MXCSR], entryRegs[G_MXCSR], gotMxcsr,
+                    "save->mxcsr (0x38) = " + hex(gotMxcsr) + ", but MXCSR was " + hex(entryRegs[G_MXCSR]) + " at entry",
+                    blameSlot(rec, f.save + 0x38, 4, "save->mxcsr"));
+        }
+        if (save.detail != null) o.problem(save);
+
+        // 5. Flags: DF clear on arrival.
+        if ((after[O_FLAGS] & DF) != 0) {
+            Problem p = new Problem(Property.FLAGS, f);
+            diff(p, "rflags", entryRegs[G_FLAGS], after[O_FLAGS] & ~DF, after[O_FLAGS],
+                    "DF is set on arrival (rflags " + hex(after[O_FLAGS]) + ")",
+                    blame(lastWriter(rec, after, O_FLAGS, DF), "no instruction set DF"));
+            o.problem(p);
+        }
+    }
+
+    /** 7. A fresh context is entered like a called function: rsp ≡ 8 (mod 16), default MXCSR. */
+    private void checkMakeContext(Outcome o, Recording rec, Frame f, long[] after) {
+        o.evaluated.add(Property.MAKECONTEXT);
+        Problem p = new Problem(Property.MAKECONTEXT, f);
+        if ((after[O_RSP] & 15) != 8) {
+            diff(p, "rsp", f.entryRsp, (after[O_RSP] & ~15L) | 8, after[O_RSP],
+                    "the fresh context's entry was reached with rsp = " + hex(after[O_RSP]) + " (" + (after[O_RSP] & 15)
+                            + " mod 16, a called function expects 8)", describe(rec.lastPc()));
+        }
+        if (after[O_MXCSR] != MakeContext.DEFAULT_MXCSR) {
+            diff(p, "mxcsr", f.trial.a[G_MXCSR], MakeContext.DEFAULT_MXCSR, after[O_MXCSR],
+                    "the fresh context's entry was reached with MXCSR = " + hex(after[O_MXCSR]) + ", expected "
+                            + hex(MakeContext.DEFAULT_MXCSR), blameRegister(rec, after, O_MXCSR, "no instruction loaded MXCSR"));
+        }
+        if (p.detail != null) o.problem(p);
+    }
+
+    /** 3. Back at A's caller with A's callee-saved registers, rsp + 8 and MXCSR. */
+    private void checkRoundTrip(Outcome o, Recording rec, Frame f, long[] after, long[] a, byte[] saved) {
+        Problem p = new Problem(Property.ROUNDTRIP, f);
+        for (int k = 0; k < 6; k++) {
+            long want = a[CALLEE_GPR[k]];
+            if (after[k] != want) {
+                long slot = (long) LE.get(saved, 8 * k);
+                String line = slot != want
+                        ? blameSlot(rec1, f.restore + 8 * k, 8, "save->" + CALLEE[k] + " in switch 1")
+                        : blameRegister(rec, after, k, "no instruction wrote " + CALLEE[k]);
+                diff(p, CALLEE[k], want, want, after[k], "A got back " + CALLEE[k] + " = " + hex(after[k])
+                        + " instead of its own " + hex(want) + (slot != want ? " (its context held " + hex(slot) + ")" : ""), line);
+            }
+        }
+        long wantRsp = f.trial.entryRsp + 8;
+        if (after[O_RSP] != wantRsp) {
+            diff(p, "rsp", f.trial.entryRsp, wantRsp, after[O_RSP], "A got back rsp = " + hex(after[O_RSP])
+                    + " instead of " + hex(wantRsp) + " (its entry rsp + 8)", describe(rec.lastPc()));
+        }
+        if (after[O_MXCSR] != a[G_MXCSR]) {
+            diff(p, "mxcsr", a[G_MXCSR], a[G_MXCSR], after[O_MXCSR], "A got back MXCSR = " + hex(after[O_MXCSR])
+                    + " instead of its own " + hex(a[G_MXCSR]), blameRegister(rec, after, O_MXCSR, "no instruction loaded MXCSR"));
+        }
+        if (p.detail != null) o.problem(p);
+    }
+
+    /**
+     * The switch arrived on another stack (rsp is not the entry rsp + 8) and no shadow-stack
+     * instruction was used: {@code pc} is the instruction that transferred control.
+     */
+    private String cetFinding(long pc) {
+        if (isRet(pc)) {
+            return "returns with ret (" + describe(pc) + ") after switching rsp to the restored stack: the address it"
+                    + " pops is not the caller's return address that `call` pushed on the CET shadow stack, so with"
+                    + " shadow stacks enabled the CPU raises #CP; a CET-aware switch also switches shadow stacks"
+                    + " (rdsspq, rstorssp, saveprevssp)";
+        }
+        return "switches stacks without switching the CET shadow stack (last instruction " + describe(pc) + "): the"
+                + " shadow stack keeps the caller's return address, so the resumed strand's next ret raises #CP"
+                + " with shadow stacks enabled";
+    }
+
+    private boolean isRet(long pc) {
+        if (!inCode(pc) || pc - codeStart >= code.length) return false;
+        int i = (int) (pc - codeStart);
+        while (i < code.length && (code[i] == (byte) 0xF2 || code[i] == (byte) 0xF3)) i++;  // bnd / rep prefixes
+        return i < code.length && (code[i] == (byte) 0xC3 || code[i] == (byte) 0xC2);
+    }
+
+    // ------------------------------------------------------------------------------ problems
+
+    private Problem memoryProblem(Frame f, long pc, long address, int size) {
+        Problem p = new Problem(Property.MEMORY, f);
+        p.detail = "write" + (size > 0 ? " of " + size + " bytes" : "") + " to " + hex(address) + " (" + where(f, address)
+                + ") by " + describe(pc);
+        p.line = describe(pc);
+        p.rows.add(String.format("allowed: the save context [%s, %s) and the red zone [%s, %s)", hex(f.save),
+                hex(f.save + ContextLayout.SIZE), hex(f.entryRsp - 128), hex(f.entryRsp)));
+        return p;
+    }
+
+    private Problem wrongTarget(Property property, Recording rec, Frame f, long[] after, long target, String how) {
+        Problem p = new Problem(property, f);
+        String why;
+        if (f.number == 1 && target == f.returnAddress) {
+            why = "it returned to its own caller's return address " + hex(target) + " instead of the resume address "
+                    + hex(f.resume) + " at restore.rsp";
+        } else if (f.number == 2) {
+            why = "B -> A did not return to A's caller " + hex(f.resume) + " but went to " + hex(target)
+                    + " (A's context had rsp = " + hex(f.restoreRsp) + "; A's entry rsp was " + hex(f.trial.entryRsp) + ")";
+        } else {
+            why = "control went to " + hex(target) + " instead of the resume address " + hex(f.resume)
+                    + " stored at restore.rsp = " + hex(f.restoreRsp);
+        }
+        p.detail = why;
+        p.line = describe(rec.lastPc());
+        p.rows.add(String.format("rsp = %s when it left (%s)", hex(after[O_RSP]), how));
+        return p;
+    }
+
+    private Problem terminationProblem(Recording rec, Frame f, EmulationException e) {
+        Problem p = new Problem(Property.TERMINATION, f);
+        long pc = switch (e.kind()) {
+            case UNMAPPED_READ, READ_PROT, INVALID_INSN, CPU_EXCEPTION -> inCode(e.pc()) ? e.pc() : rec.lastPc();
+            default -> rec.lastPc();
+        };
+        p.detail = switch (e.kind()) {
+            case BUDGET_EXHAUSTED -> "did not reach the resume address within " + BUDGET + " instructions (last at "
+                    + describe(pc) + ")";
+            case UNMAPPED_READ, READ_PROT -> "read of unmapped memory at " + hex(e.address()) + " (" + where(f, e.address())
+                    + ") by " + describe(pc);
+            case INVALID_INSN -> "invalid instruction at " + describe(pc);
+            case OTHER -> (isHlt(e.pc()) && e.pc() - 1 >= codeStart + assembly.size()
+                    ? "ran off the end of the code (stopped at " + hex(e.pc()) + ", past the last instruction "
+                    + describe(rec.lastPc()) + ")" : e.getMessage() + " (last at " + describe(pc) + ")");
+            default -> e.getMessage() + " at " + describe(pc);
+        };
+        p.line = pc < 0 ? null : describe(pc);
+        return p;
+    }
+
+    private boolean isHlt(long rip) {
+        return inCode(rip - 1);
+    }
+
+    /**
+     * Adds a differing value to the problem; the first one gives the detail and the line.
+     * {@code line} is {@code file:line: text}, or a parenthesised note when no instruction is to
+     * blame (then the JSON "line" is null and the note goes into the detail).
+     */
+    private static void diff(Problem p, String name, long before, long expected, long actual, String detail, String line) {
+        boolean note = line != null && line.startsWith("(");
+        if (!note && before == actual && before != expected && !name.startsWith("save->")) detail += " (unchanged since entry)";
+        if (p.detail == null) {
+            p.detail = note ? detail + " " + line : detail;
+            p.line = note ? null : line;
+            p.note = note ? line : null;
+        }
+        p.rows.add(String.format("%-12s before %-18s expected %-18s got %-18s  <-- %s", name, hex(before), hex(expected),
+                hex(actual), line == null ? "differs" : line));
+    }
+
+    /** Names the last instruction that changed register {@code idx} (only when tracing). */
+    private String blameRegister(Recording rec, long[] after, int idx, String none) {
+        if (!rec.tracing) return null;
+        long pc = lastWriter(rec, after, idx, -1L);
+        return pc < 0 ? (none == null ? null : "(" + none + ")") : describe(pc);
+    }
+
+    private String blame(long pc, String none) {
+        return pc < 0 ? (none == null ? null : "(" + none + ")") : describe(pc);
+    }
+
+    private String blameSlot(Recording rec, long address, int width, String slot) {
+        long pc = rec.lastWriteTo(address, address + width);
+        return pc < 0 ? "(no instruction wrote " + slot + ")" : describe(pc);
+    }
+
+    /** The last instruction after which {@code OBS[idx] & mask} changed, from the trace; -1 if none. */
+    private static long lastWriter(Recording rec, long[] after, int idx, long mask) {
+        if (!rec.tracing) return -1;
+        int n = Math.min(rec.snaps.size(), Math.min(rec.pcCount, rec.pcs.length));
+        for (int k = n - 1; k >= 0; k--) {
+            long[] before = rec.snaps.get(k);
+            long[] next = k + 1 < n ? rec.snaps.get(k + 1) : after;
+            if (((before[idx] ^ next[idx]) & mask) != 0) return rec.pcs[k];
+        }
+        return -1;
+    }
+
+    /** Names an address by what lives there in this switch. */
+    private String where(Frame f, long a) {
+        Trial t = f.trial;
+        if (a >= f.save && a < f.save + 64) return "save context + " + hex2(a - f.save);
+        if (a >= f.restore && a < f.restore + 64) {
+            long off = a - f.restore;
+            return "restore context + " + hex2(off) + ContextLayout.Slot.at(off).map(s -> " = restore->" + s.label()).orElse(" (spare)");
+        }
+        if (a >= f.save + 64 && a < f.save + 64 + 512) return "save context + " + hex2(a - f.save) + ", past its 64 bytes";
+        if (a < f.save && a >= f.save - 512) return (f.save - a) + " bytes before the save context";
+        if (a >= f.entryRsp && a < f.entryRsp + 8) return "the caller's return address at entry rsp";
+        if (a > f.entryRsp && a < f.entryRsp + 512) return "the caller's frame at entry rsp + " + (a - f.entryRsp);
+        if (a < f.entryRsp - 128 && a >= f.entryRsp - 4096) return "entry rsp - " + (f.entryRsp - a) + ", below the red zone";
+        if (Math.abs(a - f.restoreRsp) < 4096) return "the restore stack at restore.rsp " + (a >= f.restoreRsp ? "+ " : "- ")
+                + Math.abs(a - f.restoreRsp);
+        long other = f.number == 1 ? t.save2 : t.restore;
+        if (a >= other && a < other + 64) return "another context";
+        if (inCode(a)) return "the code, " + describe(a);
+        return "not a context or stack of this switch";
+    }
+
+    private String describe(long pc) {
+        return pc < 0 ? null : assembly.describe(pc);
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    private static byte[] words(long... w) {
+        byte[] b = new byte[8 * w.length];
+        for (int i = 0; i < w.length; i++) LE.set(b, 8 * i, w[i]);
+        return b;
+    }
+
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    private static String hex2(long v) {
+        return String.format("0x%02x", v);
+    }
+
+    private static String hex4(long v) {
+        return String.format("0x%04x", v);
+    }
+
+    @Override
+    public void close() {
+        try {
+            fast.close();
+        } finally {
+            if (traced != null) traced.close();
+        }
+    }
+}
