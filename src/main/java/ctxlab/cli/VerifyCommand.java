@@ -23,18 +23,20 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Check a context-switch routine against the System V ABI and the Cem 64-byte context layout,",
-                "by emulating call NAME(save, restore) from random machine states in Unicorn.",
-                "Properties: restore, save, roundtrip, memory, flags, termination, makecontext.",
-                "A check is one random machine state run through two switches (A -> B, B -> A) and held",
-                "against all seven properties."},
-        footer = {"", "Exit codes: 0 all properties hold, 1 a property is violated (or, with --strict, a warning",
-                "was found), 2 bad input (cannot assemble, no such symbol, unreadable file, bad option)."})
+        description = {"Check a context-switch routine against the System V ABI, from random states.",
+                "",
+                "Emulates call NAME(save, restore) in Unicorn from random machine states, with the Cem"
+                        + " 64-byte context layout, and checks seven properties: restore, save, roundtrip, memory,"
+                        + " flags, termination, makecontext. A check is one random machine state run through two"
+                        + " switches (A -> B, then B -> A) and held against all seven properties.",
+                ""},
+        footer = {"", "Exit codes: 0 all properties hold; 1 a property is violated (with --strict: also a"
+                + " warning finding); 2 bad input (cannot assemble, no such symbol, unreadable file, bad option)."})
 final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "GNU-as source (default: asm/context_x86_64.s)")
     Path file;
 
-    @Option(names = "--symbol", paramLabel = "NAME", description = "the routine: NAME(save=%rdi, restore=%rsi) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--symbol", paramLabel = "NAME", description = "the routine: NAME(save=%%rdi, restore=%%rsi) (default: ${DEFAULT-VALUE})")
     String symbol = Verifier.DEFAULT_SYMBOL;
 
     @Option(names = "--iterations", paramLabel = "N", description = "random machine states to check (default: ${DEFAULT-VALUE})")
@@ -58,6 +60,9 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    static final String CHECK = "one random machine state run through two switches (A -> B, then B -> A)"
+            + " and held against all 7 properties";
 
     @Override
     public Integer call() {
@@ -130,8 +135,12 @@ final class VerifyCommand implements Callable<Integer> {
         }).toList());
         j.put("codeSize", r.codeSize());
         j.put("instructionCount", r.instructionCount());
-        j.put("executedPerSwitch", Map.of("min", r.minExecuted(), "max", r.maxExecuted()));
+        Map<String, Long> executed = new LinkedHashMap<>();
+        executed.put("min", r.minExecuted());
+        executed.put("max", r.maxExecuted());
+        j.put("executedPerSwitch", executed);
         j.put("checksPerSecond", Math.round(r.checksPerSecond()));
+        j.put("checkDefinition", CHECK);
         Map<String, Long> ev = new LinkedHashMap<>();
         for (Property p : Property.values()) ev.put(p.id(), r.evaluations().getOrDefault(p, 0L));
         j.put("propertyEvaluations", ev);
@@ -164,9 +173,9 @@ final class VerifyCommand implements Callable<Integer> {
         for (Finding f : r.findings()) {
             out.printf("  %-17s %s%n", f.id() + (f.warning() ? "" : " (info)"), f.detail());
         }
-        out.printf("%n%d checks in %.1f ms: %,.0f checks/s (a check = one random machine state through A -> B and"
-                        + " B -> A, held against all 7 properties; %d property evaluations, %d emulated switches)%n",
-                r.iterations(), r.nanos() / 1e6, r.checksPerSecond(), r.totalEvaluations(), r.switches());
+        out.printf("%n%d checks in %.1f ms: %,.0f checks/s (a check = %s; %d property evaluations, %d emulated"
+                        + " switches)%n", r.iterations(), r.nanos() / 1e6, r.checksPerSecond(), CHECK, r.totalEvaluations(),
+                r.switches());
         if (!rounds.isEmpty()) {
             out.printf("bench (warm, %d states per round): %s checks/s; median %,.0f checks/s = %,.0f property"
                             + " evaluations/s = %,.0f switches/s%n", Math.max(iterations, 20_000),

@@ -232,6 +232,14 @@ public final class Verifier implements AutoCloseable {
             return -1;
         }
 
+        /** The last instruction executed inside [start, end) (the assembled code), or -1. */
+        long lastIn(long start, long end) {
+            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) {
+                if (pcs[i] >= start && pcs[i] < end) return pcs[i];
+            }
+            return -1;
+        }
+
         /** Instructions executed outside the landing pads (traced runs only). */
         long executed() {
             long n = 0;
@@ -269,6 +277,10 @@ public final class Verifier implements AutoCloseable {
             r.badAddr = address;
             r.badSize = size;
         }
+    }
+
+    private long lastInstruction(Recording rec) {
+        return rec.lastIn(codeStart, codeStart + code.length);
     }
 
     private static boolean isPad(long pc) {
@@ -402,7 +414,12 @@ public final class Verifier implements AutoCloseable {
                     number == 1 && t.fresh ? ", B fresh from makeContext" : ""));
             sb.append(String.format("  call(save=%s, restore=%s) with rsp=%s ([rsp] = return address %s)%n",
                     hex(save), hex(restore), hex(entryRsp), hex(returnAddress)));
-            sb.append(String.format("  restore.rsp = %s, [restore.rsp] = resume address %s%n", hex(restoreRsp), hex(resume)));
+            if (number == 1) {
+                sb.append(String.format("  restore.rsp = %s, [restore.rsp] = resume address %s%n", hex(restoreRsp), hex(resume)));
+            } else {
+                sb.append(String.format("  restore = A's context from switch 1: restore.rsp = %s; A's caller resumes at %s,"
+                        + " stored at A's entry rsp %s%n", hex(restoreRsp), hex(resume), hex(t.entryRsp)));
+            }
             return sb.toString();
         }
     }
@@ -701,7 +718,7 @@ public final class Verifier implements AutoCloseable {
 
     private Problem memoryProblem(Frame f, long pc, long address, int size) {
         Problem p = new Problem(Property.MEMORY, f);
-        p.detail = "write" + (size > 0 ? " of " + size + " bytes" : "") + " to " + hex(address) + " (" + where(f, address)
+        p.detail = "write" + (size > 0 ? " of " + size + (size == 1 ? " byte" : " bytes") : "") + " to " + hex(address) + " (" + where(f, address)
                 + ") by " + describe(pc);
         p.line = describe(pc);
         p.rows.add(String.format("allowed: the save context [%s, %s) and the red zone [%s, %s)", hex(f.save),
@@ -730,27 +747,29 @@ public final class Verifier implements AutoCloseable {
 
     private Problem terminationProblem(Recording rec, Frame f, EmulationException e) {
         Problem p = new Problem(Property.TERMINATION, f);
+        long last = lastInstruction(rec);   // traced runs only; -1 on the fast machine
+        boolean offTheEnd = e.kind() == Kind.OTHER && inCode(e.pc() - 1) && e.pc() - 1 >= codeStart + code.length;
         long pc = switch (e.kind()) {
-            case UNMAPPED_READ, READ_PROT, INVALID_INSN, CPU_EXCEPTION -> inCode(e.pc()) ? e.pc() : rec.lastPc();
-            default -> rec.lastPc();
+            // Unicorn reports the faulting instruction for these...
+            case UNMAPPED_READ, READ_PROT, INVALID_INSN -> inCode(e.pc()) ? e.pc() : last;
+            // ... and the address after a trap (int3, hlt), so the trace knows better.
+            case CPU_EXCEPTION -> last >= 0 ? last : inCode(e.pc()) ? e.pc() : -1;
+            case OTHER -> offTheEnd ? last : last >= 0 ? last : e.pc() - 1;
+            default -> last;
         };
+        String at = pc < 0 ? "(replay to see the instruction)" : describe(pc);
         p.detail = switch (e.kind()) {
-            case BUDGET_EXHAUSTED -> "did not reach the resume address within " + BUDGET + " instructions (last at "
-                    + describe(pc) + ")";
+            case BUDGET_EXHAUSTED -> "did not reach the resume address within " + BUDGET + " instructions (last: " + at + ")";
             case UNMAPPED_READ, READ_PROT -> "read of unmapped memory at " + hex(e.address()) + " (" + where(f, e.address())
-                    + ") by " + describe(pc);
-            case INVALID_INSN -> "invalid instruction at " + describe(pc);
-            case OTHER -> (isHlt(e.pc()) && e.pc() - 1 >= codeStart + assembly.size()
-                    ? "ran off the end of the code (stopped at " + hex(e.pc()) + ", past the last instruction "
-                    + describe(rec.lastPc()) + ")" : e.getMessage() + " (last at " + describe(pc) + ")");
-            default -> e.getMessage() + " at " + describe(pc);
+                    + ") by " + at;
+            case INVALID_INSN -> "invalid instruction at " + at;
+            case CPU_EXCEPTION -> "CPU exception (trap or fault, e.g. int3, #DE, #GP) raised by " + at;
+            case OTHER -> offTheEnd ? "ran off the end of the code after " + at + " (into the hlt padding at "
+                    + hex(e.pc() - 1) + ")" : "the CPU halted (hlt) at " + at;
+            default -> e.getMessage() + " (last: " + at + ")";
         };
         p.line = pc < 0 ? null : describe(pc);
         return p;
-    }
-
-    private boolean isHlt(long rip) {
-        return inCode(rip - 1);
     }
 
     /**

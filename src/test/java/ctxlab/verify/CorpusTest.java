@@ -47,6 +47,17 @@ class CorpusTest {
         assertTrue(alone.containsAll(EnumSet.of(Property.RESTORE, Property.MEMORY, Property.FLAGS, Property.TERMINATION)), alone.toString());
     }
 
+    @Test
+    void readmeListsEveryVariantWithItsHeader() throws Exception {
+        String readme = java.nio.file.Files.readString(Corpus.DIR.resolve("README.md"));
+        for (Corpus c : Corpus.all()) {
+            String row = c.correct() ? "| `" + c.name() + "` |"
+                    : "| `" + c.name() + "` | " + c.text().lines().filter(l -> l.startsWith("# expect:")).findFirst()
+                    .orElseThrow().substring(9).strip() + " |";
+            assertTrue(readme.contains(row), "README.md row for " + c.name() + ": " + row);
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> brokenVariantsAreRejectedForTheirProperty() {
         return Corpus.all().stream().filter(c -> !c.correct()).map(c -> DynamicTest.dynamicTest(c.name(), () -> {

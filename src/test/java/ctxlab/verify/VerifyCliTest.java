@@ -38,7 +38,7 @@ class VerifyCliTest {
         for (Property p : Property.values()) assertTrue(r.out().contains("  " + p.id() + " "), p.id());
         assertTrue(r.out().contains("x87-control-word"), r.out());
         assertTrue(r.out().contains("cet-shadow-stack"), r.out());
-        assertTrue(r.out().contains("checks/s (a check = one random machine state"), r.out());
+        assertTrue(r.out().contains("checks/s (a check = one random machine state run through two switches"), r.out());
         assertTrue(r.out().contains("verdict: PASS"), r.out());
     }
 
