@@ -23,13 +23,19 @@ import java.util.Map;
  * Checks a context-switch routine against the System V ABI and the Cem context layout by
  * emulating {@code call NAME(save, restore)} from random machine states (see {@link Property}).
  *
- * <p>One {@link Machine} serves the whole run: the code is mapped once, the hooks are installed
- * once (an instruction hook recording the pc of every executed instruction, and a write hook that
- * checks every store against the allowed ranges), and each iteration only rewrites the few words
- * and registers it randomises. Each iteration ({@link Trial}) makes two switches: A -> B (B either
- * a random context or a fresh one from {@code makeContext}), then B -> A, which must land back at
- * A's caller. When a property fails for the first time, the iteration is replayed with register
- * tracing on, to name the instruction to blame.
+ * <p>Each iteration ({@link Trial}) makes two switches: A -> B (B either a random context or a fresh
+ * one from {@code makeContext}), then B -> A, which must land back at A's caller. Two machines
+ * serve a whole run, each set up once (code, landing pads and memory zones mapped, hooks installed
+ * before the first run), so that an iteration only rewrites the words and registers it randomises:
+ * <ul>
+ * <li>the fast machine has only a write hook, which checks every store (even one that rewrites the
+ *     value already there) against the allowed ranges; it runs almost every state;</li>
+ * <li>the traced machine also has an instruction hook that records each pc and a register snapshot
+ *     before each instruction. It runs every {@value #TRACE_EVERY}-th state (for the instruction
+ *     counts and the CET finding) and replays any state where a property fails for the first time,
+ *     to name the instruction to blame. A Java upcall per instruction would otherwise double the
+ *     cost of every state.</li>
+ * </ul>
  *
  * <p>Not thread-safe; confined to the thread that created it (as its machine is).
  */
@@ -526,8 +532,8 @@ public final class Verifier implements AutoCloseable {
         EmulationException fault = null;
         o.switches++;
         try {
-            // + 1: the landing pad's jmp.
-            machine.run(entry, LANDING, BUDGET + 1, null);
+            // + 2: the landing pad's movabs and jmp.
+            machine.run(entry, LANDING, BUDGET + 2, null);
         } catch (EmulationException e) {
             fault = e;
         }
@@ -545,7 +551,8 @@ public final class Verifier implements AutoCloseable {
                 return after;
             }
             if (wrongTarget == Property.RESTORE) o.evaluated.add(wrongTarget);
-            o.problem(wrongTarget(wrongTarget, rec, f, after, pad, "arrived at the landing pad " + hex(pad)));
+            long target = pad >= 0 ? pad : LANDING;
+            o.problem(wrongTarget(wrongTarget, rec, f, after, target, "arrived at " + hex(target)));
             return null;
         }
         Kind k = fault.kind();
@@ -696,6 +703,10 @@ public final class Verifier implements AutoCloseable {
      * instruction was used: {@code pc} is the instruction that transferred control.
      */
     private String cetFinding(long pc) {
+        if (pc < 0) {
+            return "switches stacks without switching the CET shadow stack: with shadow stacks enabled, the"
+                    + " return address popped on the new stack does not match the shadow stack's, which raises #CP";
+        }
         if (isRet(pc)) {
             return "returns with ret (" + describe(pc) + ") after switching rsp to the restored stack: the address it"
                     + " pops is not the caller's return address that `call` pushed on the CET shadow stack, so with"
