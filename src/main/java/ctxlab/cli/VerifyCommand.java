@@ -3,6 +3,7 @@ package ctxlab.cli;
 import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
+import ctxlab.verify.Bench;
 import ctxlab.verify.Finding;
 import ctxlab.verify.Property;
 import ctxlab.verify.Report;
@@ -52,8 +53,13 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of text")
     boolean json;
 
-    @Option(names = "--bench", description = "after verifying, measure checks per second: a warm-up, then 5 timed rounds")
+    @Option(names = "--bench", description = "after verifying, measure checks per second (warm-up, then timed rounds)"
+            + " in this JVM and in a forked JVM with the default JIT, side by side")
     boolean bench;
+
+    /** The forked side of --bench: timed rounds only, printed as JSON. */
+    @Option(names = "--bench-worker", hidden = true)
+    boolean benchWorker;
 
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
@@ -78,38 +84,91 @@ final class VerifyCommand implements Callable<Integer> {
         Assembly assembly = Assembler.assemble(source, Verifier.CODE_BASE);
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
         try (Verifier verifier = new Verifier(assembly, name, symbol)) {
+            if (benchWorker) {
+                out.println(Common.json(Map.of("rounds", roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));
+                return Main.OK;
+            }
             Report report = verifier.run(iterations, s);
-            List<double[]> rounds = bench ? bench(verifier, s) : List.of();
+            Map<String, Object> benchResult = bench ? bench(verifier, path, s) : null;
             if (json) {
-                out.println(Common.json(json(report, rounds)));
+                Map<String, Object> j = json(report);
+                if (benchResult != null) j.put("bench", benchResult);
+                out.println(Common.json(j));
             } else {
-                text(out, report, rounds);
+                text(out, report, benchResult);
             }
             return report.passed(strict) ? Main.OK : Main.FAILED;
         }
     }
 
-    /** Warm-up, then five rounds; each round's {checks/s, property evaluations/s, switches/s}. */
-    private List<double[]> bench(Verifier verifier, long s) {
-        int n = Math.max(iterations, 20_000);
-        long until = System.nanoTime() + 1_500_000_000L;
-        long round = 1;
-        while (System.nanoTime() < until) verifier.run(n / 4, s + round++);
-        List<double[]> rounds = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            Report r = verifier.run(n, s + round++);
-            double secs = r.nanos() / 1e9;
-            rounds.add(new double[] {r.checksPerSecond(), r.totalEvaluations() / secs, r.switches() / secs});
+    static final int IN_PROCESS_ROUND = 10_000, FORKED_ROUND = 20_000;
+
+    /**
+     * Checks per second, side by side: in this JVM (the launcher's, tuned for startup: C1 only),
+     * and in a forked JVM with the default tiered JIT, as JMH forks one.
+     */
+    private Map<String, Object> bench(Verifier verifier, Path path, long s) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        List<Bench.Round> here = Bench.run(verifier, s, IN_PROCESS_ROUND, 3, 1000);
+        Map<String, Object> inProcess = new LinkedHashMap<>();
+        inProcess.put("jvm", jvmDescription());
+        inProcess.put("statesPerRound", IN_PROCESS_ROUND);
+        inProcess.put("rounds", roundsJson(here));
+        inProcess.put("medianChecksPerSecond", Math.round(Bench.median(here).checksPerSecond()));
+        b.put("inProcess", inProcess);
+        Map<String, Object> forked = new LinkedHashMap<>();
+        forked.put("jvm", "forked JVM (-XX:+UseSerialGC, default tiered JIT)");
+        forked.put("statesPerRound", FORKED_ROUND);
+        try {
+            List<Bench.Round> there = fork(path, s);
+            forked.put("rounds", roundsJson(there));
+            Bench.Round m = Bench.median(there);
+            forked.put("medianChecksPerSecond", Math.round(m.checksPerSecond()));
+            forked.put("medianPropertyEvaluationsPerSecond", Math.round(m.evaluationsPerSecond()));
+            forked.put("medianSwitchesPerSecond", Math.round(m.switchesPerSecond()));
+        } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+            forked.put("error", "could not run the forked JVM: " + e.getMessage());
         }
-        return rounds;
+        b.put("forked", forked);
+        return b;
     }
 
-    private static double median(List<double[]> rounds, int column) {
-        double[] v = rounds.stream().mapToDouble(r -> r[column]).sorted().toArray();
-        return v[v.length / 2];
+    private static String jvmDescription() {
+        List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:")).toList();
+        return "this JVM" + (flags.isEmpty() ? "" : " (" + String.join(" ", flags) + ")");
     }
 
-    private Map<String, Object> json(Report r, List<double[]> rounds) {
+    private List<Bench.Round> fork(Path path, long s) throws java.io.IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "-Dctxlab.root=" + Common.root().toAbsolutePath(), Main.class.getName(), "verify",
+                path.toAbsolutePath().toString(), "--symbol", symbol, "--seed", Long.toString(s), "--bench-worker"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+        p.getOutputStream().close();
+        byte[] stdout = p.getInputStream().readAllBytes();
+        String stderr = new String(p.getErrorStream().readAllBytes()).strip();
+        if (p.waitFor() != 0) throw new IllegalStateException("exit " + p.exitValue() + (stderr.isEmpty() ? "" : ": " + stderr));
+        com.fasterxml.jackson.databind.JsonNode rounds = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout).get("rounds");
+        List<Bench.Round> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode r : rounds) {
+            out.add(new Bench.Round(r.get("checksPerSecond").asDouble(), r.get("propertyEvaluationsPerSecond").asDouble(),
+                    r.get("switchesPerSecond").asDouble()));
+        }
+        return out;
+    }
+
+    private static List<Map<String, Long>> roundsJson(List<Bench.Round> rounds) {
+        return rounds.stream().map(r -> {
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("checksPerSecond", Math.round(r.checksPerSecond()));
+            m.put("propertyEvaluationsPerSecond", Math.round(r.evaluationsPerSecond()));
+            m.put("switchesPerSecond", Math.round(r.switchesPerSecond()));
+            return m;
+        }).toList();
+    }
+
+    private Map<String, Object> json(Report r) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("verdict", r.verdict(strict));
         j.put("symbol", r.symbol());
@@ -146,18 +205,11 @@ final class VerifyCommand implements Callable<Integer> {
         j.put("propertyEvaluations", ev);
         j.put("switches", r.switches());
         j.put("elapsedMs", r.nanos() / 1e6);
-        if (!rounds.isEmpty()) {
-            Map<String, Object> b = new LinkedHashMap<>();
-            b.put("checksPerSecond", rounds.stream().map(x -> Math.round(x[0])).toList());
-            b.put("medianChecksPerSecond", Math.round(median(rounds, 0)));
-            b.put("medianPropertyEvaluationsPerSecond", Math.round(median(rounds, 1)));
-            b.put("medianSwitchesPerSecond", Math.round(median(rounds, 2)));
-            j.put("bench", b);
-        }
         return j;
     }
 
-    private void text(PrintWriter out, Report r, List<double[]> rounds) {
+    @SuppressWarnings("unchecked")
+    private void text(PrintWriter out, Report r, Map<String, Object> bench) {
         out.printf("verify %s in %s: seed %d, %d random states%n%n", r.symbol(), r.file(), r.seed(), r.iterations());
         for (Property p : Property.values()) {
             Violation v = r.violation(p);
@@ -176,11 +228,24 @@ final class VerifyCommand implements Callable<Integer> {
         out.printf("%n%d checks in %.1f ms: %,.0f checks/s (a check = %s; %d property evaluations, %d emulated"
                         + " switches)%n", r.iterations(), r.nanos() / 1e6, r.checksPerSecond(), CHECK, r.totalEvaluations(),
                 r.switches());
-        if (!rounds.isEmpty()) {
-            out.printf("bench (warm, %d states per round): %s checks/s; median %,.0f checks/s = %,.0f property"
-                            + " evaluations/s = %,.0f switches/s%n", Math.max(iterations, 20_000),
-                    String.join(", ", rounds.stream().map(x -> String.format("%,.0f", x[0])).toList()),
-                    median(rounds, 0), median(rounds, 1), median(rounds, 2));
+        if (bench != null) {
+            out.printf("%nbench, checks/s (warm; a check as above):%n");
+            for (String side : List.of("inProcess", "forked")) {
+                Map<String, Object> b = (Map<String, Object>) bench.get(side);
+                if (b.containsKey("error")) {
+                    out.printf("  %-52s %s%n", b.get("jvm"), b.get("error"));
+                    continue;
+                }
+                List<Map<String, Long>> rounds = (List<Map<String, Long>>) b.get("rounds");
+                out.printf("  %-52s median %,7d  (rounds of %,d: %s)%n", b.get("jvm"), (Long) b.get("medianChecksPerSecond"),
+                        (Integer) b.get("statesPerRound"), String.join(", ", rounds.stream()
+                                .map(x -> String.format("%,d", x.get("checksPerSecond"))).toList()));
+            }
+            Map<String, Object> f = (Map<String, Object>) bench.get("forked");
+            if (f.containsKey("medianSwitchesPerSecond")) {
+                out.printf("  forked median = %,d property evaluations/s = %,d emulated switches/s%n",
+                        (Long) f.get("medianPropertyEvaluationsPerSecond"), (Long) f.get("medianSwitchesPerSecond"));
+            }
         }
         boolean passed = r.passed(strict);
         out.printf("verdict: %s%s%n", passed ? "PASS" : "FAIL",

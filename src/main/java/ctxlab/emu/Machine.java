@@ -272,9 +272,14 @@ public final class Machine implements AutoCloseable {
     public void write(long address, byte[] bytes) {
         open();
         if (bytes.length == 0) return;
+<<<<<<< HEAD
         check(Unicorn.uc_mem_write(uc, address, MemorySegment.ofArray(bytes), bytes.length),
                 "write of " + bytes.length + " bytes at " + hex(address), address);
         invalidateIfCode(address, bytes.length);
+=======
+        int err = Unicorn.uc_mem_write(uc, address, MemorySegment.ofArray(bytes), bytes.length);
+        if (err != UcConst.UC_ERR_OK) check(err, "write of " + bytes.length + " bytes at " + hex(address), address);
+>>>>>>> 99ac289 (verify: --bench side by side (this JVM and a forked default-JIT JVM); Machine builds error messages only on failure)
     }
 
     public byte[] read(long address, int len) {
@@ -282,35 +287,47 @@ public final class Machine implements AutoCloseable {
         if (len < 0) throw new IllegalArgumentException("negative length " + len);
         byte[] b = new byte[len];
         if (len == 0) return b;
-        check(Unicorn.uc_mem_read(uc, address, MemorySegment.ofArray(b), len),
-                "read of " + len + " bytes at " + hex(address), address);
+        int err = Unicorn.uc_mem_read(uc, address, MemorySegment.ofArray(b), len);
+        if (err != UcConst.UC_ERR_OK) check(err, "read of " + len + " bytes at " + hex(address), address);
         return b;
     }
 
     public long readLong(long address) {
         open();
-        check(Unicorn.uc_mem_read(uc, address, scratch, 8), "read of 8 bytes at " + hex(address), address);
+        int err = Unicorn.uc_mem_read(uc, address, scratch, 8);
+        if (err != UcConst.UC_ERR_OK) check(err, "read of 8 bytes at " + hex(address), address);
         return scratch.get(JAVA_LONG, 0);
     }
 
     public void writeLong(long address, long value) {
         open();
         scratch.set(JAVA_LONG, 0, value);
+<<<<<<< HEAD
         check(Unicorn.uc_mem_write(uc, address, scratch, 8), "write of 8 bytes at " + hex(address), address);
         invalidateIfCode(address, 8);
+=======
+        int err = Unicorn.uc_mem_write(uc, address, scratch, 8);
+        if (err != UcConst.UC_ERR_OK) check(err, "write of 8 bytes at " + hex(address), address);
+>>>>>>> 99ac289 (verify: --bench side by side (this JVM and a forked default-JIT JVM); Machine builds error messages only on failure)
     }
 
     public int readInt(long address) {
         open();
-        check(Unicorn.uc_mem_read(uc, address, scratch, 4), "read of 4 bytes at " + hex(address), address);
+        int err = Unicorn.uc_mem_read(uc, address, scratch, 4);
+        if (err != UcConst.UC_ERR_OK) check(err, "read of 4 bytes at " + hex(address), address);
         return scratch.get(JAVA_INT, 0);
     }
 
     public void writeInt(long address, int value) {
         open();
         scratch.set(JAVA_INT, 0, value);
+<<<<<<< HEAD
         check(Unicorn.uc_mem_write(uc, address, scratch, 4), "write of 4 bytes at " + hex(address), address);
         invalidateIfCode(address, 4);
+=======
+        int err = Unicorn.uc_mem_write(uc, address, scratch, 4);
+        if (err != UcConst.UC_ERR_OK) check(err, "write of 4 bytes at " + hex(address), address);
+>>>>>>> 99ac289 (verify: --bench side by side (this JVM and a forked default-JIT JVM); Machine builds error messages only on failure)
     }
 
     // ---------------------------------------------------------------- registers
@@ -319,7 +336,8 @@ public final class Machine implements AutoCloseable {
     public long get(Reg reg) {
         open();
         scratch.set(JAVA_LONG, 0, 0L);
-        check(Unicorn.uc_reg_read(uc, reg.ucId(), scratch), "read of register " + reg, 0);
+        int err = Unicorn.uc_reg_read(uc, reg.ucId(), scratch);
+        if (err != UcConst.UC_ERR_OK) check(err, "read of register " + reg, 0);
         return scratch.get(JAVA_LONG, 0) & reg.mask();
     }
 
@@ -328,7 +346,8 @@ public final class Machine implements AutoCloseable {
         open();
         checkFits(reg, value);
         scratch.set(JAVA_LONG, 0, value);
-        check(Unicorn.uc_reg_write(uc, reg.ucId(), scratch), "write of register " + reg, 0);
+        int err = Unicorn.uc_reg_write(uc, reg.ucId(), scratch);
+        if (err != UcConst.UC_ERR_OK) check(err, "write of register " + reg, 0);
     }
 
     /** Reads several registers with one engine call. */
@@ -676,6 +695,7 @@ public final class Machine implements AutoCloseable {
         if (closed) throw new IllegalStateException("machine is closed");
     }
 
+    // Hot calls test err first and build their message only on failure (a string per call showed in profiles).
     private void check(int err, String what, long address) {
         if (err == UcConst.UC_ERR_OK) return;
         long pc = uc == null || closed ? 0 : ripOrZero();
