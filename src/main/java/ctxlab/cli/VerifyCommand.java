@@ -230,8 +230,8 @@ final class VerifyCommand implements Callable<Integer> {
         for (Property p : Property.values()) {
             Violation v = r.violation(p);
             long n = r.evaluations().getOrDefault(p, 0L);
-            String result = v != null ? "FAIL" : n == 0 ? "not evaluated" : "ok";
-            out.printf("  %-12s %-5s %7d evaluated   %s%n", p.id(), result, n, p.summary());
+            String result = v != null ? "FAIL" : n == 0 ? "-" : "ok";
+            out.printf("  %-12s %-4s %6d evaluated   %s%n", p.id(), result, n, p.summary());
         }
         for (Violation v : r.violations()) {
             out.printf("%n%s violated: %s%n", v.property().id(), v.detail());
