@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
 /** The {@code ctxlab} command line. Exit codes: 0 success, 1 a check failed, 2 bad input or setup. */
 @Command(name = "ctxlab", mixinStandardHelpOptions = true, version = "ctxlab 0.1.0",
         description = "Assemble, emulate, verify and trace an x86-64 green-thread context switch.",
-        subcommands = {AssembleCommand.class, SelftestCommand.class, VectorsCommand.class, TraceCommand.class, BenchCommand.class, StrandsCommand.class, VerifyCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {AssembleCommand.class, VerifyCommand.class, SelftestCommand.class, VectorsCommand.class,
+                TraceCommand.class, BenchCommand.class, StrandsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 a check failed, 2 bad input, usage or missing prerequisite."})
 public final class Main implements Runnable {
     public static final int OK = 0, FAILED = 1, BAD_INPUT = 2;

@@ -3,7 +3,6 @@ package ctxlab.cli;
 import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
-import ctxlab.emu.Machine;
 import ctxlab.verify.Bench;
 import ctxlab.verify.Finding;
 import ctxlab.verify.Property;
@@ -82,23 +81,9 @@ final class VerifyCommand implements Callable<Integer> {
         source = new SourceFile(name, source.text());
         long s = seed != null ? seed : System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
-        // Loading Unicorn and binding it (~0.25 s on a cold JVM) does not depend on the assembly:
-        // let it happen on the other core while Keystone assembles. A failure here is reported
-        // by the main thread when it creates the machine.
-        Thread unicorn = Thread.ofPlatform().daemon().name("ctxlab-unicorn-load").start(() -> {
-            try {
-                Machine.unicornVersion();
-            } catch (RuntimeException | Error ignored) {
-                // see above
-            }
-        });
+        // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
         Assembly assembly = Assembler.assemble(source, Verifier.CODE_BASE);
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
-        try {
-            unicorn.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         try (Verifier verifier = new Verifier(assembly, name, symbol)) {
             if (benchWorker) {
                 out.println(Common.json(Map.of("rounds", roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));

@@ -272,14 +272,9 @@ public final class Machine implements AutoCloseable {
     public void write(long address, byte[] bytes) {
         open();
         if (bytes.length == 0) return;
-<<<<<<< HEAD
-        check(Unicorn.uc_mem_write(uc, address, MemorySegment.ofArray(bytes), bytes.length),
-                "write of " + bytes.length + " bytes at " + hex(address), address);
-        invalidateIfCode(address, bytes.length);
-=======
         int err = Unicorn.uc_mem_write(uc, address, MemorySegment.ofArray(bytes), bytes.length);
         if (err != UcConst.UC_ERR_OK) check(err, "write of " + bytes.length + " bytes at " + hex(address), address);
->>>>>>> 99ac289 (verify: --bench side by side (this JVM and a forked default-JIT JVM); Machine builds error messages only on failure)
+        invalidateIfCode(address, bytes.length);
     }
 
     public byte[] read(long address, int len) {
@@ -302,13 +297,9 @@ public final class Machine implements AutoCloseable {
     public void writeLong(long address, long value) {
         open();
         scratch.set(JAVA_LONG, 0, value);
-<<<<<<< HEAD
-        check(Unicorn.uc_mem_write(uc, address, scratch, 8), "write of 8 bytes at " + hex(address), address);
-        invalidateIfCode(address, 8);
-=======
         int err = Unicorn.uc_mem_write(uc, address, scratch, 8);
         if (err != UcConst.UC_ERR_OK) check(err, "write of 8 bytes at " + hex(address), address);
->>>>>>> 99ac289 (verify: --bench side by side (this JVM and a forked default-JIT JVM); Machine builds error messages only on failure)
+        invalidateIfCode(address, 8);
     }
 
     public int readInt(long address) {
@@ -321,13 +312,9 @@ public final class Machine implements AutoCloseable {
     public void writeInt(long address, int value) {
         open();
         scratch.set(JAVA_INT, 0, value);
-<<<<<<< HEAD
-        check(Unicorn.uc_mem_write(uc, address, scratch, 4), "write of 4 bytes at " + hex(address), address);
-        invalidateIfCode(address, 4);
-=======
         int err = Unicorn.uc_mem_write(uc, address, scratch, 4);
         if (err != UcConst.UC_ERR_OK) check(err, "write of 4 bytes at " + hex(address), address);
->>>>>>> 99ac289 (verify: --bench side by side (this JVM and a forked default-JIT JVM); Machine builds error messages only on failure)
+        invalidateIfCode(address, 4);
     }
 
     // ---------------------------------------------------------------- registers
