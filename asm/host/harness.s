@@ -18,8 +18,11 @@
 #   0x000   in:  rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 (8 bytes each)
 #   0x080   in:  mxcsr (4 bytes)        0x084  in: x87 control word (2 bytes)
 #   0x088   in:  the routine's address (jumped to: [rsp] is the vector's return address)
+#   0x090   in:  rflags (8 bytes; only CF PF AF ZF SF DF OF are loaded: Java masks it with 0xCD5,
+#                so that TF or AC, which user code may set, never trap or fault in the harness)
 #   0x100   out: rax ... r15, same order as "in"
 #   0x180   out: mxcsr (4 bytes)        0x184  out: x87 control word (2 bytes)
+#   0x188   out: rflags (8 bytes, as pushfq shows them: IF and bit 1 are set in user mode)
 #   0x200   harness: the caller's rbx rbp r12 r13 r14 r15 (8 bytes each)
 #   0x230   harness: the caller's rsp   0x238 its mxcsr (4)   0x23C its x87 control word (2)
 
@@ -38,6 +41,9 @@ host_harness:                           # rdi = harness block (= gs base)
         fnstcw  0x23c(%rdi)
         ldmxcsr 0x080(%rdi)             # the vector's MXCSR
         fldcw   0x084(%rdi)             # the vector's x87 control word
+        pushq   0x090(%rdi)             # the vector's rflags, loaded on the caller's stack (the
+        popfq                           # vector's stack must not be touched); no instruction up to
+                                        # the jump changes a flag: movs only
         movq    0x000(%rdi), %rax       # the vector's registers, rdi last
         movq    0x008(%rdi), %rbx
         movq    0x010(%rdi), %rcx
@@ -78,6 +84,10 @@ host_harness_landing:                   # the routine returned or resumed here: 
         .byte   0x65,0xd9,0x3c,0x25,0x84,0x01,0x00,0x00                      # fnstcw %gs:0x184
                                         # back to Java: the caller's stack and callee-saved state
         .byte   0x65,0x48,0x8b,0x24,0x25,0x30,0x02,0x00,0x00                 # movq %gs:0x230,%rsp
+        pushfq                          # rflags as the routine left them (no mov above changes
+                                        # a flag), through the caller's stack
+        .byte   0x65,0x8f,0x04,0x25,0x88,0x01,0x00,0x00                      # popq %gs:0x188      (out: rflags)
+        cld                             # the psABI wants DF clear on return to Java
         .byte   0x65,0x48,0x8b,0x1c,0x25,0x00,0x02,0x00,0x00                 # movq %gs:0x200,%rbx
         .byte   0x65,0x48,0x8b,0x2c,0x25,0x08,0x02,0x00,0x00                 # movq %gs:0x208,%rbp
         .byte   0x65,0x4c,0x8b,0x24,0x25,0x10,0x02,0x00,0x00                 # movq %gs:0x210,%r12

@@ -3,6 +3,7 @@ package ctxlab.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ctxlab.emu.Machine;
+import ctxlab.host.HostVectors;
 import ctxlab.vectors.Corpus;
 import ctxlab.vectors.Linked;
 import ctxlab.vectors.Observed;
@@ -31,15 +32,21 @@ import picocli.CommandLine.Spec;
 @Command(name = "vectors", mixinStandardHelpOptions = true,
         description = {"Run the test vectors: exact machine states before and after one call of the switch routine.",
                 "Every file is read and checked before anything runs; each vector runs on a fresh Unicorn machine.",
-                "With --record, write the expect block of each FILE from the current behaviour, for review."},
+                "With --record, write the expect block of each FILE from the current behaviour, for review.",
+                "With --host, vectors safe on real hardware also run on this CPU and must equal Unicorn bit for bit."},
         footer = {"", "Exit codes: 0 all passed (or recorded); 1 a vector failed, or --record",
-                "refused to overwrite; 2 a file is malformed or cannot be assembled."})
+                "refused to overwrite; with --host also a host/Unicorn mismatch or a crash;",
+                "2 a file is malformed or cannot be assembled, or --host on a host other than x86-64 Linux."})
 final class VectorsCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "PATH", description = "vector files or folders (default: testvectors/)")
     List<Path> paths = new ArrayList<>();
 
     @Option(names = "--asm", paramLabel = "FILE", description = "run the vectors against this switch routine instead of each vector's source")
     Path asm;
+
+    @Option(names = "--host", description = "also run every vector safe on real hardware on this CPU (x86-64 Linux), in a "
+            + "crash-isolated child JVM, and compare registers and memory with Unicorn bit for bit")
+    boolean host;
 
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
@@ -62,6 +69,8 @@ final class VectorsCommand implements Callable<Integer> {
         if (force && !record) return usage(err, "--force only goes with --record");
         if (record && json) return usage(err, "--json is not available with --record");
         if (record && paths.isEmpty()) return usage(err, "--record needs the FILE… to record into");
+        if (record && host) return usage(err, "--host is not available with --record");
+        if (host) ctxlab.host.Host.require();
         if (record && asm != null) return usage(err, "--asm is not available with --record (recordings describe the vector's own source)");
         List<Path> where = paths.isEmpty() ? List.of(Common.root().resolve(Corpus.DIR)) : paths;
         List<Corpus.Entry> entries = Corpus.find(where);
@@ -70,6 +79,7 @@ final class VectorsCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         UnicornRunner runner = new UnicornRunner(Common.root(), asm);
+        if (host) return host(entries, runner, out, err);
         return record ? record(entries, runner, out, err) : run(entries, runner, out, err);
     }
 
@@ -77,6 +87,29 @@ final class VectorsCommand implements Callable<Integer> {
         err.println("ctxlab: " + message);
         err.println("Try 'ctxlab vectors --help'.");
         return Main.BAD_INPUT;
+    }
+
+    // ---------------------------------------------------------------- --host
+
+    private int host(List<Corpus.Entry> entries, UnicornRunner runner, PrintWriter out, PrintWriter err) {
+        // Malformed files are exit 2 before any child starts, as without --host.
+        List<String> problems = new ArrayList<>();
+        List<Vector> vectors = new ArrayList<>();
+        for (Corpus.Entry e : entries) {
+            try {
+                vectors.add(runner.link(e.read()).vector());
+            } catch (VectorException ex) {
+                problems.add(ex.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            for (String p : problems) err.println("ctxlab: " + p);
+            return Main.BAD_INPUT;
+        }
+        HostVectors.Report r = HostVectors.run(Common.root(), vectors, asm, HostVectors.TIMEOUT);
+        if (json) out.println(Common.json(r.json()));
+        else HostVectors.print(r, out);
+        return r.exit();
     }
 
     // ---------------------------------------------------------------- running

@@ -21,7 +21,8 @@ import java.util.Map;
  * exits 0 (done), 1 (a check failed or the code was refused) or 2 (bad input).
  *
  * <p>Usage: {@code Child MODE ROOT SWITCH_FILE [args] [--unverified]} with MODE one of
- * {@code selftest}, {@code strands PROGRAM COUNT STACK ARG}, {@code bench [Bench options]}.
+ * {@code selftest}, {@code strands PROGRAM COUNT STACK ARG}, {@code bench [Bench options]},
+ * {@code vectors FILE…} ({@link HostVectors}).
  */
 public final class Child {
     /** Proof, for {@link HostCode#loadUnverified}, that the code is about to run in this child. */
@@ -78,6 +79,7 @@ public final class Child {
                 case "selftest" -> selftest(events, loaded.assembly, code);
                 case "strands" -> strands(events, code, rest);
                 case "bench" -> Bench.main(events, code, rest);
+                case "vectors" -> HostVectors.child(events, root, loaded.assembly, code, rest);
                 default -> throw new IllegalArgumentException("unknown child mode '" + args[0] + "'");
             };
         }

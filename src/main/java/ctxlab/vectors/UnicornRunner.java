@@ -109,8 +109,10 @@ public final class UnicornRunner {
     public Observed execute(Linked l) {
         try (Machine m = Machine.x86_64()) {
             Assembly a = l.assembly();
-            m.map(CODE_BASE, pages(a.size()), UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
-            m.write(CODE_BASE, a.code());
+            // At the assembly's own base: CODE_BASE for this runner's assemblies, the host's base
+            // when a host replay links the vector against the code it runs natively.
+            m.map(a.base(), pages(a.size()), UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
+            m.write(a.base(), a.code());
             for (Image i : l.images()) {
                 // Filled while writable, then protected as the vector says.
                 m.map(i.base(), i.region().size(), UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);

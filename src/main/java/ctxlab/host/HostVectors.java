@@ -1,0 +1,265 @@
+package ctxlab.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import ctxlab.asm.Assembly;
+import ctxlab.asm.SourceFile;
+import ctxlab.vectors.Comparison;
+import ctxlab.vectors.Linked;
+import ctxlab.vectors.Observed;
+import ctxlab.vectors.UnicornRunner;
+import ctxlab.vectors.Vector;
+import ctxlab.vectors.VectorException;
+import ctxlab.vectors.VectorParser;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ctxlab vectors --host}: every vector safe on real hardware runs natively too, through
+ * {@link HostHarness}, and must leave registers and memory exactly as Unicorn does
+ * ({@link VectorReplay} says what is compared). It all runs in the crash-isolated child, on code
+ * that passed the verification gate there; Unicorn runs the same vector in the child on the same
+ * bytes at the same base. A vector that crashes the child is reported as a crash, and a fresh
+ * child goes on with the vectors after it.
+ */
+public final class HostVectors {
+    /** A JVM start, Keystone, the gate's six scenarios, and the vectors (milliseconds each). */
+    public static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+    private HostVectors() {}
+
+    /** What the command prints and returns. */
+    public record Report(int exit, Map<String, Object> json, List<String> text) {}
+
+    // ---------------------------------------------------------------- child side
+
+    /** The child's {@code vectors FILE…} mode: one "vector" event per file, in order. */
+    static int child(Events events, Path root, Assembly assembly, HostCode code, List<String> files) {
+        UnicornRunner unicorn = new UnicornRunner(root);
+        long codeEnd = assembly.base() + Pages.roundUp(assembly.size());
+        boolean ok = true;
+        for (int index = 0; index < files.size(); index++) {
+            Path file = Path.of(files.get(index));
+            Vector v = VectorParser.read(file, file.toString(), file.getFileName().toString());
+            for (Vector.Region r : v.regions().values()) {
+                if (r.base() < codeEnd && assembly.base() < r.end()) {
+                    throw new VectorException(String.format("%s: region %s overlaps the host code at [0x%x, 0x%x)",
+                            file, r.name(), assembly.base(), codeEnd));
+                }
+            }
+            Linked l = Linked.link(v, assembly);
+            Map<String, Object> ev = Events.event("vector");
+            ev.put("index", index);
+            ev.put("name", v.name());
+            Observed u = unicorn.execute(l);
+            List<String> ud = Comparison.diffs(l, u);
+            boolean unicornPassed = v.expect() != null && ud.isEmpty();
+            Map<String, Object> um = new LinkedHashMap<>();
+            um.put("passed", unicornPassed);
+            um.put("diffs", ud);
+            um.put("instructions", u.fault() == null ? u.instructions() : null);
+            um.put("fault", u.fault() == null ? null : u.fault().label);
+            ev.put("unicorn", um);
+            String skip = VectorReplay.skipReason(l);
+            ev.put("skipped", skip);
+            if (skip != null) {
+                ev.put("host", null);
+                ev.put("same", null);
+                ev.put("differences", List.of());
+                ok &= unicornPassed;
+            } else {
+                Map<String, Object> running = Events.event("running");
+                running.put("what", "vector " + v.name());
+                running.put("index", index);
+                events.emit(running);
+                Observed h = VectorReplay.host(l, code);
+                List<String> hd = Comparison.diffs(l, h);
+                List<String> differences = VectorReplay.differences(l, u, h);
+                Map<String, Object> hm = new LinkedHashMap<>();
+                hm.put("passed", hd.isEmpty());
+                hm.put("diffs", hd);
+                ev.put("host", hm);
+                ev.put("same", differences.isEmpty());
+                ev.put("differences", differences);
+                ok &= unicornPassed && hd.isEmpty() && differences.isEmpty();
+            }
+            events.emit(ev);
+        }
+        Map<String, Object> done = Events.event("done");
+        done.put("passed", ok);
+        events.emit(done);
+        return ok ? 0 : 1;
+    }
+
+    // ---------------------------------------------------------------- parent side
+
+    /**
+     * @param vectors  read and checked (malformed files are the caller's exit 2)
+     * @param routine  the switch routine for every vector (--asm), or null: each vector's {@code source}
+     */
+    public static Report run(Path root, List<Vector> vectors, Path routine, Duration timeout) {
+        Host.require();
+        // One child per switch routine: the host's unit of code is the routine plus the project's strand bodies.
+        Map<Path, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < vectors.size(); i++) {
+            Vector v = vectors.get(i);
+            Path file = routine != null ? routine : root.resolve(v.source()).normalize();
+            groups.computeIfAbsent(file, k -> new ArrayList<>()).add(i);
+        }
+        JsonNode[] events = new JsonNode[vectors.size()];
+        String[] crashes = new String[vectors.size()];
+        String refusal = null;
+        List<String> verifiers = new ArrayList<>();
+        boolean verified = true;
+        for (Map.Entry<Path, List<Integer>> g : groups.entrySet()) {
+            List<SourceFile> sources = HostSources.files(root, g.getKey());
+            List<Integer> pending = g.getValue();
+            while (!pending.isEmpty()) {
+                List<String> args = new ArrayList<>(List.of("vectors", root.toString(), g.getKey().toString()));
+                for (int i : pending) args.add(vectors.get(i).file().toAbsolutePath().toString());
+                Isolation.ChildRun run = Isolation.run(args, List.of("-XX:TieredStopAtLevel=1"), timeout);
+                run.last("error").ifPresent(e -> {
+                    throw new HostException(e.path("message").asText());
+                });
+                JsonNode code = run.last("code").orElse(null);
+                if (code != null && code.path("refused").asBoolean(false)) {
+                    refusal = code.path("refusal").asText();
+                    verified = false;
+                    break;
+                }
+                if (code != null) {
+                    verified &= code.path("verified").asBoolean();
+                    code.path("verifiers").forEach(n -> {
+                        if (!verifiers.contains(n.asText())) verifiers.add(n.asText());
+                    });
+                }
+                for (JsonNode e : run.all("vector")) events[pending.get(e.path("index").asInt())] = e;
+                if (run.finished()) break;
+                if (run.crash().isEmpty() && !run.timedOut()) {
+                    throw new HostException("the host child JVM failed (exit " + run.exitCode() + "): " + run.lastStderrLine());
+                }
+                String why = run.crash().isPresent() ? Isolation.describe(run, sources)
+                        : "the host child did not finish within " + timeout.toSeconds() + " s (a runaway routine?) and was killed";
+                JsonNode running = run.last("running").orElse(null);
+                if (running == null || !running.has("index")) {
+                    // Died before any vector ran natively: every vector still pending is reported with it.
+                    for (int i : pending) if (events[i] == null) crashes[i] = why;
+                    break;
+                }
+                int at = running.path("index").asInt();
+                crashes[pending.get(at)] = why;
+                pending = pending.subList(at + 1, pending.size());
+            }
+        }
+        return report(vectors, events, crashes, refusal, verified, verifiers);
+    }
+
+    private static Report report(List<Vector> vectors, JsonNode[] events, String[] crashes, String refusal,
+                                 boolean verified, List<String> verifiers) {
+        List<Map<String, Object>> results = new ArrayList<>();
+        List<String> rows = new ArrayList<>(), failures = new ArrayList<>();
+        int width = Math.max(30, vectors.stream().mapToInt(v -> v.name().length()).max().orElse(0));
+        String format = "%-" + width + "s  %-7s  %-7s  %s";
+        rows.add(String.format(format, "vector", "unicorn", "host", "same"));
+        int passed = 0, skipped = 0, crashed = 0, mismatched = 0;
+        for (int i = 0; i < vectors.size(); i++) {
+            Vector v = vectors.get(i);
+            JsonNode e = events[i];
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", v.name());
+            List<String> diffs = new ArrayList<>();
+            boolean ok;
+            String u, h, same;
+            if (e == null) {
+                String why = crashes[i] != null ? crashes[i] : refusal != null ? refusal : "not run";
+                diffs.add(why);
+                ok = false;
+                u = "-";
+                h = crashes[i] != null ? "CRASH" : refusal != null ? "REFUSED" : "-";
+                same = "-";
+                if (crashes[i] != null) crashed++;
+                m.put("unicorn", null);
+                m.put("host", null);
+                m.put("same", null);
+                m.put("skipped", null);
+                m.put("crash", crashes[i]);
+            } else {
+                JsonNode un = e.path("unicorn"), hn = e.path("host");
+                boolean unicornOk = un.path("passed").asBoolean();
+                un.path("diffs").forEach(d -> diffs.add("unicorn: " + d.asText()));
+                u = unicornOk ? "PASS" : "FAIL";
+                String skip = e.path("skipped").isNull() ? null : e.path("skipped").asText();
+                if (skip != null) {
+                    skipped++;
+                    ok = unicornOk;
+                    h = "skipped";
+                    same = "-";
+                } else {
+                    boolean hostOk = hn.path("passed").asBoolean(), equal = e.path("same").asBoolean();
+                    hn.path("diffs").forEach(d -> diffs.add("host: " + d.asText()));
+                    e.path("differences").forEach(d -> diffs.add(d.asText()));
+                    ok = unicornOk && hostOk && equal;
+                    h = hostOk ? "PASS" : "FAIL";
+                    same = equal ? "yes" : "NO";
+                    if (!equal) mismatched++;
+                }
+                m.put("unicorn", un);
+                m.put("host", hn.isMissingNode() || hn.isNull() ? null : hn);
+                m.put("same", e.path("same").isNull() ? null : e.path("same").asBoolean());
+                m.put("skipped", skip == null ? null : "skipped (" + skip + ")");
+                m.put("crash", null);
+            }
+            m.put("passed", ok);
+            m.put("diffs", diffs);
+            m.put("file", v.display());
+            results.add(m);
+            if (ok) passed++;
+            rows.add(String.format(format, v.name(), u, h, same));
+            if (!ok) {
+                failures.add("");
+                failures.add("FAIL " + v.name() + " (" + v.display() + ")");
+                diffs.forEach(d -> failures.add("  " + d));
+            }
+        }
+        int failed = vectors.size() - passed;
+        List<String> text = new ArrayList<>();
+        text.add(vectors.size() + " vectors on the host CPU (x86-64 Linux) through asm/host/harness.s, each also in Unicorn"
+                + " on the same bytes at the same addresses, compared bit for bit");
+        text.add("");
+        text.addAll(rows);
+        text.addAll(failures);
+        if (skipped > 0) {
+            text.add("");
+            text.add(skipped + " skipped on the host (expects a fault: unsafe on hardware): "
+                    + String.join(", ", results.stream().filter(r -> r.get("skipped") != null).map(r -> (String) r.get("name")).toList()));
+        }
+        if (refusal != null) {
+            text.add("");
+            text.add(refusal);
+        }
+        text.add("");
+        text.add(String.format("%d passed, %d failed (%d host/unicorn mismatches, %d crashes), %d of them skipped on the host",
+                passed, failed, mismatched, crashed, skipped));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("backend", "host");
+        json.put("total", vectors.size());
+        json.put("passed", passed);
+        json.put("failed", failed);
+        json.put("skipped", skipped);
+        json.put("mismatches", mismatched);
+        json.put("crashes", crashed);
+        json.put("verified", verified && refusal == null);
+        json.put("verifiers", verifiers);
+        json.put("refused", refusal);
+        json.put("results", results);
+        return new Report(failed == 0 ? 0 : 1, json, text);
+    }
+
+    public static void print(Report r, PrintWriter out) {
+        r.text().forEach(out::println);
+    }
+}
