@@ -4,7 +4,13 @@
 ctxlab_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 java_major() { # $1 = path to a java binary; prints its feature release
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n 1
+  # The JDK's release file says it without starting a JVM (~0.1 s saved on every ./ctxlab run).
+  local release; release="$(dirname "$(dirname "$1")")/release"
+  if [ -f "$release" ]; then
+    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" | head -n 1
+  else
+    "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n 1
+  fi
 }
 
 find_jdk25() {

@@ -97,6 +97,7 @@ public final class Keystone implements AutoCloseable {
         free = instance.export("H");
         // "C" is ks_option: deliberately not looked up.
 
+        aot.data().writeTo(memory);
         call(ctors);
         int out = alloc(4);
         int err = (int) call(ksOpen, KS_ARCH_X86, KS_MODE_64, out)[0];
@@ -305,19 +306,25 @@ public final class Keystone implements AutoCloseable {
 
     // ---- the ahead-of-time compiled module, looked up reflectively so this class compiles without it ----
 
-    private record Aot(WasmModule module, MethodHandle factory) {
+    private record Aot(WasmModule module, DataImage data, MethodHandle factory) {
         private static Aot cached;
 
         static synchronized Aot get() {
             if (cached == null) {
                 try {
                     Class<?> c = Class.forName(AOT_CLASS);
-                    var lookup = MethodHandles.publicLookup();
-                    WasmModule m = (WasmModule) lookup.findStatic(c, "load", MethodType.methodType(WasmModule.class))
-                            .invoke();
-                    MethodHandle create = lookup.findStatic(c, "create",
+                    byte[] meta;
+                    try (var in = c.getResourceAsStream("KeystoneWasm.meta")) {
+                        if (in == null) throw new java.io.FileNotFoundException("KeystoneWasm.meta");
+                        meta = in.readAllBytes();
+                    }
+                    // Chicory would build an object per data segment (47,401 of them) on every start;
+                    // the segments are only ever copied into memory once, so do that from the bytes.
+                    DataImage data = DataImage.split(meta);
+                    WasmModule m = com.dylibso.chicory.wasm.Parser.parse(data.module());
+                    MethodHandle create = MethodHandles.publicLookup().findStatic(c, "create",
                             MethodType.methodType(Machine.class, Instance.class));
-                    cached = new Aot(m, create);
+                    cached = new Aot(m, data, create);
                 } catch (VirtualMachineError e) {
                     throw e;
                 } catch (Throwable e) { // ClassNotFound, NoClassDefFound, missing .meta resource, ...
@@ -335,6 +342,81 @@ public final class Keystone implements AutoCloseable {
             } catch (Throwable e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /**
+     * A wasm module split in two: the module without its data sections, for Chicory to parse, and
+     * its active data segments as (offset, bytes) ranges of the original file, copied into memory
+     * before the constructors run — what instantiation would have done with them.
+     */
+    record DataImage(byte[] module, byte[] source, int[] offsets, int[] starts, int[] lengths) {
+        private static final int DATA = 11, DATA_COUNT = 12;
+
+        static DataImage split(byte[] wasm) {
+            var module = new java.io.ByteArrayOutputStream(wasm.length);
+            module.write(wasm, 0, 8); // magic and version
+            int[] pos = {8};
+            int[] offsets = new int[0], starts = new int[0], lengths = new int[0];
+            while (pos[0] < wasm.length) {
+                int sectionStart = pos[0];
+                int id = wasm[pos[0]++] & 0xFF;
+                int size = (int) leb(wasm, pos);
+                int body = pos[0];
+                pos[0] = body + size;
+                if (id == DATA_COUNT) continue;
+                if (id != DATA) {
+                    module.write(wasm, sectionStart, pos[0] - sectionStart);
+                    continue;
+                }
+                int[] p = {body};
+                int count = (int) leb(wasm, p);
+                offsets = new int[count];
+                starts = new int[count];
+                lengths = new int[count];
+                for (int i = 0; i < count; i++) {
+                    int flags = (int) leb(wasm, p);
+                    // Only "active, memory 0, offset = i32.const N": what emscripten emits here.
+                    if (flags != 0 || (wasm[p[0]++] & 0xFF) != 0x41) {
+                        throw new IllegalStateException("unsupported data segment " + i + " (flags " + flags + ")");
+                    }
+                    offsets[i] = (int) sleb(wasm, p);
+                    if ((wasm[p[0]++] & 0xFF) != 0x0B) throw new IllegalStateException("data segment " + i + ": offset is not a constant");
+                    lengths[i] = (int) leb(wasm, p);
+                    starts[i] = p[0];
+                    p[0] += lengths[i];
+                }
+            }
+            return new DataImage(module.toByteArray(), wasm, offsets, starts, lengths);
+        }
+
+        void writeTo(Memory memory) {
+            for (int i = 0; i < offsets.length; i++) memory.write(offsets[i], source, starts[i], lengths[i]);
+        }
+
+        private static long leb(byte[] b, int[] pos) {
+            long result = 0;
+            int shift = 0;
+            int c;
+            do {
+                c = b[pos[0]++] & 0xFF;
+                result |= (long) (c & 0x7F) << shift;
+                shift += 7;
+            } while ((c & 0x80) != 0);
+            return result;
+        }
+
+        private static long sleb(byte[] b, int[] pos) {
+            long result = 0;
+            int shift = 0;
+            int c;
+            do {
+                c = b[pos[0]++] & 0xFF;
+                result |= (long) (c & 0x7F) << shift;
+                shift += 7;
+            } while ((c & 0x80) != 0);
+            if (shift < 64 && (c & 0x40) != 0) result |= -1L << shift;
+            return result;
         }
     }
 
