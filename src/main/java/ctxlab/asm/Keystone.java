@@ -395,18 +395,15 @@ public final class Keystone implements AutoCloseable {
         }
 
         private static long leb(byte[] b, int[] pos) {
-            long result = 0;
-            int shift = 0;
-            int c;
-            do {
-                c = b[pos[0]++] & 0xFF;
-                result |= (long) (c & 0x7F) << shift;
-                shift += 7;
-            } while ((c & 0x80) != 0);
-            return result;
+            return leb(b, pos, false);
         }
 
         private static long sleb(byte[] b, int[] pos) {
+            return leb(b, pos, true);
+        }
+
+        /** LEB128, as wasm writes every integer; advances {@code pos[0]}. */
+        private static long leb(byte[] b, int[] pos, boolean signed) {
             long result = 0;
             int shift = 0;
             int c;
@@ -415,7 +412,7 @@ public final class Keystone implements AutoCloseable {
                 result |= (long) (c & 0x7F) << shift;
                 shift += 7;
             } while ((c & 0x80) != 0);
-            if (shift < 64 && (c & 0x40) != 0) result |= -1L << shift;
+            if (signed && shift < 64 && (c & 0x40) != 0) result |= -1L << shift;
             return result;
         }
     }

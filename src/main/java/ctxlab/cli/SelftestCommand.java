@@ -55,17 +55,7 @@ final class SelftestCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("backend", "unicorn");
-            j.put("scenarios", outcomes.stream().map(o -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", o.name());
-                m.put("passed", o.passed());
-                m.put("switches", o.switches());
-                m.put("instructions", o.instructions());
-                m.put("timeMs", o.time().toNanos() / 1e6);
-                m.put("failures", o.failures());
-                m.put("notes", o.notes());
-                return m;
-            }).toList());
+            j.put("scenarios", outcomes.stream().map(Outcome::toJson).toList());
             j.put("passed", passed);
             out.println(Common.json(j));
             return passed ? Main.OK : Main.FAILED;

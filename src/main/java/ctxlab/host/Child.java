@@ -182,15 +182,7 @@ public final class Child {
     }
 
     static Map<String, Object> outcome(Outcome o) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("name", o.name());
-        m.put("passed", o.passed());
-        m.put("switches", o.switches());
-        m.put("instructions", o.instructions());
-        m.put("timeMs", o.time().toNanos() / 1e6);
-        m.put("failures", o.failures());
-        m.put("notes", o.notes());
-        return m;
+        return o.toJson();
     }
 
     static List<Map<String, Object>> outcomes(List<Outcome> os) {

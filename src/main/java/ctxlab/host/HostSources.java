@@ -1,8 +1,6 @@
 package ctxlab.host;
 
-import ctxlab.asm.Assembler;
 import ctxlab.asm.SourceFile;
-import ctxlab.selftest.Scenarios;
 import ctxlab.selftest.Selftest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,13 +17,13 @@ public final class HostSources {
     private HostSources() {}
 
     public static List<SourceFile> files(Path root, Path switchFile) {
-        List<SourceFile> files = new ArrayList<>();
-        files.add(SourceFile.read(switchFile));
-        // Alone first, so that a file without the routine is reported as such, not as a missing
-        // symbol in some strand body.
-        Assembler.assemble(files.get(0), 0).symbol(Selftest.SWITCH);
         // The project's own files are named as in the project ("asm/host/scheduler.s:71: …").
-        for (String s : Scenarios.STRAND_FILES) files.add(new SourceFile(s, SourceFile.read(root.resolve(s).normalize()).text()));
+        Path base = root.toAbsolutePath().normalize();
+        List<SourceFile> files = new ArrayList<>(Selftest.sources(root, switchFile, p -> {
+            Path abs = p.toAbsolutePath().normalize();
+            return abs.startsWith(base) && !p.equals(switchFile) ? base.relativize(abs).toString() : p.toString();
+        }));
+        Selftest.requireSwitch(files.getFirst());
         for (String s : HOST_FILES) files.add(new SourceFile(s, SourceFile.read(root.resolve(s).normalize()).text()));
         return files;
     }

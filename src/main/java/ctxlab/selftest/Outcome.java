@@ -12,4 +12,18 @@ import java.util.List;
  * @param notes        observations worth reporting that are not failures
  */
 public record Outcome(String name, boolean passed, long switches, long instructions,
-                      Duration time, List<String> failures, List<String> notes) {}
+                      Duration time, List<String> failures, List<String> notes) {
+
+    /** The JSON form ({@code selftest --json}, and the host child's reports). */
+    public java.util.Map<String, Object> toJson() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("name", name);
+        m.put("passed", passed);
+        m.put("switches", switches);
+        m.put("instructions", instructions);
+        m.put("timeMs", time.toNanos() / 1e6);
+        m.put("failures", failures);
+        m.put("notes", notes);
+        return m;
+    }
+}

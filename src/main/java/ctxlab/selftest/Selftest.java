@@ -18,13 +18,31 @@ public final class Selftest {
 
     /** The switch file plus the strand files, as one assembly unit. */
     public static Assembly assemble(Path root, Path switchFile) {
+        return assemble(sources(root, switchFile, Path::toString));
+    }
+
+    /** The switch file first, then the strand files; {@code display} names them in messages. */
+    public static List<SourceFile> sources(Path root, Path switchFile, Function<Path, String> display) {
+        List<Path> paths = new ArrayList<>();
+        paths.add(switchFile);
+        for (String s : Scenarios.STRAND_FILES) paths.add(root.resolve(s).normalize());
         List<SourceFile> files = new ArrayList<>();
-        files.add(SourceFile.read(switchFile));
-        // Alone first, so that a file without the routine is reported as such, not as a
-        // missing symbol in some strand body.
-        Assembler.assemble(files.get(0), CODE_BASE).symbol(SWITCH);
-        for (String s : Scenarios.STRAND_FILES) files.add(SourceFile.read(root.resolve(s).normalize()));
-        return Assembler.assemble(files, CODE_BASE);
+        for (Path p : paths) files.add(new SourceFile(display.apply(p), SourceFile.read(p).text()));
+        return files;
+    }
+
+    /** Assembles {@link #sources} after {@link #requireSwitch} on the first. */
+    public static Assembly assemble(List<SourceFile> sources) {
+        requireSwitch(sources.get(0));
+        return Assembler.assemble(sources, CODE_BASE);
+    }
+
+    /**
+     * Assembles the switch file alone, so that a file without the routine is reported as such
+     * ("no symbol 'cem_swapcontext' …"), not as a missing symbol in some strand body.
+     */
+    public static void requireSwitch(SourceFile switchFile) {
+        Assembler.assemble(switchFile, CODE_BASE).symbol(SWITCH);
     }
 
     /** Runs every scenario on a fresh backend of its own, so one's failure cannot leak into another. */

@@ -1,7 +1,6 @@
 package ctxlab.trace;
 
 import ctxlab.abi.ContextLayout;
-import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.emu.Machine;
@@ -65,20 +64,10 @@ public final class ScenarioTracer {
     public static Trace trace(Path root, Path switchFile, Function<Path, String> display, String name, Tracer.Limits limits) {
         Scenario scenario = find(name).orElseThrow(() -> new IllegalArgumentException("no scenario '" + name
                 + "' (scenarios: " + String.join(", ", names()) + ")"));
-        List<SourceFile> files = new ArrayList<>();
-        List<Path> paths = new ArrayList<>();
-        paths.add(switchFile);
-        for (String s : Scenarios.STRAND_FILES) paths.add(root.resolve(s).normalize());
+        List<SourceFile> files = Selftest.sources(root, switchFile, display);
         Map<String, String> sources = new LinkedHashMap<>();
-        for (Path p : paths) {
-            SourceFile f = SourceFile.read(p);
-            SourceFile named = new SourceFile(display.apply(p), f.text());
-            files.add(named);
-            sources.put(named.name(), named.text());
-        }
-        // Alone first, so that a file without the routine is reported as such.
-        Assembler.assemble(files.getFirst(), Selftest.CODE_BASE).symbol(Selftest.SWITCH);
-        Assembly assembly = Assembler.assemble(files, Selftest.CODE_BASE);
+        for (SourceFile f : files) sources.put(f.name(), f.text());
+        Assembly assembly = Selftest.assemble(files);
         try (TracingBackend backend = new TracingBackend(assembly, limits)) {
             scenario.execute(backend);
             String title = "scenario " + scenario.name() + ": " + scenario.description()
