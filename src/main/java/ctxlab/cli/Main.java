@@ -14,15 +14,17 @@ import picocli.CommandLine.Command;
         subcommands = {AssembleCommand.class, VerifyCommand.class, SelftestCommand.class, VectorsCommand.class,
                 TraceCommand.class, BenchCommand.class, StrandsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 a check failed, 2 bad input, usage or missing prerequisite."})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int OK = 0, FAILED = 1, BAD_INPUT = 2;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** No command given: that is a usage error, like any other. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return BAD_INPUT;
     }
 
     public static void main(String[] args) {

@@ -109,6 +109,13 @@ class CliTest {
     }
 
     @Test
+    void noCommandIsAUsageError() {
+        Result r = run();
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("Commands:"), r.err());
+    }
+
+    @Test
     void helpIsThere() {
         Result r = run("--help");
         assertEquals(0, r.exit());
