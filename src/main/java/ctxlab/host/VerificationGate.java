@@ -3,6 +3,8 @@ package ctxlab.host;
 import ctxlab.asm.Assembly;
 import ctxlab.selftest.Outcome;
 import ctxlab.selftest.Selftest;
+import ctxlab.verify.Report;
+import ctxlab.verify.Violation;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -16,10 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * verification in this process. {@link HostCode#load} takes a {@link Verified} token, and only
  * this class can make one.
  *
- * <p>What "verification" means is the list in {@link #standard()}. Today it is the six selftest
- * scenarios in Unicorn on the very same {@link Assembly} (same bytes, same base). When
- * {@code ctxlab verify} exists, add it there as another {@link Verifier}: every host path
- * (selftest --host, the scheduler, bench) then requires it too.
+ * <p>What "verification" means is the list in {@link #standard()}: {@code ctxlab verify}'s seven
+ * properties on the switch routine's bytes, then the six selftest scenarios in Unicorn on the very
+ * same {@link Assembly} (same bytes, same base). Every host path (selftest --host, vectors --host,
+ * the scheduler, bench) goes through it.
  */
 public final class VerificationGate {
 
@@ -45,6 +47,44 @@ public final class VerificationGate {
                 for (String f : o.failures()) failures.add(o.name() + ": " + f);
             }
             return failures;
+        }
+    }
+
+    /**
+     * {@code ctxlab verify} on the switch routine: its bytes, exactly as they will run, are placed at
+     * the verifier's own base (the host's base is wherever the kernel put the code). That is the
+     * same program only if the routine does not depend on where it sits; if it does, it jumps or
+     * reads outside what the verifier mapped, faults, and is refused — never passed by mistake.
+     */
+    public static final class VerifyVerifier implements Verifier {
+        /** Fewer states than the CLI's 2000: the gate runs before every host command. Fixed seed: the same answer every time. */
+        static final int ITERATIONS = 500;
+        static final long SEED = 0x5eed_ca11L;
+
+        @Override
+        public String name() {
+            return "verify (" + ITERATIONS + " random states, seed 0x" + Long.toHexString(SEED) + ")";
+        }
+
+        @Override
+        public List<String> verify(Assembly assembly) {
+            long[] extent = assembly.extent(Selftest.SWITCH);
+            byte[] routine = assembly.bytesOf(Selftest.SWITCH);
+            List<Assembly.Line> lines = assembly.linesOf(Selftest.SWITCH).stream()
+                    .map(l -> new Assembly.Line(l.offset() - extent[0], l.length(), l.where(), l.text(), l.instruction()))
+                    .toList();
+            Assembly alone = new Assembly(routine, ctxlab.verify.Verifier.CODE_BASE,
+                    Map.of(Selftest.SWITCH, new Assembly.Symbol(Selftest.SWITCH, 0, true, routine.length)), lines);
+            String file = lines.isEmpty() ? Selftest.SWITCH : lines.get(0).where().file();
+            try (ctxlab.verify.Verifier v = new ctxlab.verify.Verifier(alone, file, Selftest.SWITCH)) {
+                Report r = v.run(ITERATIONS, SEED);
+                List<String> failures = new ArrayList<>();
+                for (Violation x : r.violations()) {
+                    failures.add(x.property().name().toLowerCase(java.util.Locale.ROOT) + ": " + x.detail()
+                            + (x.line() == null || x.line().isEmpty() ? "" : " (" + x.line() + ")"));
+                }
+                return failures;
+            }
         }
     }
 
@@ -109,7 +149,7 @@ public final class VerificationGate {
         }
     }
 
-    private static final VerificationGate STANDARD = new VerificationGate(List.of(new SelftestVerifier()));
+    private static final VerificationGate STANDARD = new VerificationGate(List.of(new VerifyVerifier(), new SelftestVerifier()));
 
     private final List<Verifier> verifiers;
     /** Tokens already issued in this process, by "sha256@base". */

@@ -37,9 +37,15 @@ class GateTest {
             // And the gate itself rejects the patched bytes, naming the failures.
             VerificationGate.VerificationFailedException f = assertThrows(VerificationGate.VerificationFailedException.class,
                     () -> VerificationGate.standard().check(patched));
-            // (r13 lands in r12's slot, so main's r12 comes back as 0x3333…: a fault in simple.s)
-            assertTrue(f.failures().stream().anyMatch(x -> x.startsWith("simple-switch: ") && x.contains("0x3333333333333")),
-                    f.failures().toString());
+            // verify comes first: r13 is stored into save->r12, by the instruction on line 43.
+            assertTrue(f.failures().stream().anyMatch(x -> x.startsWith("save: save->r12 (0x10)")
+                    && x.contains("context_x86_64.s:43: movq    %r13, 24(%rdi)")), f.failures().toString());
+            assertTrue(f.getMessage().contains("(verify (500 random states"), f.getMessage());
+            // The scenarios would have refused it too (r13 lands in r12's slot, so main's r12
+            // comes back as 0x3333…).
+            assertTrue(new VerificationGate.SelftestVerifier().verify(patched).stream()
+                    .anyMatch(x -> x.startsWith("simple-switch: ") && x.contains("0x3333333333333")));
+            assertEquals(2, VerificationGate.standard().verifierNames().size());
             assertTrue(f.getMessage().startsWith("refusing to run this code on the host: it failed emulated verification"), f.getMessage());
 
             // Same bytes for another base: not covered either.
