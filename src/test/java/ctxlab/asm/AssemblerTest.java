@@ -71,6 +71,7 @@ class AssemblerTest {
                 List.of("asm/context_x86_64.s"),
                 List.of("src/test/resources/gnu-as/fcontext_style.s"),
                 List.of("src/test/resources/gnu-as/cem_upstream_style.s"),
+                List.of("src/test/resources/gnu-as/cfi_style.s"),
                 List.of("asm/context_x86_64.s", "asm/strands/simple.s", "asm/strands/pingpong.s",
                         "asm/strands/chain.s", "asm/strands/stack.s", "asm/strands/fp.s"));
     }
@@ -95,6 +96,19 @@ class AssemblerTest {
         assertEquals("f30f1efa", a.hex().substring(0, 8));  // endbr64 emitted as bytes
         assertEquals(25, a.instructionCount());
         assertEquals(13, a.lines().get(1).where().line()); // the leaq after endbr64, comments skipped
+    }
+
+    @Test
+    void compilerStyleDirectivesAndLocalLabels() {
+        Assembly a = Assembler.assemble(SourceFile.read(TestFiles.resource("gnu-as/cfi_style.s")), 0);
+        assertTrue(a.symbol("rt_switch").global());
+        assertFalse(a.symbol(".Lresume").global());
+        assertEquals(a.symbol("rt_call").offset(), a.symbol("rt_switch").size());
+        // lea .Lresume(%rip): the displacement reaches the label (from the end of the 7-byte lea).
+        Assembly.Line lea = a.lines().stream().filter(l -> l.text().startsWith("leaq")).findFirst().orElseThrow();
+        int disp = java.nio.ByteBuffer.wrap(a.code(), (int) lea.offset() + 3, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        assertEquals(a.symbol(".Lresume").offset(), lea.offset() + lea.length() + disp);
+        assertEquals(12 + 4, a.instructionCount());
     }
 
     @Test
