@@ -80,6 +80,11 @@ public final class Machine implements AutoCloseable {
     public static final long DEFAULT_BUDGET = 1_000_000;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     public static final long PAGE_SIZE = 4096;
+
+    /** The size to map for {@code size} bytes: whole pages, at least one. */
+    public static long pages(long size) {
+        return Math.max(PAGE_SIZE, (size + PAGE_SIZE - 1) & -PAGE_SIZE);
+    }
     /** Linux process defaults, set at creation. */
     public static final long DEFAULT_FPCW = 0x037F, DEFAULT_MXCSR = 0x1F80;
 

@@ -30,7 +30,7 @@ public final class EmulatedBackend implements Backend {
         this.assembly = assembly;
         this.machine = Machine.x86_64();
         try {
-            long codeSize = pages(assembly.size());
+            long codeSize = Machine.pages(assembly.size());
             machine.map(assembly.base(), codeSize, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
             machine.write(assembly.base(), assembly.code());
             switchAddress = assembly.address(switchSymbol);
@@ -44,9 +44,6 @@ public final class EmulatedBackend implements Backend {
         }
     }
 
-    private static long pages(long size) {
-        return Math.max(Machine.PAGE_SIZE, (size + Machine.PAGE_SIZE - 1) & -Machine.PAGE_SIZE);
-    }
 
     public Machine machine() {
         return machine;
@@ -60,7 +57,7 @@ public final class EmulatedBackend implements Backend {
     @Override
     public long allocate(long size) {
         long at = next;
-        long mapped = pages(size);
+        long mapped = Machine.pages(size);
         machine.map(at, mapped, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
         next = at + mapped + GAP;
         return at;

@@ -97,7 +97,7 @@ public final class ScenarioTracer {
             this.limits = limits;
             this.machine = Machine.x86_64();
             try {
-                long codeSize = Math.max(Machine.PAGE_SIZE, (assembly.size() + Machine.PAGE_SIZE - 1) & -Machine.PAGE_SIZE);
+                long codeSize = Machine.pages(assembly.size());
                 machine.map(assembly.base(), codeSize, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
                 machine.write(assembly.base(), assembly.code());
                 machine.map(TraceSetup.HOST_CODE, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
@@ -126,7 +126,7 @@ public final class ScenarioTracer {
         @Override
         public long allocate(long size) {
             long at = next;
-            long mapped = Math.max(Machine.PAGE_SIZE, (size + Machine.PAGE_SIZE - 1) & -Machine.PAGE_SIZE);
+            long mapped = Machine.pages(size);
             machine.map(at, mapped, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             allocations.add(new long[] {at, size});
             next = at + mapped + GAP;

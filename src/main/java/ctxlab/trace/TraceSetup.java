@@ -141,7 +141,7 @@ public record TraceSetup(String title, String routine, Assembly assembly, Map<St
 
         /** Maps the assembly read+execute at its base, naming the traced routine's code. */
         public Builder code(String symbol) {
-            long size = Math.max(Machine.PAGE_SIZE, (assembly.size() + Machine.PAGE_SIZE - 1) & -Machine.PAGE_SIZE);
+            long size = Machine.pages(assembly.size());
             mappings.add(new Mapping(assembly.base(), size, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC));
             pokes.add(new Poke(assembly.base(), assembly.code()));
             regions.add(new Region(symbol == null ? "code" : symbol + " (code)", assembly.base(), assembly.size(), Region.Kind.CODE));

@@ -89,7 +89,7 @@ public final class UnicornRunner {
     /** Assembles and resolves; every problem with the vector shows here, before anything runs. */
     public Linked link(Vector v) {
         Assembly a = assemble(v);
-        long codeEnd = CODE_BASE + pages(a.size());
+        long codeEnd = CODE_BASE + Machine.pages(a.size());
         for (Vector.Region r : v.regions().values()) {
             if (r.base() < codeEnd && CODE_BASE < r.end()) {
                 throw new VectorException(v.display(), "$.memory." + VectorParser.key(r.name()), "overlaps the code, which "
@@ -111,7 +111,7 @@ public final class UnicornRunner {
             Assembly a = l.assembly();
             // At the assembly's own base: CODE_BASE for this runner's assemblies, the host's base
             // when a host replay links the vector against the code it runs natively.
-            m.map(a.base(), pages(a.size()), UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
+            m.map(a.base(), Machine.pages(a.size()), UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
             m.write(a.base(), a.code());
             for (Image i : l.images()) {
                 // Filled while writable, then protected as the vector says.
@@ -150,7 +150,4 @@ public final class UnicornRunner {
         }
     }
 
-    static long pages(long size) {
-        return Math.max(Machine.PAGE_SIZE, (size + Machine.PAGE_SIZE - 1) & -Machine.PAGE_SIZE);
-    }
 }

@@ -140,7 +140,7 @@ public final class Verifier implements AutoCloseable {
         this.shadowStackAware = lines.stream().anyMatch(l -> l.instruction()
                 && l.text().strip().toLowerCase(Locale.ROOT).matches("(rdssp|incssp|rstorssp|saveprevssp|setssbsy|clrssbsy|wrss|wruss).*"));
         this.codeStart = assembly.base();
-        this.codeEnd = codeStart + Math.max(Machine.PAGE_SIZE, (assembly.size() + Machine.PAGE_SIZE - 1) & -Machine.PAGE_SIZE);
+        this.codeEnd = codeStart + Machine.pages(assembly.size());
         if ((codeStart & (Machine.PAGE_SIZE - 1)) != 0 || codeEnd > 0x1_0000_0000L) {
             throw new IllegalArgumentException("code must be assembled at a page-aligned base below 4 GiB (got "
                     + hex(codeStart) + ")");
