@@ -11,8 +11,10 @@ import java.util.Map;
  * @param base    the address the code was assembled for (branches and labels assume it)
  * @param symbols every label, by name
  * @param lines   every statement that produced bytes, in address order
+ * @param relocations references to symbols the code does not define (empty for self-contained code)
  */
-public record Assembly(byte[] code, long base, Map<String, Symbol> symbols, List<Line> lines) {
+public record Assembly(byte[] code, long base, Map<String, Symbol> symbols, List<Line> lines,
+                       List<Relocation> relocations) {
 
     /** A label. {@code size} is from {@code .size} when the source gives one, else -1. */
     public record Symbol(String name, long offset, boolean global, long size) {}
@@ -28,6 +30,12 @@ public record Assembly(byte[] code, long base, Map<String, Symbol> symbols, List
         code = code.clone();
         symbols = Map.copyOf(symbols);
         lines = List.copyOf(lines);
+        relocations = List.copyOf(relocations);
+    }
+
+    /** Self-contained code: no references to undefined symbols. */
+    public Assembly(byte[] code, long base, Map<String, Symbol> symbols, List<Line> lines) {
+        this(code, base, symbols, lines, List.of());
     }
 
     @Override
