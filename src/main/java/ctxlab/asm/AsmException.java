@@ -15,7 +15,7 @@ public final class AsmException extends RuntimeException {
     }
 
     public AsmException(String message) {
-        super(message);
+        super(Text.escape(message));
         this.where = null;
         this.text = null;
     }
@@ -30,6 +30,8 @@ public final class AsmException extends RuntimeException {
     }
 
     private static String format(SourceLocation where, String text, String reason) {
-        return where + ": " + reason + (text == null || text.isBlank() ? "" : "\n    " + text.strip());
+        // Only the one offending line is quoted, with control characters escaped (it is input).
+        String line = text == null ? "" : text.strip().split("\n", 2)[0];
+        return Text.escape(where + ": " + reason) + (line.isBlank() ? "" : "\n    " + Text.escape(line));
     }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,47 +22,97 @@ import java.util.regex.Pattern;
  *
  * <p>Keystone is LLVM's assembler without the object-file writer, and it stumbles on things GNU
  * as takes for granted: {@code .text} crashes it, {@code .section} and {@code .size .-f} make it
- * fail or emit nothing, numeric local labels are errors, and its errors carry no line number.
- * So this class reads the files itself (comments, statements, labels, sections, symbol
- * directives), hands Keystone only what it handles well, and keeps the map back to
- * {@code file:line}.
+ * fail or emit nothing, numeric local labels are errors, its errors carry no line number, it
+ * encodes absolute addresses RIP-relative, knows no CET instruction, cannot leave a symbol
+ * undefined, and loops forever on some inputs. So this class reads the files itself (line
+ * markers of the C preprocessor, comments, statements, labels, sections, symbol directives),
+ * hands Keystone only what it handles well — rewritten where Keystone would get the bytes wrong —
+ * and keeps the map back to {@code file:line}. Keystone itself runs on a worker thread with a
+ * time limit ({@link KeystoneRunner}).
  *
  * <p>Where each statement lands is learned in the same single Keystone call: a marker label goes
  * before every statement, and a table of {@code .quad marker - origin} after the code makes
  * Keystone itself report every offset. When assembly fails, statements are assembled again as
- * growing prefixes (later labels stubbed) to find the first one Keystone rejects.
+ * prefixes (later labels stubbed) to find the first one Keystone rejects.
  */
 public final class Assembler {
 
     private static final String MARK = ".Lctxlab_s";
     private static final String ORIGIN = ".Lctxlab_origin";
 
+    /** Output the front-end lets Keystone produce: far beyond a switch routine, far below a runaway. */
+    static final long MAX_OUTPUT = 1024 * 1024;
+    /** Statements in one assembly unit (after {@code .rept} expansion). */
+    static final int MAX_STATEMENTS = 20_000;
+
     private static final Pattern LABEL = Pattern.compile("^\\s*([A-Za-z_.$][\\w.$]*|\\d+)\\s*:(?!:)");
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$])(\\d+)([bfBF])(?![\\w.$])");
     private static final Pattern SIZE_DOT = Pattern.compile("\\.\\s*-\\s*([A-Za-z_.$][\\w.$]*)");
     private static final Pattern NUMBER = Pattern.compile("[-+]?(0[xX][0-9a-fA-F]+|\\d+)");
-    private static final Pattern SEGMENT_ABS = Pattern.compile("%[cdefgs]s\\s*:\\s*([^(]*)$");
+    private static final Pattern SEGMENT = Pattern.compile("^(%[cdefgs]s)\\s*:\\s*(.*)$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern REGISTER = Pattern.compile("%([A-Za-z][A-Za-z0-9]*)");
+    private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
+    /** {@code # 12 "file.S" 2}: where the next line came from (the C preprocessor's line markers; GNU as obeys them too). */
+    private static final Pattern LINE_MARKER = Pattern.compile("^#\\s*(\\d+)\\s+\"((?:[^\"\\\\]|\\\\.)*)\"(\\s+\\d+)*\\s*$");
+    /** A C preprocessor directive left in a file that was not preprocessed. */
+    private static final Pattern CPP_LINE = Pattern.compile(
+            "^\\s*#\\s*(if|ifdef|ifndef|elif|else|endif|define|undef|include|error|pragma)\\b.*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CPP_NEEDS_NO_SPACE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include)\\b.*");
+    private static final Pattern ASSIGNMENT = Pattern.compile("^([A-Za-z_.$][\\w.$]*)\\s*=(?!=)");
+    /** {@code sym(%rip)} or {@code sym@GOTPCREL(%rip)} (AT&amp;T). */
+    private static final Pattern RIP_SYMBOL = Pattern.compile(
+            "(?<![\\w.$])([A-Za-z_.$][\\w.$]*)(@[A-Za-z]+)?\\s*\\(\\s*%rip\\s*\\)", Pattern.CASE_INSENSITIVE);
+    /** {@code [rip + sym]} or {@code [rip + sym@GOTPCREL]} (Intel). */
+    private static final Pattern RIP_SYMBOL_INTEL = Pattern.compile(
+            "\\[\\s*rip\\s*\\+\\s*([A-Za-z_.$][\\w.$]*)(@[A-Za-z]+)?\\s*\\]", Pattern.CASE_INSENSITIVE);
+    private static final Pattern BRACKET = Pattern.compile("\\[([^\\]]*)\\]");
+    private static final Pattern INTEL_SEGMENT = Pattern.compile("(?i)\\b([cdefgs]s)\\s*:\\s*([^\\[\\s,][^,]*)$");
 
     private static final Set<String> IGNORED = Set.of(
             ".type", ".file", ".ident", ".loc", ".hidden", ".protected", ".internal", ".code64",
-            ".att_syntax", ".local", ".end");
+            ".local", ".addrsig", ".addrsig_sym");
     private static final Set<String> DATA = Set.of(
             ".byte", ".word", ".short", ".value", ".hword", ".2byte", ".long", ".int", ".4byte",
             ".quad", ".8byte", ".octa", ".ascii", ".asciz", ".string", ".zero", ".skip", ".space",
             ".fill", ".float", ".double", ".single");
     private static final Set<String> ALIGN = Set.of(".align", ".balign", ".p2align");
-    private static final Set<String> UNSUPPORTED = Set.of(
-            ".macro", ".endm", ".rept", ".endr", ".irp", ".irpc", ".if", ".ifdef", ".ifndef",
-            ".else", ".elseif", ".endif", ".include", ".incbin");
+    private static final Map<String, String> UNSUPPORTED = Map.ofEntries(
+            Map.entry(".macro", "GNU as macros are not expanded by ctxlab's front-end; use C preprocessor macros in a .S file"),
+            Map.entry(".endm", "GNU as macros are not expanded by ctxlab's front-end; use C preprocessor macros in a .S file"),
+            Map.entry(".irp", "GNU as .irp loops are not expanded by ctxlab's front-end; use .rept or the C preprocessor"),
+            Map.entry(".irpc", "GNU as .irpc loops are not expanded by ctxlab's front-end; use .rept or the C preprocessor"),
+            Map.entry(".include", ".include is not followed by ctxlab's front-end; use #include in a .S file"),
+            Map.entry(".incbin", ".incbin is not supported: Keystone has no file access"),
+            Map.entry(".org", ".org is not supported: ctxlab lays out the code from Keystone's own offsets"),
+            Map.entry(".endr", ".endr without .rept"));
     private static final Set<String> BRANCHES = Set.of(
             "jmp", "jmpq", "call", "callq", "loop", "loope", "loopne", "loopz", "loopnz", "jecxz",
             "jrcxz", "xbegin");
+    private static final Map<String, Integer> JCC = jcc();
+    private static final Set<String> REGISTERS = registers();
 
     /** Kind of statement, which decides how it is counted. */
     enum Kind { INSTRUCTION, DATA, ALIGN, NONE }
 
+    /**
+     * A reference to a symbol the code does not define, to become a {@link Relocation}.
+     *
+     * @param magic the stand-in displacement Keystone got (found and zeroed in the bytes), or 0
+     *              for a branch written as {@code .byte} with the field at {@code fieldAt}
+     */
+    record External(String symbol, Relocation.Kind kind, long magic, int fieldAt) {}
+
     /** One statement of the source after reading: what Keystone gets, and where it came from. */
-    record Statement(SourceLocation where, String text, List<String> labels, String body, Kind kind) {}
+    record Statement(SourceLocation where, String text, List<String> labels, String body, Kind kind,
+                     boolean intel, External external) {
+        Statement(SourceLocation where, String text, List<String> labels, String body, Kind kind) {
+            this(where, text, labels, body, kind, false, null);
+        }
+
+        Statement withBody(String b, External e) {
+            return new Statement(where, text, labels, b, kind, intel, e);
+        }
+    }
 
     private Assembler() {}
 
@@ -73,14 +124,20 @@ public final class Assembler {
     public static Assembly assemble(List<SourceFile> files, long base) {
         Reader reader = new Reader();
         for (SourceFile f : files) reader.read(f);
+        reader.resolveExternals();
         List<Statement> statements = reader.statements;
         if (statements.stream().noneMatch(s -> s.kind() != Kind.NONE)) {
             throw new AsmException(names(files) + ": no instructions to assemble");
         }
         String program = program(statements, true, statements.size());
-        Keystone.Result result = run(program, base);
-        if (result == null || !result.stderr().isBlank()) {
-            throw locate(statements, base, result);
+        Keystone.Result result;
+        try {
+            result = run(program, base);
+        } catch (KeystoneRunner.Timeout t) {
+            throw locate(statements, base, true);
+        }
+        if (result == null || !result.stderr().isBlank() || !consistent(result.bytes(), statements.size())) {
+            throw locate(statements, base, false);
         }
         return layout(statements, reader, result.bytes(), base);
     }
@@ -91,16 +148,17 @@ public final class Assembler {
 
     // ---- talking to Keystone ----------------------------------------------------------------
 
-    private static Keystone keystone;
+    private static final KeystoneRunner KEYSTONE = new KeystoneRunner();
 
-    /** Runs Keystone; null when it rejected the text (the reason is kept for {@link #locate}). */
+    /**
+     * Runs Keystone; null when it rejected the text (the reason is kept for {@link #locate}).
+     *
+     * @throws KeystoneRunner.Timeout when it did not answer in time
+     */
     private static synchronized Keystone.Result run(String program, long base) {
         lastError = null;
-        if (keystone == null || keystone.isBroken()) {
-            keystone = Keystone.open();
-        }
         try {
-            return keystone.asm(program, base);
+            return KEYSTONE.asm(program, base);
         } catch (KeystoneException e) {
             lastError = e;
             return null;
@@ -108,6 +166,21 @@ public final class Assembler {
     }
 
     private static KeystoneException lastError;
+
+    /** Keystone's bytes for a snippet assembled alone (CET proxies); an IllegalArgumentException if it fails. */
+    private static byte[] snippet(String att) {
+        Keystone.Result r = run(".att_syntax\n" + att + "\n", 0);
+        if (r == null) throw new IllegalArgumentException("Keystone: " + describe(lastError));
+        if (!r.stderr().isBlank() || r.statements() == 0) {
+            throw new IllegalArgumentException("Keystone cannot encode the operand" + firstLine(r.stderr()));
+        }
+        return r.bytes();
+    }
+
+    private static String firstLine(String s) {
+        String t = s == null ? "" : s.strip();
+        return t.isEmpty() ? "" : ": " + t.split("\n", 2)[0];
+    }
 
     private static String program(List<Statement> statements, boolean markers, int count) {
         StringBuilder sb = new StringBuilder(".att_syntax\n");
@@ -138,29 +211,79 @@ public final class Assembler {
         return sb.toString();
     }
 
-    /** Finds the first statement Keystone rejects, by assembling growing prefixes. */
-    private static AsmException locate(List<Statement> statements, long base, Keystone.Result whole) {
+    /** Whether the output ends in the offset table and the table agrees with the code length. */
+    private static boolean consistent(byte[] out, int n) {
+        int table = (n + 1) * 8;
+        if (out.length < table) return false;
+        long end = ByteBuffer.wrap(out, out.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return end == out.length - table;
+    }
+
+    /**
+     * Finds the first statement Keystone rejects (or hangs on), by assembling prefixes. A hang is
+     * looked for from the start (every prefix before it is fast); an error by bisection.
+     */
+    private static AsmException locate(List<Statement> statements, long base, boolean hang) {
+        List<Integer> candidates = new ArrayList<>();
         for (int k = 1; k <= statements.size(); k++) {
-            Statement s = statements.get(k - 1);
-            if (s.body().isEmpty()) continue;
-            Keystone.Result r = run(program(statements, false, k), base);
-            if (r == null) {
-                return new AsmException(s.where(), s.text(), "Keystone: " + describe(lastError));
+            if (!statements.get(k - 1).body().isEmpty()) candidates.add(k);
+        }
+        if (hang) {
+            for (int k : candidates) {
+                AsmException e = failure(statements, base, k);
+                if (e != null) return e;
             }
-            if (!r.stderr().isBlank()) {
-                return new AsmException(s.where(), s.text(), "Keystone: " + r.stderr().strip());
+        } else {
+            int lo = 0, hi = candidates.size() - 1, found = -1;
+            AsmException foundError = null;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                AsmException e = failure(statements, base, candidates.get(mid));
+                if (e != null) {
+                    found = mid;
+                    foundError = e;
+                    hi = mid - 1;
+                } else {
+                    lo = mid + 1;
+                }
             }
+            if (found >= 0) return foundError;
         }
         String file = statements.get(0).where().file();
-        if (whole != null) return new AsmException(file + ": Keystone: " + whole.stderr().strip());
-        return new AsmException(file + ": Keystone: " + describe(lastError));
+        return new AsmException(file + ": Keystone: " + (hang ? "did not answer within the time limit"
+                : lastError != null ? describe(lastError) : "its output is inconsistent, and no single statement is to blame"));
+    }
+
+    /** Why the first k statements fail to assemble, blaming statement k; null if they assemble. */
+    private static AsmException failure(List<Statement> statements, long base, int k) {
+        Statement s = statements.get(k - 1);
+        Keystone.Result r;
+        try {
+            r = run(program(statements, false, k), base);
+        } catch (KeystoneRunner.Timeout t) {
+            return new AsmException(s.where(), s.text(), t.getMessage() + " (it loops on this statement)");
+        }
+        if (r == null) {
+            String hint = lastError != null && lastError.errno() == 144
+                    ? " (an undefined symbol: ctxlab turns references to undefined symbols into relocations only in"
+                      + " call/jmp/jcc SYM and SYM(%rip) or SYM@GOTPCREL(%rip) operands)" : "";
+            return new AsmException(s.where(), s.text(), "Keystone: " + describe(lastError) + hint);
+        }
+        if (!r.stderr().isBlank()) {
+            return new AsmException(s.where(), s.text(), "Keystone" + firstLine(r.stderr()));
+        }
+        if (r.statements() == 0) {
+            return new AsmException(s.where(), s.text(), "Keystone rejects this statement without saying why"
+                    + " (it returned no code and no error)");
+        }
+        return null;
     }
 
     private static String describe(KeystoneException e) {
         if (e == null) return "unknown error";
         String msg = e.keystoneMessage();
         String text = e.crashed() ? msg : msg + " (ks_errno " + e.errno() + ")";
-        if (e.stderr() != null && !e.stderr().isBlank()) text += ": " + e.stderr().strip();
+        if (e.stderr() != null && !e.stderr().isBlank()) text += firstLine(e.stderr());
         return text;
     }
 
@@ -169,18 +292,14 @@ public final class Assembler {
     private static Assembly layout(List<Statement> statements, Reader reader, byte[] out, long base) {
         int n = statements.size();
         int table = (n + 1) * 8;
-        if (out.length < table) throw new AsmException("Keystone returned too few bytes (" + out.length + ")");
         ByteBuffer bb = ByteBuffer.wrap(out, out.length - table, table).order(ByteOrder.LITTLE_ENDIAN);
         long[] offset = new long[n + 1];
         for (int i = 0; i <= n; i++) offset[i] = bb.getLong();
         int codeLength = out.length - table;
-        if (offset[n] != codeLength) {
-            throw new AsmException("Keystone's layout is inconsistent: code ends at " + offset[n]
-                    + " but " + codeLength + " bytes came back");
-        }
         byte[] code = Arrays.copyOf(out, codeLength);
 
         List<Assembly.Line> lines = new ArrayList<>();
+        List<Relocation> relocations = new ArrayList<>();
         Map<String, Long> labelOffset = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Statement s = statements.get(i);
@@ -191,6 +310,7 @@ public final class Assembler {
             } else if (s.kind() == Kind.INSTRUCTION) {
                 throw new AsmException(s.where(), s.text(), "Keystone produced no bytes for this statement");
             }
+            if (s.external() != null) relocations.add(relocation(s, code, (int) offset[i], length));
         }
 
         Map<String, Assembly.Symbol> symbols = new LinkedHashMap<>();
@@ -205,16 +325,49 @@ public final class Assembler {
             symbols.put(name, new Assembly.Symbol(name, e.getValue(), reader.globals.contains(name), size));
         }
         for (String g : reader.globals) {
-            if (!symbols.containsKey(g)) {
+            if (!symbols.containsKey(g) && !reader.otherSymbols.contains(g)) {
                 SourceLocation where = reader.globalWhere.get(g);
                 throw new AsmException(where, ".globl " + g, "symbol '" + g + "' is declared global but never defined");
             }
         }
         lines.sort((a, b) -> Long.compare(a.offset(), b.offset()));
-        return new Assembly(code, base, symbols, lines);
+        relocations.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+        return new Assembly(code, base, symbols, lines, relocations);
+    }
+
+    /** The relocation of a statement with an undefined symbol; its placeholder field is left zero, as GNU as leaves it. */
+    private static Relocation relocation(Statement s, byte[] code, int at, int length) {
+        External x = s.external();
+        int field;
+        if (x.magic() == 0) {
+            field = x.fieldAt();
+        } else {
+            field = -1;
+            for (int i = 0; i + 4 <= length; i++) {
+                if (ByteBuffer.wrap(code, at + i, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() == (int) x.magic()) {
+                    if (field >= 0) field = -2;
+                    else if (field == -1) field = i;
+                }
+            }
+            if (field < 0) {
+                throw new AsmException(s.where(), s.text(), "cannot find the displacement of '" + x.symbol()
+                        + "' in Keystone's encoding");
+            }
+            Arrays.fill(code, at + field, at + field + 4, (byte) 0);
+        }
+        // PC-relative: the field is relative to the end of the instruction, hence the addend.
+        return new Relocation(at + field, 4, x.symbol(), -(length - field), at, x.kind());
     }
 
     // ---- reading GNU-as source --------------------------------------------------------------
+
+    /** One statement as written: where, and its text with comments removed. */
+    private record Piece(SourceLocation where, String text) {}
+
+    /** A section: code goes to Keystone only from executable ones. */
+    private record Section(String name, boolean code) {}
+
+    private static final Section TEXT = new Section(".text", true);
 
     /** Reads files into statements, keeping the directives' meaning that Keystone would lose. */
     private static final class Reader {
@@ -224,114 +377,333 @@ public final class Assembler {
         final Map<String, Integer> sizeAt = new HashMap<>();   // .size f, .-f -> statement index
         final Map<String, Long> sizeFixed = new HashMap<>();   // .size f, 42
         final Map<String, SourceLocation> labelWhere = new HashMap<>();
+        /** Labels in the code, and symbols defined otherwise (.set, =, labels in data sections). */
+        final Set<String> codeLabels = new HashSet<>();
+        final Set<String> otherSymbols = new HashSet<>();
         private int numericSerial;
+        private long output;       // bytes the data and alignment directives ask for
+        private int magicSerial;
+
+        // per file
+        private Section section;
+        private Section previousSection;
+        private Deque<Section> sectionStack;
+        private boolean intel;
+        private Map<String, List<int[]>> numericDefs;
+        private List<Integer> pending;
 
         void read(SourceFile file) {
-            String[] lines = stripBlockComments(file).split("\n", -1);
-            String section = ".text";
-            Deque<String> sectionStack = new ArrayDeque<>();
-            String previousSection = ".text";
-            // numeric label name -> list of (statement index, renamed) in order of definition
-            Map<String, List<int[]>> numericDefs = new HashMap<>();
-            List<Integer> pending = new ArrayList<>(); // statements referring to numeric labels
+            section = TEXT;
+            previousSection = TEXT;
+            sectionStack = new ArrayDeque<>();
+            numericDefs = new HashMap<>(); // numeric label name -> (statement index, serial) in order of definition
+            pending = new ArrayList<>();   // statements referring to numeric labels
+            if (intel) {
+                // Each file starts in AT&T syntax, as GNU as would start it.
+                statements.add(new Statement(new SourceLocation(file.name(), 1), "", List.of(), ".att_syntax", Kind.NONE));
+                intel = false;
+            }
+            process(pieces(file), 0);
+            if (intel) {
+                statements.add(new Statement(new SourceLocation(file.name(), 1), "", List.of(), ".att_syntax", Kind.NONE));
+                intel = false;
+            }
+            resolveNumericLabels();
+        }
 
-            for (int ln = 0; ln < lines.length; ln++) {
-                SourceLocation where = new SourceLocation(file.name(), ln + 1);
-                for (String piece : splitStatements(stripLineComment(lines[ln]))) {
-                    String rest = piece;
-                    List<String> labels = new ArrayList<>();
-                    Matcher m;
-                    while ((m = LABEL.matcher(rest)).find()) {
-                        String name = m.group(1);
-                        if (Character.isDigit(name.charAt(0))) {
-                            String renamed = ".Lctxlab_n" + name + "_" + (numericSerial++);
-                            numericDefs.computeIfAbsent(name, k -> new ArrayList<>())
-                                    .add(new int[] {statements.size(), numericSerial - 1});
-                            labels.add(renamed);
-                        } else {
-                            SourceLocation before = labelWhere.putIfAbsent(name, where);
-                            if (before != null) {
-                                throw new AsmException(where, piece, "symbol '" + name + "' is already defined at " + before);
-                            }
-                            labels.add(name);
-                        }
-                        rest = rest.substring(m.end());
-                    }
-                    String body = rest.strip();
-                    if (body.isEmpty() && labels.isEmpty()) continue;
-                    String text = piece.strip();
-                    Kind kind = Kind.NONE;
-                    if (body.startsWith(".")) {
-                        String[] parts = body.split("[\\s,]+", 2);
-                        String directive = parts[0].toLowerCase(Locale.ROOT);
-                        String args = parts.length > 1 ? parts[1].strip() : "";
-                        switch (directive) {
-                            case ".text" -> { previousSection = section; section = ".text"; body = ""; }
-                            case ".data", ".bss", ".rodata" -> { previousSection = section; section = directive; body = ""; }
-                            case ".section", ".pushsection" -> {
-                                String name = args.split("[\\s,]+", 2)[0].replace("\"", "");
-                                if (name.isEmpty()) throw new AsmException(where, text, "section name missing");
-                                if (directive.equals(".pushsection")) sectionStack.push(section);
-                                previousSection = section;
-                                section = name;
-                                body = "";
-                            }
-                            case ".popsection" -> {
-                                if (sectionStack.isEmpty()) throw new AsmException(where, text, ".popsection without .pushsection");
-                                section = sectionStack.pop();
-                                body = "";
-                            }
-                            case ".previous" -> { String t = section; section = previousSection; previousSection = t; body = ""; }
-                            case ".globl", ".global", ".weak" -> {
-                                for (String g : args.split("\\s*,\\s*")) {
-                                    if (g.isBlank()) throw new AsmException(where, text, "symbol name missing");
-                                    globals.add(g.strip());
-                                    globalWhere.putIfAbsent(g.strip(), where);
-                                }
-                                body = "";
-                            }
-                            case ".size" -> {
-                                String[] a = args.split("\\s*,\\s*", 2);
-                                if (a.length != 2) throw new AsmException(where, text, ".size needs a symbol and a size");
-                                Matcher dot = SIZE_DOT.matcher(a[1].strip());
-                                if (dot.matches() && dot.group(1).equals(a[0].strip())) {
-                                    sizeAt.put(a[0].strip(), statements.size());
-                                } else if (NUMBER.matcher(a[1].strip()).matches()) {
-                                    sizeFixed.put(a[0].strip(), Long.decode(a[1].strip()));
-                                } // other expressions only matter to object files: ignored
-                                body = "";
-                            }
-                            case ".intel_syntax" -> throw new AsmException(where, text,
-                                    "Intel syntax is not supported: ctxlab reads AT&T syntax (GNU as default)");
-                            case ".code32", ".code16", ".code16gcc" -> throw new AsmException(where, text,
-                                    "only 64-bit code is supported");
-                            default -> {
-                                if (IGNORED.contains(directive) || directive.startsWith(".cfi_")) {
-                                    body = "";
-                                } else if (UNSUPPORTED.contains(directive) || directive.startsWith(".if")) {
-                                    throw new AsmException(where, text, directive + " is not supported by ctxlab's front-end");
-                                } else if (DATA.contains(directive)) {
-                                    kind = Kind.DATA;
-                                } else if (ALIGN.contains(directive)) {
-                                    kind = Kind.ALIGN;
-                                } // else: handed to Keystone as is (.set, .equ, ...); it reports what it rejects
-                            }
-                        }
-                    } else if (!body.isEmpty()) {
-                        kind = Kind.INSTRUCTION;
-                        body = rewriteInstruction(where, text, body);
-                    }
-                    boolean codeSection = section.equals(".text") || section.startsWith(".text.");
-                    if (!codeSection && (kind != Kind.NONE || !labels.isEmpty() || !body.isEmpty())) {
-                        throw new AsmException(where, text, "only code in .text sections is supported; this is in section " + section);
-                    }
-                    statements.add(new Statement(where, text, labels, body, kind));
-                    if (NUMERIC_REF.matcher(body).find() && kind == Kind.INSTRUCTION) {
-                        pending.add(statements.size() - 1);
-                    }
+        /**
+         * The file's statements with their true {@code file:line} (line markers followed), comments
+         * removed, checked for what Keystone must never see; up to {@code .end}.
+         */
+        private List<Piece> pieces(SourceFile file) {
+            String[] lines = stripBlockComments(file).split("\n", -1);
+            List<Piece> out = new ArrayList<>();
+            String current = file.name(), mainAlias = null;
+            int line = 1;
+            for (String raw : lines) {
+                Matcher marker = LINE_MARKER.matcher(raw);
+                if (marker.matches()) {
+                    String name = marker.group(2).replace("\\\\", "\\").replace("\\\"", "\"");
+                    // The first marker names the preprocessed file itself: known here by this SourceFile's name.
+                    if (mainAlias == null) mainAlias = name;
+                    current = name.equals(mainAlias) ? file.name() : name;
+                    line = Integer.parseInt(marker.group(1).length() > 9 ? "0" : marker.group(1));
+                    continue;
+                }
+                SourceLocation where = new SourceLocation(current, line++);
+                if (CPP_NEEDS_NO_SPACE.matcher(raw).matches() || (CPP_LINE.matcher(raw).matches() && raw.contains("#include"))) {
+                    throw new AsmException(where, raw, "a C preprocessor line in a file that was not preprocessed:"
+                            + " GNU as would take it for a comment and assemble every branch; name the file .S or pass --cpp");
+                }
+                for (String piece : splitStatements(stripLineComment(raw))) {
+                    checkCharacters(where, piece);
+                    if (piece.isBlank()) continue;
+                    out.add(new Piece(where, piece));
+                    if (isEnd(piece)) return out;
                 }
             }
-            // Numeric local labels: "1b" is the latest "1:" before, "1f" the next one after.
+            return out;
+        }
+
+        private static boolean isEnd(String piece) {
+            String rest = piece;
+            Matcher m;
+            while ((m = LABEL.matcher(rest)).find()) rest = rest.substring(m.end());
+            return rest.strip().toLowerCase(Locale.ROOT).matches("\\.end(\\s.*)?");
+        }
+
+        /** Keystone loops on non-ASCII text and reads control characters in ways GNU as does not. */
+        private static void checkCharacters(SourceLocation where, String piece) {
+            boolean inString = false;
+            for (int i = 0; i < piece.length(); i++) {
+                char c = piece.charAt(i);
+                if (inString) {
+                    if (c == '\\') i++;
+                    else if (c == '"') inString = false;
+                    continue;
+                }
+                if (c == '"') {
+                    inString = true;
+                } else if (c > 0x7e || (c < 0x20 && c != '\t')) {
+                    String what = c > 0x7e ? String.format("non-ASCII character U+%04X", (int) c)
+                            : String.format("control character 0x%02x", (int) c);
+                    throw new AsmException(where, piece, what + " outside a comment or string (GNU as syntax is ASCII)");
+                }
+            }
+        }
+
+        private void process(List<Piece> pieces, int depth) {
+            for (int p = 0; p < pieces.size(); p++) {
+                Piece piece = pieces.get(p);
+                SourceLocation where = piece.where();
+                String rest = piece.text();
+                List<String> labels = new ArrayList<>();
+                Matcher m;
+                while ((m = LABEL.matcher(rest)).find()) {
+                    String name = m.group(1);
+                    if (Character.isDigit(name.charAt(0))) {
+                        String renamed = ".Lctxlab_n" + name + "_" + (numericSerial++);
+                        numericDefs.computeIfAbsent(name, k -> new ArrayList<>())
+                                .add(new int[] {statements.size(), numericSerial - 1});
+                        labels.add(renamed);
+                    } else {
+                        SourceLocation before = labelWhere.putIfAbsent(name, where);
+                        if (before != null) {
+                            throw new AsmException(where, piece.text(), "symbol '" + name + "' is already defined at " + before);
+                        }
+                        labels.add(name);
+                    }
+                    rest = rest.substring(m.end());
+                }
+                String body = rest.strip();
+                String text = piece.text().strip();
+                if (body.isEmpty() && labels.isEmpty()) continue;
+                if (!body.isEmpty() && !SYMBOL.matcher(body).lookingAt()) {
+                    // Keystone loops forever on a statement that is only "*" or ":".
+                    throw new AsmException(where, text, "not a statement: it must start with a mnemonic, a directive or a label");
+                }
+                Kind kind = Kind.NONE;
+                if (body.startsWith(".")) {
+                    String[] parts = body.split("[\\s,]+", 2);
+                    String directive = parts[0].toLowerCase(Locale.ROOT);
+                    String args = parts.length > 1 ? parts[1].strip() : "";
+                    if (directive.equals(".rept")) {
+                        int end = matchingEndr(pieces, p);
+                        long count = constant(where, text, args, ".rept's count");
+                        List<Piece> inner = pieces.subList(p + 1, end);
+                        if (count < 0 || count * Math.max(1, inner.size()) + statements.size() > MAX_STATEMENTS) {
+                            throw new AsmException(where, text, ".rept " + count + " would make more than " + MAX_STATEMENTS
+                                    + " statements; ctxlab refuses it");
+                        }
+                        if (!labels.isEmpty()) statements.add(new Statement(where, text, labels, "", Kind.NONE));
+                        for (long i = 0; i < count; i++) process(inner, depth + 1);
+                        p = end;
+                        continue;
+                    }
+                    switch (directive) {
+                        case ".text" -> { previousSection = section; section = TEXT; body = ""; }
+                        case ".data", ".bss", ".rodata" -> {
+                            previousSection = section;
+                            section = new Section(directive, false);
+                            body = "";
+                        }
+                        case ".section", ".pushsection" -> {
+                            String[] a = args.split("\\s*,\\s*", 3);
+                            String name = a[0].replace("\"", "").strip();
+                            if (name.isEmpty()) throw new AsmException(where, text, "section name missing");
+                            String flags = a.length > 1 ? a[1].replace("\"", "").strip() : "";
+                            boolean code = name.equals(".text") || name.startsWith(".text.")
+                                    || (flags.contains("x") && !flags.startsWith("@") && !flags.startsWith("%"));
+                            if (directive.equals(".pushsection")) sectionStack.push(section);
+                            previousSection = section;
+                            section = new Section(name, code);
+                            body = "";
+                        }
+                        case ".popsection" -> {
+                            if (sectionStack.isEmpty()) throw new AsmException(where, text, ".popsection without .pushsection");
+                            section = sectionStack.pop();
+                            body = "";
+                        }
+                        case ".previous" -> { Section t = section; section = previousSection; previousSection = t; body = ""; }
+                        case ".globl", ".global", ".weak" -> {
+                            for (String g : args.split("\\s*,\\s*")) {
+                                if (g.isBlank()) throw new AsmException(where, text, "symbol name missing");
+                                globals.add(g.strip());
+                                globalWhere.putIfAbsent(g.strip(), where);
+                            }
+                            body = "";
+                        }
+                        case ".size" -> {
+                            String[] a = args.split("\\s*,\\s*", 2);
+                            if (a.length != 2) throw new AsmException(where, text, ".size needs a symbol and a size");
+                            Matcher dot = SIZE_DOT.matcher(a[1].strip());
+                            if (dot.matches() && dot.group(1).equals(a[0].strip())) {
+                                if (section.code()) sizeAt.put(a[0].strip(), statements.size());
+                            } else if (NUMBER.matcher(a[1].strip()).matches()) {
+                                sizeFixed.put(a[0].strip(), Long.decode(a[1].strip()));
+                            } // other expressions only matter to object files: ignored
+                            body = "";
+                        }
+                        case ".intel_syntax" -> {
+                            if (args.equalsIgnoreCase("prefix")) {
+                                throw new AsmException(where, text, "'.intel_syntax prefix' (registers written %rax in Intel syntax)"
+                                        + " is not supported; use '.intel_syntax noprefix'");
+                            }
+                            intel = true;
+                            body = ".intel_syntax noprefix";
+                        }
+                        case ".att_syntax" -> {
+                            if (args.equalsIgnoreCase("noprefix")) {
+                                throw new AsmException(where, text, "'.att_syntax noprefix' is not supported; use '.att_syntax'");
+                            }
+                            intel = false;
+                            body = ".att_syntax";
+                        }
+                        case ".end" -> body = ""; // pieces() stopped reading here
+                        case ".set", ".equ", ".equiv" -> {
+                            String name = args.split("\\s*,\\s*", 2)[0].strip();
+                            otherSymbols.add(name);
+                        }
+                        case ".code32", ".code16", ".code16gcc" -> throw new AsmException(where, text,
+                                "only 64-bit code is supported");
+                        default -> {
+                            if (IGNORED.contains(directive) || directive.startsWith(".cfi_")) {
+                                body = "";
+                            } else if (UNSUPPORTED.containsKey(directive)) {
+                                throw new AsmException(where, text, UNSUPPORTED.get(directive));
+                            } else if (directive.startsWith(".if") || directive.equals(".else") || directive.equals(".elseif")
+                                    || directive.equals(".endif")) {
+                                throw new AsmException(where, text, "GNU as conditionals (" + directive + ") are not evaluated by"
+                                        + " ctxlab's front-end; use #if in a .S file (C preprocessor)");
+                            } else if (DATA.contains(directive)) {
+                                kind = Kind.DATA;
+                                if (section.code()) count(where, text, dataSize(where, text, directive, args));
+                            } else if (ALIGN.contains(directive)) {
+                                kind = Kind.ALIGN;
+                                if (section.code()) count(where, text, alignSize(where, text, directive, args));
+                            } // else: handed to Keystone as is; it reports what it rejects
+                        }
+                    }
+                } else if (!body.isEmpty()) {
+                    Matcher assign = ASSIGNMENT.matcher(body);
+                    if (assign.find()) {
+                        otherSymbols.add(assign.group(1));
+                    } else {
+                        kind = Kind.INSTRUCTION;
+                        if (section.code()) body = intel ? rewriteIntel(where, text, body) : rewriteInstruction(where, text, body);
+                    }
+                }
+                if (!section.code()) {
+                    // Data in a non-code section (a .note.gnu.property, .rodata, .data) is not part of the
+                    // code: skipped, its labels known as defined elsewhere. Directives that change
+                    // state (.set, syntax) still reach Keystone.
+                    otherSymbols.addAll(labels);
+                    boolean keep = body.equals(".att_syntax") || body.equals(".intel_syntax noprefix");
+                    if (!keep) continue;
+                    labels = List.of();
+                    kind = Kind.NONE;
+                }
+                codeLabels.addAll(labels);
+                if (statements.size() >= MAX_STATEMENTS) {
+                    throw new AsmException(where, text, "more than " + MAX_STATEMENTS + " statements; ctxlab refuses the file");
+                }
+                statements.add(new Statement(where, text, labels, body, kind, intel, null));
+                if (NUMERIC_REF.matcher(body).find() && kind == Kind.INSTRUCTION) {
+                    pending.add(statements.size() - 1);
+                }
+            }
+        }
+
+        private static int matchingEndr(List<Piece> pieces, int from) {
+            int depth = 0;
+            for (int i = from; i < pieces.size(); i++) {
+                String d = directiveOf(pieces.get(i).text());
+                if (d.equals(".rept") || d.equals(".irp") || d.equals(".irpc")) depth++;
+                else if (d.equals(".endr") && --depth == 0) return i;
+            }
+            Piece p = pieces.get(from);
+            throw new AsmException(p.where(), p.text(), ".rept without .endr");
+        }
+
+        private static String directiveOf(String piece) {
+            String rest = piece;
+            Matcher m;
+            while ((m = LABEL.matcher(rest)).find()) rest = rest.substring(m.end());
+            return rest.strip().split("[\\s,]+", 2)[0].toLowerCase(Locale.ROOT);
+        }
+
+        private void count(SourceLocation where, String text, long bytes) {
+            output += bytes;
+            if (bytes > MAX_OUTPUT || output > MAX_OUTPUT) {
+                throw new AsmException(where, text, "this would make more than 1 MiB of output (" + bytes
+                        + " bytes here); ctxlab refuses it before Keystone sees it");
+            }
+        }
+
+        private static long constant(SourceLocation where, String text, String expr, String what) {
+            OptionalLong v = Expr.eval(expr);
+            if (v.isEmpty()) {
+                throw new AsmException(where, text, what + " must be a constant ctxlab can evaluate ('" + expr.strip()
+                        + "' is not): sizes are checked before Keystone sees them");
+            }
+            return v.getAsLong();
+        }
+
+        /** Bytes a data directive produces (strings are bounded by the file's size: 0 here). */
+        private static long dataSize(SourceLocation where, String text, String directive, String args) {
+            String[] a = splitOperands(args).toArray(new String[0]);
+            switch (directive) {
+                case ".fill" -> {
+                    long repeat = constant(where, text, a[0], ".fill's repeat count");
+                    long size = a.length > 1 && !a[1].isBlank() ? constant(where, text, a[1], ".fill's size") : 1;
+                    if (repeat < 0 || size < 0) throw new AsmException(where, text, ".fill with a negative count or size");
+                    return Math.multiplyHigh(repeat, Math.min(size, 8)) != 0 ? Long.MAX_VALUE : repeat * Math.min(size, 8);
+                }
+                case ".zero", ".skip", ".space" -> {
+                    long size = constant(where, text, a[0], directive + "'s size");
+                    if (size < 0) throw new AsmException(where, text, directive + " with a negative size");
+                    return size;
+                }
+                default -> {
+                    return 0;
+                }
+            }
+        }
+
+        /** The most padding an alignment directive can insert. */
+        private static long alignSize(SourceLocation where, String text, String directive, String args) {
+            String first = splitOperands(args).get(0);
+            long v = constant(where, text, first, directive + "'s alignment");
+            if (directive.equals(".p2align")) {
+                if (v < 0 || v > 30) throw new AsmException(where, text, ".p2align " + v + " asks for more than 1 MiB of padding");
+                return 1L << v;
+            }
+            if (v < 0) throw new AsmException(where, text, directive + " with a negative alignment");
+            return v;
+        }
+
+        /** Numeric local labels: "1b" is the latest "1:" before, "1f" the next one after. */
+        private void resolveNumericLabels() {
             for (int index : pending) {
                 Statement s = statements.get(index);
                 Matcher m = NUMERIC_REF.matcher(s.body());
@@ -352,40 +724,157 @@ public final class Assembler {
                     m.appendReplacement(sb, Matcher.quoteReplacement(".Lctxlab_n" + m.group(1) + "_" + target[1]));
                 }
                 m.appendTail(sb);
-                statements.set(index, new Statement(s.where(), s.text(), s.labels(), sb.toString(), s.kind()));
+                statements.set(index, s.withBody(sb.toString(), null));
             }
         }
 
-        /** Instruction text as Keystone needs it, or an error for what Keystone gets wrong. */
-        private static String rewriteInstruction(SourceLocation where, String text, String body) {
-            String mnemonic = body.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
-            if (mnemonic.equals("endbr64")) return ".byte 0xf3, 0x0f, 0x1e, 0xfa";
-            if (mnemonic.equals("endbr32")) return ".byte 0xf3, 0x0f, 0x1e, 0xfb";
-            String operands = body.length() > mnemonic.length() ? body.substring(mnemonic.length()).strip() : "";
-            if (operands.isEmpty()) return body;
-            boolean branch = BRANCHES.contains(mnemonic) || (mnemonic.startsWith("j") && !operands.startsWith("*"));
-            for (String op : splitOperands(operands)) {
-                String o = op.strip();
-                Matcher seg = SEGMENT_ABS.matcher(o);
-                if (seg.find() && !seg.group(1).isBlank()) {
-                    throw new AsmException(where, text, "absolute memory operand '" + o + "' has no base register:"
-                            + " Keystone would encode it RIP-relative (wrong bytes), so ctxlab refuses it");
+        /**
+         * References to symbols no file defines, as GNU as encodes them: {@code call/jmp/jcc SYM} as
+         * a rel32 branch with a zero field, {@code SYM(%rip)} with a zero displacement; each with a
+         * {@link Relocation}. Keystone itself cannot leave a symbol undefined.
+         */
+        void resolveExternals() {
+            for (int i = 0; i < statements.size(); i++) {
+                Statement s = statements.get(i);
+                if (s.kind() != Kind.INSTRUCTION) continue;
+                String body = s.body();
+                String mnemonic = body.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+                String operands = body.length() > mnemonic.length() ? body.substring(mnemonic.length()).strip() : "";
+                Matcher sym = Pattern.compile("^([A-Za-z_.$][\\w.$]*)(@[A-Za-z]+)?$").matcher(operands);
+                boolean call = mnemonic.equals("call") || mnemonic.equals("callq");
+                boolean jmp = mnemonic.equals("jmp") || mnemonic.equals("jmpq");
+                if ((call || jmp || JCC.containsKey(mnemonic)) && sym.matches() && undefined(sym.group(1), s.intel())) {
+                    String bytes;
+                    int field;
+                    Relocation.Kind kind = call ? Relocation.Kind.CALL : Relocation.Kind.JUMP;
+                    if (call) { bytes = ".byte 0xe8, 0, 0, 0, 0"; field = 1; }
+                    else if (jmp) { bytes = ".byte 0xe9, 0, 0, 0, 0"; field = 1; }
+                    else { bytes = String.format(".byte 0x0f, 0x%02x, 0, 0, 0, 0", 0x80 + JCC.get(mnemonic)); field = 2; }
+                    statements.set(i, s.withBody(bytes, new External(operands, kind, 0, field)));
+                    continue;
                 }
-                if (!branch && !o.startsWith("$") && !o.startsWith("%") && !o.startsWith("*") && !o.contains("(")) {
-                    throw new AsmException(where, text, "absolute memory operand '" + o + "' has no base register:"
-                            + " Keystone would encode it RIP-relative (wrong bytes); write " + o + "(%rip) if that is meant");
+                Matcher rip = (s.intel() ? RIP_SYMBOL_INTEL : RIP_SYMBOL).matcher(body);
+                if (rip.find() && undefined(rip.group(1), s.intel())) {
+                    long magic = 0x7ace0000L + (magicSerial++ & 0xffff);
+                    String symbol = rip.group(1) + (rip.group(2) == null ? "" : rip.group(2));
+                    String replaced = s.intel()
+                            ? body.substring(0, rip.start()) + "[rip + 0x" + Long.toHexString(magic) + "]" + body.substring(rip.end())
+                            : body.substring(0, rip.start()) + "0x" + Long.toHexString(magic) + "(%rip)" + body.substring(rip.end());
+                    boolean indirect = operands.startsWith("*") || s.intel();
+                    Relocation.Kind kind = call && indirect ? Relocation.Kind.CALL
+                            : jmp && indirect ? Relocation.Kind.JUMP : Relocation.Kind.DATA;
+                    statements.set(i, s.withBody(replaced, new External(symbol, kind, magic, -1)));
                 }
             }
-            return body;
+        }
+
+        private boolean undefined(String name, boolean intel) {
+            if (codeLabels.contains(name) || name.startsWith(".Lctxlab_")) return false;
+            if (intel && REGISTERS.contains(name.toLowerCase(Locale.ROOT))) return false;
+            return true;
+        }
+
+        /** Instruction text as Keystone needs it (AT&amp;T), or an error for what Keystone gets wrong. */
+        private String rewriteInstruction(SourceLocation where, String text, String body) {
+            String mnemonic = body.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+            String operands = body.length() > mnemonic.length() ? body.substring(mnemonic.length()).strip() : "";
+            List<String> ops = operands.isEmpty() ? List.of() : splitOperands(operands);
+            Matcher reg = REGISTER.matcher(operands);
+            while (reg.find()) {
+                if (!REGISTERS.contains(reg.group(1).toLowerCase(Locale.ROOT))) {
+                    throw new AsmException(where, text, "unknown register %" + reg.group(1));
+                }
+            }
+            if (Cet.handles(mnemonic)) return cet(where, text, mnemonic, ops, false);
+            if (operands.isEmpty()) return body;
+            boolean branch = BRANCHES.contains(mnemonic) || JCC.containsKey(mnemonic);
+            List<String> out = new ArrayList<>();
+            boolean changed = false;
+            for (String op : ops) {
+                String o = op.strip();
+                String star = o.startsWith("*") ? "*" : "";
+                String x = star.isEmpty() ? o : o.substring(1).strip();
+                if (x.startsWith("$") || x.contains("(") || (x.startsWith("%") && !x.contains(":"))) {
+                    out.add(o);
+                    continue;
+                }
+                Matcher seg = SEGMENT.matcher(x);
+                String prefix = seg.matches() ? seg.group(1) + ":" : "";
+                String expr = seg.matches() ? seg.group(2).strip() : x;
+                if (prefix.isEmpty() && branch && star.isEmpty()) {
+                    out.add(o); // a branch target
+                    continue;
+                }
+                if (expr.isEmpty()) throw new AsmException(where, text, "memory operand '" + o + "' has no address");
+                if (Expr.isConstant(expr)) {
+                    // An absolute address: GNU as encodes it with a SIB byte and no base (disp32); Keystone
+                    // would make it RIP-relative, unless told "no index" explicitly with %riz.
+                    out.add(star + prefix + expr + "(,%riz,1)");
+                    changed = true;
+                    continue;
+                }
+                throw new AsmException(where, text, "absolute memory operand '" + o + "' names a symbol: GNU as"
+                        + " would leave the address to the linker (" + (prefix.isEmpty() ? "R_X86_64_32S" : "a TLS relocation")
+                        + "), which ctxlab does not model" + (prefix.isEmpty() ? "; write " + expr + "(%rip) if that is meant" : ""));
+            }
+            return changed ? mnemonic + " " + String.join(", ", out) : body;
+        }
+
+        /** Intel-syntax instruction text as Keystone needs it. */
+        private String rewriteIntel(SourceLocation where, String text, String body) {
+            String mnemonic = body.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+            String operands = body.length() > mnemonic.length() ? body.substring(mnemonic.length()).strip() : "";
+            List<String> ops = operands.isEmpty() ? List.of() : splitOperands(operands);
+            if (Cet.handles(mnemonic)) return cet(where, text, mnemonic, ops, true);
+            if (operands.isEmpty()) return body;
+            List<String> out = new ArrayList<>();
+            boolean changed = false;
+            for (String op : ops) {
+                String o = op.strip();
+                Matcher b = BRACKET.matcher(o);
+                if (b.find()) {
+                    if (Expr.isConstant(b.group(1))) {
+                        o = o.substring(0, b.start()) + "[riz*1+" + b.group(1).strip() + "]" + o.substring(b.end());
+                        changed = true;
+                    }
+                } else {
+                    Matcher seg = INTEL_SEGMENT.matcher(o);
+                    if (seg.find()) {
+                        if (!Expr.isConstant(seg.group(2))) {
+                            throw new AsmException(where, text, "segment operand '" + o + "' names a symbol: GNU as would"
+                                    + " leave the address to the linker (a TLS relocation), which ctxlab does not model");
+                        }
+                        o = o.substring(0, seg.start()) + seg.group(1) + ":[riz*1+" + seg.group(2).strip() + "]";
+                        changed = true;
+                    }
+                }
+                out.add(o);
+            }
+            return changed ? mnemonic + " " + String.join(", ", out) : body;
+        }
+
+        private static String cet(SourceLocation where, String text, String mnemonic, List<String> ops, boolean intel) {
+            try {
+                return Cet.encode(mnemonic, ops, intel, Assembler::snippet);
+            } catch (IllegalArgumentException e) {
+                throw new AsmException(where, text, e.getMessage());
+            } catch (KeystoneRunner.Timeout e) {
+                throw new AsmException(where, text, e.getMessage());
+            }
         }
 
         private static List<String> splitOperands(String operands) {
             List<String> out = new ArrayList<>();
             int depth = 0, from = 0;
+            boolean inString = false;
             for (int i = 0; i < operands.length(); i++) {
                 char c = operands.charAt(i);
-                if (c == '(') depth++;
-                else if (c == ')') depth--;
+                if (inString) {
+                    if (c == '\\') i++;
+                    else if (c == '"') inString = false;
+                } else if (c == '"') inString = true;
+                else if (c == '(' || c == '[') depth++;
+                else if (c == ')' || c == ']') depth--;
                 else if (c == ',' && depth == 0) {
                     out.add(operands.substring(from, i));
                     from = i + 1;
@@ -468,5 +957,33 @@ public final class Assembler {
             out.add(line.substring(from));
             return out;
         }
+    }
+
+    private static Map<String, Integer> jcc() {
+        Map<String, Integer> m = new HashMap<>();
+        String[][] names = {
+                {"jo"}, {"jno"}, {"jb", "jc", "jnae"}, {"jae", "jnb", "jnc"}, {"je", "jz"}, {"jne", "jnz"},
+                {"jbe", "jna"}, {"ja", "jnbe"}, {"js"}, {"jns"}, {"jp", "jpe"}, {"jnp", "jpo"},
+                {"jl", "jnge"}, {"jge", "jnl"}, {"jle", "jng"}, {"jg", "jnle"}};
+        for (int cc = 0; cc < names.length; cc++) for (String n : names[cc]) m.put(n, cc);
+        return Map.copyOf(m);
+    }
+
+    /** Every x86-64 register name GNU as knows (without %). */
+    private static Set<String> registers() {
+        Set<String> r = new HashSet<>();
+        for (String x : new String[] {"a", "b", "c", "d"}) {
+            r.addAll(List.of(x + "l", x + "h", x + "x", "e" + x + "x", "r" + x + "x"));
+        }
+        for (String x : new String[] {"si", "di", "bp", "sp"}) {
+            r.addAll(List.of(x, x + "l", "e" + x, "r" + x));
+        }
+        for (int i = 8; i < 16; i++) r.addAll(List.of("r" + i, "r" + i + "d", "r" + i + "w", "r" + i + "b", "r" + i + "l"));
+        for (int i = 0; i < 32; i++) r.addAll(List.of("xmm" + i, "ymm" + i, "zmm" + i));
+        for (int i = 0; i < 8; i++) r.addAll(List.of("mm" + i, "k" + i, "st" + i, "cr" + i, "dr" + i));
+        for (int i = 8; i < 16; i++) r.addAll(List.of("cr" + i, "dr" + i));
+        r.addAll(List.of("st", "rip", "eip", "ip", "riz", "eiz", "es", "cs", "ss", "ds", "fs", "gs",
+                "bnd0", "bnd1", "bnd2", "bnd3", "tmm0", "tmm1", "tmm2", "tmm3", "tmm4", "tmm5", "tmm6", "tmm7"));
+        return Set.copyOf(r);
     }
 }
