@@ -36,6 +36,12 @@ public record SourceFile(String name, String text) {
         return new SourceFile(path.toString(), Preprocessor.run(path, options));
     }
 
+    /** The file's text as written (no preprocessing), with the same checks and limits. */
+    public static String readRaw(Path path) {
+        String t = readText(path);
+        return t.startsWith("\uFEFF") ? t.substring(1) : t;
+    }
+
     private static String readText(Path path) {
         if (Files.isDirectory(path)) throw new AsmException(path + ": is a directory, not a source file");
         byte[] bytes;

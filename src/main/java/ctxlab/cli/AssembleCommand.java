@@ -30,13 +30,16 @@ final class AssembleCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    AsmOptions asmOptions = new AsmOptions();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         Path path = file != null ? file : Common.defaultSwitchFile();
-        SourceFile source = SourceFile.read(path);
+        SourceFile source = SourceFile.read(path, asmOptions.options());
         source = new SourceFile(Common.display(path), source.text());
         Assembly a = Assembler.assemble(source, base);
         PrintWriter out = spec.commandLine().getOut();
@@ -51,6 +54,16 @@ final class AssembleCommand implements Callable<Integer> {
                     .forEach(s -> symbols.put(s.name(), s.offset()));
             j.put("symbols", symbols);
             j.put("base", a.base());
+            j.put("relocations", a.relocations().stream().map(r -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("offset", r.offset());
+                m.put("width", r.width());
+                m.put("symbol", r.symbol());
+                m.put("addend", r.addend());
+                m.put("instruction", r.instruction());
+                m.put("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
+                return m;
+            }).toList());
             j.put("lines", a.lines().stream().map(l -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("offset", l.offset());
@@ -70,6 +83,12 @@ final class AssembleCommand implements Callable<Integer> {
         a.symbols().values().stream().sorted((x, y) -> Long.compare(x.offset(), y.offset())).forEach(s ->
                 out.printf("  %-24s offset 0x%04x  %-6s %s%n", s.name(), s.offset(), s.global() ? "global" : "local",
                         s.size() >= 0 ? "size " + s.size() : ""));
+        if (!a.relocations().isEmpty()) {
+            out.println();
+            out.println("relocations (undefined symbols; the field holds zeros, as GNU as leaves it):");
+            a.relocations().forEach(r -> out.printf("  field 0x%04x  %d bytes  %-24s addend %d  %s  (instruction 0x%04x)%n",
+                    r.offset(), r.width(), r.symbol(), r.addend(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.instruction()));
+        }
         out.println();
         out.printf("%-8s  %-30s  %-28s  %s%n", "offset", "bytes", "line", "source");
         List<Assembly.Line> lines = a.lines();

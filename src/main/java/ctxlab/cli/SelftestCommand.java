@@ -34,6 +34,9 @@ final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    AsmOptions asmOptions = new AsmOptions();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -42,12 +45,13 @@ final class SelftestCommand implements Callable<Integer> {
         Path file = asm != null ? asm : Common.defaultSwitchFile();
         if (unverified && !host) throw new IllegalArgumentException("--unverified only makes sense with --host");
         if (host) {
+            if (asmOptions.given()) throw new IllegalArgumentException("--cpp, -D, -U and -I are not available with --host yet (a .S file is still preprocessed)");
             HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified);
             if (json) spec.commandLine().getOut().println(Common.json(r.json()));
             else HostSelftest.print(r, spec.commandLine().getOut());
             return r.exit();
         }
-        Assembly assembly = Selftest.assemble(Common.root(), file);
+        Assembly assembly = Selftest.assemble(Common.root(), file, asmOptions.options());
         assembly.symbol(Selftest.SWITCH);
         List<Outcome> outcomes = Selftest.runEmulated(assembly);
         boolean passed = outcomes.stream().allMatch(Outcome::passed);

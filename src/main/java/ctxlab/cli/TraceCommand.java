@@ -68,6 +68,9 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    AsmOptions asmOptions = new AsmOptions();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -104,15 +107,17 @@ final class TraceCommand implements Callable<Integer> {
             if (ScenarioTracer.find(scenario).isEmpty()) {
                 return usage(err, "no scenario '" + scenario + "' (scenarios: " + String.join(", ", ScenarioTracer.names()) + ")");
             }
-            trace = ScenarioTracer.trace(Common.root(), source, Common::display, scenario,
+            trace = ScenarioTracer.trace(Common.root(), source, Common::display, asmOptions.options(), scenario,
                     new Tracer.Limits(maxSteps, switches == 0 ? -1 : switches, Duration.ofSeconds(60)));
         } else {
             String routine = symbol != null ? symbol : Selftest.SWITCH;
-            SourceFile read = SourceFile.read(source);
+            SourceFile read = SourceFile.read(source, asmOptions.options());
             SourceFile named = new SourceFile(Common.display(source), read.text());
+            // The source view shows the file as written, not the preprocessor's output.
+            String shown = asmOptions.options().preprocesses(source.toString()) ? SourceFile.readRaw(source) : named.text();
             Assembly assembly = Assembler.assemble(named, Selftest.CODE_BASE);
             assembly.symbol(routine);
-            TraceSetup setup = TraceSetup.defaultSwitch(assembly, routine, Map.of(named.name(), named.text()));
+            TraceSetup setup = TraceSetup.defaultSwitch(assembly, routine, Map.of(named.name(), shown));
             trace = Tracer.run(setup, new Tracer.Limits(maxSteps, -1, Duration.ofSeconds(60)));
         }
 

@@ -60,6 +60,9 @@ final class VectorsCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    AsmOptions asmOptions = new AsmOptions();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -78,7 +81,9 @@ final class VectorsCommand implements Callable<Integer> {
             err.println("ctxlab: no vector files (*.json) in " + String.join(", ", where.stream().map(Common::display).toList()));
             return Main.BAD_INPUT;
         }
-        UnicornRunner runner = new UnicornRunner(Common.root(), asm);
+        if (asmOptions.given() && asm == null) return usage(err, "--cpp, -D, -U and -I apply to --asm FILE");
+        if (asmOptions.given() && host) return usage(err, "--cpp, -D, -U and -I are not available with --host yet");
+        UnicornRunner runner = new UnicornRunner(Common.root(), asm, asmOptions.options());
         if (host) return host(entries, runner, out, err);
         return record ? record(entries, runner, out, err) : run(entries, runner, out, err);
     }

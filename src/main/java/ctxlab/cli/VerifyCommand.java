@@ -64,6 +64,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    AsmOptions asmOptions = new AsmOptions();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -76,7 +79,7 @@ final class VerifyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--iterations must be at least 1, got " + iterations);
         }
         Path path = file != null ? file : Common.defaultSwitchFile();
-        SourceFile source = SourceFile.read(path);
+        SourceFile source = SourceFile.read(path, asmOptions.options());
         String name = Common.display(path);
         source = new SourceFile(name, source.text());
         long s = seed != null ? seed : System.nanoTime();

@@ -3,6 +3,7 @@ package ctxlab.selftest;
 import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
+import ctxlab.asm.SourceOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,16 +19,29 @@ public final class Selftest {
 
     /** The switch file plus the strand files, as one assembly unit. */
     public static Assembly assemble(Path root, Path switchFile) {
-        return assemble(sources(root, switchFile, Path::toString));
+        return assemble(root, switchFile, SourceOptions.DEFAULT);
+    }
+
+    /** The same, the switch file read with these preprocessor options. */
+    public static Assembly assemble(Path root, Path switchFile, SourceOptions options) {
+        return assemble(sources(root, switchFile, Path::toString, options));
     }
 
     /** The switch file first, then the strand files; {@code display} names them in messages. */
     public static List<SourceFile> sources(Path root, Path switchFile, Function<Path, String> display) {
+        return sources(root, switchFile, display, SourceOptions.DEFAULT);
+    }
+
+    /** The same, the switch file read with these preprocessor options. */
+    public static List<SourceFile> sources(Path root, Path switchFile, Function<Path, String> display, SourceOptions options) {
         List<Path> paths = new ArrayList<>();
         paths.add(switchFile);
         for (String s : Scenarios.STRAND_FILES) paths.add(root.resolve(s).normalize());
         List<SourceFile> files = new ArrayList<>();
-        for (Path p : paths) files.add(new SourceFile(display.apply(p), SourceFile.read(p).text()));
+        for (Path p : paths) {
+            SourceOptions o = p == switchFile ? options : SourceOptions.DEFAULT;
+            files.add(new SourceFile(display.apply(p), SourceFile.read(p, o).text()));
+        }
         return files;
     }
 

@@ -3,6 +3,7 @@ package ctxlab.trace;
 import ctxlab.abi.ContextLayout;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
+import ctxlab.asm.SourceOptions;
 import ctxlab.emu.Machine;
 import ctxlab.emu.Reg;
 import ctxlab.emu.UcConst;
@@ -62,11 +63,19 @@ public final class ScenarioTracer {
      * @param display how a path is shown in {@code file:line} (relative to the working directory)
      */
     public static Trace trace(Path root, Path switchFile, Function<Path, String> display, String name, Tracer.Limits limits) {
+        return trace(root, switchFile, display, SourceOptions.DEFAULT, name, limits);
+    }
+
+    /** The same, the switch file read with these preprocessor options. */
+    public static Trace trace(Path root, Path switchFile, Function<Path, String> display, SourceOptions options, String name,
+                              Tracer.Limits limits) {
         Scenario scenario = find(name).orElseThrow(() -> new IllegalArgumentException("no scenario '" + name
                 + "' (scenarios: " + String.join(", ", names()) + ")"));
-        List<SourceFile> files = Selftest.sources(root, switchFile, display);
+        List<SourceFile> files = Selftest.sources(root, switchFile, display, options);
         Map<String, String> sources = new LinkedHashMap<>();
-        for (SourceFile f : files) sources.put(f.name(), f.text());
+        // The source view shows the switch file as written, not the preprocessor's output.
+        for (SourceFile f : files) sources.put(f.name(), f == files.get(0) && options.preprocesses(switchFile.toString())
+                ? SourceFile.readRaw(switchFile) : f.text());
         Assembly assembly = Selftest.assemble(files);
         try (TracingBackend backend = new TracingBackend(assembly, limits)) {
             scenario.execute(backend);

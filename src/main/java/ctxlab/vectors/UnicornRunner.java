@@ -4,6 +4,7 @@ import ctxlab.asm.AsmException;
 import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
+import ctxlab.asm.SourceOptions;
 import ctxlab.emu.EmulationException;
 import ctxlab.emu.Machine;
 import ctxlab.emu.Reg;
@@ -35,6 +36,7 @@ public final class UnicornRunner {
 
     private final Path root;
     private final Path routine;
+    private final SourceOptions options;
     private final Map<List<SourceFile>, Assembly> assemblies = new HashMap<>();
 
     /** @param root the project root, against which {@code source} and {@code asm} are resolved */
@@ -47,8 +49,14 @@ public final class UnicornRunner {
      *                {@code source}: the corpus run against another implementation
      */
     public UnicornRunner(Path root, Path routine) {
+        this(root, routine, SourceOptions.DEFAULT);
+    }
+
+    /** @param options how {@code routine} is read (C preprocessor options) */
+    public UnicornRunner(Path root, Path routine, SourceOptions options) {
         this.root = root;
         this.routine = routine;
+        this.options = options;
     }
 
     /** The vector's code: {@code source} then {@code asm}, assembled as one unit at {@link #CODE_BASE}. */
@@ -56,7 +64,7 @@ public final class UnicornRunner {
         List<SourceFile> files = new ArrayList<>();
         if (routine != null) {
             try {
-                SourceFile f = SourceFile.read(routine);
+                SourceFile f = SourceFile.read(routine, options);
                 files.add(new SourceFile(Corpus.display(routine), f.text()));
             } catch (AsmException e) {
                 throw new VectorException(e.getMessage());
