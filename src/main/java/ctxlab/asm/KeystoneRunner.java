@@ -33,6 +33,7 @@ final class KeystoneRunner {
     private final double seconds;
     private ExecutorService worker;
     private volatile Keystone keystone;
+    private volatile Thread thread, abandoned;
 
     KeystoneRunner() {
         this(TIMEOUT_SECONDS);
@@ -45,12 +46,22 @@ final class KeystoneRunner {
     /** ks_asm within the time limit; a KeystoneException as {@link Keystone#asm} throws it, or {@link Timeout}. */
     Keystone.Result asm(String program, long base) {
         if (worker == null) {
-            worker = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("keystone").unstarted(r));
+            worker = Executors.newSingleThreadExecutor(r -> thread = Thread.ofPlatform().daemon().name("keystone").unstarted(r));
         }
-        Future<Keystone.Result> f = worker.submit(() -> {
-            if (keystone == null || keystone.isBroken()) keystone = Keystone.open();
-            return keystone.asm(program, base);
-        });
+        try {
+            // Instantiating takes 0.5-1 s on a cold JVM and cannot loop: not part of the limit.
+            worker.submit(() -> {
+                if (keystone == null || keystone.isBroken()) keystone = Keystone.open();
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AsmException("interrupted while Keystone was loading");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+        Future<Keystone.Result> f = worker.submit(() -> keystone.asm(program, base));
         try {
             return f.get((long) (seconds * 1000), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -72,8 +83,14 @@ final class KeystoneRunner {
     private void abandon(Future<?> f) {
         f.cancel(true);
         worker.shutdownNow();
+        abandoned = thread;
         worker = null;
         keystone = null;
+    }
+
+    /** The worker thread of the last abandoned call (tests check that it ends), or null. */
+    Thread abandoned() {
+        return abandoned;
     }
 
     private static double timeout() {

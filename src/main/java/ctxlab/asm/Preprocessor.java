@@ -26,7 +26,7 @@ public final class Preprocessor {
 
     /** The preprocessed text of {@code path}; errors name the file and line as cpp reports them. */
     public static String run(Path path, SourceOptions options) {
-        List<String> cmd = new ArrayList<>(command());
+        List<String> cmd = new ArrayList<>(command(System.getenv().getOrDefault("PATH", "")));
         cmd.add("-x");
         cmd.add("assembler-with-cpp");
         for (String d : options.defines()) cmd.add("-D" + d);
@@ -66,15 +66,15 @@ public final class Preprocessor {
     }
 
     /** cpp, else gcc -E (gcc's driver runs the same preprocessor); neither: a missing prerequisite. */
-    static List<String> command() {
-        if (onPath("cpp")) return List.of("cpp");
-        if (onPath("gcc")) return List.of("gcc", "-E");
+    static List<String> command(String pathVariable) {
+        if (onPath(pathVariable, "cpp")) return List.of("cpp");
+        if (onPath(pathVariable, "gcc")) return List.of("gcc", "-E");
         throw new AsmException("a .S file needs the C preprocessor, and neither cpp nor gcc is on PATH:"
                 + " install the Debian package cpp (apt-get install cpp)");
     }
 
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    private static boolean onPath(String pathVariable, String tool) {
+        for (String dir : pathVariable.split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) return true;
         }
         return false;
