@@ -148,7 +148,12 @@ public final class Assembler {
 
     // ---- talking to Keystone ----------------------------------------------------------------
 
-    private static final KeystoneRunner KEYSTONE = new KeystoneRunner();
+    private static KeystoneRunner keystone = new KeystoneRunner();
+
+    /** Tests: another time limit for Keystone (seconds); null restores the default. */
+    static synchronized void keystoneLimit(Double seconds) {
+        keystone = seconds == null ? new KeystoneRunner() : new KeystoneRunner(seconds);
+    }
 
     /**
      * Runs Keystone; null when it rejected the text (the reason is kept for {@link #locate}).
@@ -158,7 +163,7 @@ public final class Assembler {
     private static synchronized Keystone.Result run(String program, long base) {
         lastError = null;
         try {
-            return KEYSTONE.asm(program, base);
+            return keystone.asm(program, base);
         } catch (KeystoneException e) {
             lastError = e;
             return null;

@@ -144,6 +144,18 @@ class FrontendErrorsTest {
         assertEquals("90", java.util.HexFormat.of().formatHex(runner.asm(".att_syntax\nnop\n", 0).bytes()));
     }
 
+    @Test
+    void aHangThatGetsPastTheFrontEndIsBlamedOnItsLine() {
+        // ".byte *" makes Keystone loop; the front-end lets it through (it is not a size), the time limit catches it.
+        Assembler.keystoneLimit(1.0);
+        try {
+            errorAt(3, "nop\nnop\n.byte *\nret\n", "Keystone did not answer within 1 s (it loops on this statement)");
+            assertEquals("90c3", assemble("nop\nret\n").hex()); // and Keystone works again
+        } finally {
+            Assembler.keystoneLimit(null);
+        }
+    }
+
     // ---- typos and misuse: file:line and a reason -------------------------------------------
 
     @Test
