@@ -55,9 +55,9 @@ public final class Assembler {
     /** {@code # 12 "file.S" 2}: where the next line came from (the C preprocessor's line markers; GNU as obeys them too). */
     private static final Pattern LINE_MARKER = Pattern.compile("^#\\s*(\\d+)\\s+\"((?:[^\"\\\\]|\\\\.)*)\"(\\s+\\d+)*\\s*$");
     /** A C preprocessor directive left in a file that was not preprocessed. */
-    private static final Pattern CPP_LINE = Pattern.compile(
-            "^\\s*#\\s*(if|ifdef|ifndef|elif|else|endif|define|undef|include|error|pragma)\\b.*", Pattern.CASE_INSENSITIVE);
-    private static final Pattern CPP_NEEDS_NO_SPACE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include)\\b.*");
+    private static final Pattern CPP_LINE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include)\\b.*");
+    /** "# include <x.h>" (with a space) is a directive too; "# include the frame pointer" is a comment. */
+    private static final Pattern CPP_INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*[<\"].*");
     private static final Pattern ASSIGNMENT = Pattern.compile("^([A-Za-z_.$][\\w.$]*)\\s*=(?!=)");
     /** {@code sym(%rip)} or {@code sym@GOTPCREL(%rip)} (AT&amp;T). */
     private static final Pattern RIP_SYMBOL = Pattern.compile(
@@ -436,7 +436,7 @@ public final class Assembler {
                     continue;
                 }
                 SourceLocation where = new SourceLocation(current, line++);
-                if (CPP_NEEDS_NO_SPACE.matcher(raw).matches() || (CPP_LINE.matcher(raw).matches() && raw.contains("#include"))) {
+                if (CPP_LINE.matcher(raw).matches() || CPP_INCLUDE.matcher(raw).matches()) {
                     throw new AsmException(where, raw, "a C preprocessor line in a file that was not preprocessed:"
                             + " GNU as would take it for a comment and assemble every branch; name the file .S or pass --cpp");
                 }

@@ -91,7 +91,8 @@ class FrontendErrorsTest {
         errorAt(3, src, "name the file .S or pass --cpp");
         errorAt(1, "#include <cet.h>\nnop\n", "--cpp");
         errorAt(2, "nop\n#define X 1\n", "C preprocessor line");
-        assertEquals("90c3", assemble("# comment\n  # indented comment\nnop # trailing\n# 1 plus 1\nret\n").hex());
+        errorAt(2, "nop\n  # include \"ctx.h\"\n", "C preprocessor line");
+        assertEquals("90c3", assemble("# comment\n  # indented comment\nnop # trailing\n# 1 plus 1\n# include the frame pointer\n# if it fits\nret\n").hex());
         Assumptions.assumeTrue(haveCpp(), "no C preprocessor");
         Path s = dir.resolve("plain.s");
         Files.writeString(s, src);
