@@ -18,12 +18,15 @@ intel_swap:
         add     rsp, 8
         mov     eax, 10
         lea     rax, [rip + resume_point]
+        lea     rcx, [rip + .Lresume]
+        lea     rdx, [rip + 1f]
         rdsspq  rax
         incsspq rcx
         rstorssp [rax + 8]
         wrssq   qword ptr [rdi], rax
 resume_point:
-        mov     rbx, [rsi]
+.Lresume:
+1:      mov     rbx, [rsi]
         mov     rbp, [rsi + 8]
         mov     r12, [rsi + 16]
         mov     r13, [rsi + 24]

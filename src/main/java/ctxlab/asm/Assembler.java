@@ -196,6 +196,7 @@ public final class Assembler {
             if (markers) sb.append(MARK).append(i).append(":\n");
             for (String l : s.labels()) {
                 sb.append(l).append(":\n");
+                if (l.startsWith(".")) sb.append(alias(l)).append(":\n");
                 defined.add(l);
             }
             if (!s.body().isEmpty()) sb.append(s.body()).append('\n');
@@ -209,11 +210,22 @@ public final class Assembler {
             // Stubs for labels defined further down, so that a forward reference is not blamed.
             for (int i = count; i < statements.size(); i++) {
                 for (String l : statements.get(i).labels()) {
-                    if (defined.add(l)) sb.append(l).append(":\n");
+                    if (defined.add(l)) {
+                        sb.append(l).append(":\n");
+                        if (l.startsWith(".")) sb.append(alias(l)).append(":\n");
+                    }
                 }
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The name Intel-syntax operands use for a label starting with '.': Keystone's Intel parser
+     * rejects {@code [rip + .Lx]}, so such a label gets a second name without the dot.
+     */
+    static String alias(String label) {
+        return "Lctxlab_dot" + label.replace(".", "_");
     }
 
     /** Whether the output ends in the offset table and the table agrees with the code length. */
@@ -321,7 +333,7 @@ public final class Assembler {
         Map<String, Assembly.Symbol> symbols = new LinkedHashMap<>();
         for (Map.Entry<String, Long> e : labelOffset.entrySet()) {
             String name = e.getKey();
-            if (name.startsWith(".Lctxlab_")) continue; // our renamed numeric labels
+            if (name.startsWith(".Lctxlab_") || name.startsWith("Lctxlab_dot")) continue; // our renamed labels and aliases
             long size = -1;
             Integer sizeAt = reader.sizeAt.get(name);
             if (sizeAt != null) size = offset[sizeAt] - e.getValue();
@@ -742,6 +754,10 @@ public final class Assembler {
             for (int i = 0; i < statements.size(); i++) {
                 Statement s = statements.get(i);
                 if (s.kind() != Kind.INSTRUCTION) continue;
+                if (s.intel() && s.body().contains("[")) {
+                    s = s.withBody(dotLabelsInBrackets(s.body()), null);
+                    statements.set(i, s);
+                }
                 String body = s.body();
                 String mnemonic = body.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
                 String operands = body.length() > mnemonic.length() ? body.substring(mnemonic.length()).strip() : "";
@@ -773,8 +789,27 @@ public final class Assembler {
             }
         }
 
+        /** {@code [rip + .Lx]} as {@code [rip + alias]} when .Lx is a code label (see {@link #alias}). */
+        private String dotLabelsInBrackets(String body) {
+            Matcher b = BRACKET.matcher(body);
+            StringBuilder sb = new StringBuilder();
+            while (b.find()) {
+                Matcher d = Pattern.compile("(?<![\\w.$])(\\.[A-Za-z_$][\\w.$]*)").matcher(b.group());
+                StringBuilder inner = new StringBuilder();
+                while (d.find()) {
+                    String name = d.group(1);
+                    boolean known = codeLabels.contains(name) || name.startsWith(".Lctxlab_n");
+                    d.appendReplacement(inner, Matcher.quoteReplacement(known ? alias(name) : name));
+                }
+                d.appendTail(inner);
+                b.appendReplacement(sb, Matcher.quoteReplacement(inner.toString()));
+            }
+            b.appendTail(sb);
+            return sb.toString();
+        }
+
         private boolean undefined(String name, boolean intel) {
-            if (codeLabels.contains(name) || name.startsWith(".Lctxlab_")) return false;
+            if (codeLabels.contains(name) || name.startsWith(".Lctxlab_") || name.startsWith("Lctxlab_dot")) return false;
             if (intel && REGISTERS.contains(name.toLowerCase(Locale.ROOT))) return false;
             return true;
         }
