@@ -342,7 +342,9 @@ public final class Assembler {
             symbols.put(name, new Assembly.Symbol(name, e.getValue(), reader.globals.contains(name), size));
         }
         for (String g : reader.globals) {
-            if (!symbols.containsKey(g) && !reader.otherSymbols.contains(g)) {
+            // A global the code only refers to (".globl _exit; call _exit") is an undefined reference, as in GNU as.
+            boolean referenced = relocations.stream().anyMatch(r -> r.baseSymbol().equals(g));
+            if (!symbols.containsKey(g) && !reader.otherSymbols.contains(g) && !referenced) {
                 SourceLocation where = reader.globalWhere.get(g);
                 throw new AsmException(where, ".globl " + g, "symbol '" + g + "' is declared global but never defined");
             }

@@ -185,6 +185,7 @@ class FrontendErrorsTest {
     @Test
     void endStopsReadingAndSyntaxDoesNotLeakIntoTheNextFile() {
         assertEquals("90", assemble("nop\n.end\n*\n\u00e9\n").hex());
+        assertEquals("e800000000", assemble(".globl _exit\ncall _exit\n").hex()); // a global only referred to
         Assembly a = Assembler.assemble(List.of(new SourceFile("a.s", ".intel_syntax noprefix\nmov rax, 10\n"),
                 new SourceFile("b.s", "movq $10, %rax\n")), 0);
         assertEquals("48c7c00a00000048c7c00a000000", a.hex());
