@@ -75,6 +75,13 @@ public final class Child {
         Loaded loaded = load(events, root, switchFile, unverified);
         if (loaded.code == null) return 1;
         try (HostCode code = loaded.code) {
+            // The second wall: from here on a system call made from the code pages kills this process.
+            Seccomp.killSyscallsFrom(code.base(), code.base() + HostCode.RESERVATION);
+            Map<String, Object> wall = Events.event("wall");
+            wall.put("seccomp", true);
+            wall.put("begin", code.base());
+            wall.put("end", code.base() + HostCode.RESERVATION);
+            events.emit(wall);
             return switch (args[0]) {
                 case "selftest" -> selftest(events, loaded.assembly, code);
                 case "strands" -> strands(events, code, rest);

@@ -78,6 +78,11 @@ public final class Isolation {
          * @param describePc turns a pc into "file:line: text", or null
          */
         public String message(LongFunction<String> describePc, LongFunction<String> explain) {
+            if (signal.equals("SIGSYS")) {
+                return "killed by the seccomp wall: the routine made a system call from its code pages"
+                        + " (syscall, int $0x80, ...), which native code run by ctxlab may not do"
+                        + (running != null ? "; while running " + running : "");
+            }
             StringBuilder b = new StringBuilder("strand crashed: ").append(signal);
             if (address >= 0) {
                 b.append(String.format(" at 0x%x", address));
@@ -252,6 +257,7 @@ public final class Isolation {
             case 8 -> "SIGFPE";
             case 9 -> "SIGKILL";
             case 11 -> "SIGSEGV";
+            case 31 -> "SIGSYS";
             default -> "signal " + n;
         };
     }
