@@ -59,6 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    long timeout = 90;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -71,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("--rounds", "" + rounds, "--switches", "" + switches,
                 "--round-trips", "" + roundTrips, "--glibc-switches", "" + glibcSwitches, "--handoffs", "" + handoffs,
                 "--scale-strands", "" + scaleStrands, "--scale-stack", "" + scaleStack, "--scale-yields", "" + scaleYields));
-        HostBench.Result r = HostBench.run(Common.root(), file, args, boostBinary, !noBoost);
+        HostBench.Result r = HostBench.run(Common.root(), file, args, boostBinary, !noBoost, Common.timeout(timeout));
         PrintWriter out = spec.commandLine().getOut();
         if (r.crash() != null) {
             if (json) out.println(Common.json(java.util.Map.of("crash", r.crash(), "passed", false)));

@@ -34,6 +34,9 @@ final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    long timeout = 30;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -42,7 +45,7 @@ final class SelftestCommand implements Callable<Integer> {
         Path file = asm != null ? asm : Common.defaultSwitchFile();
         if (unverified && !host) throw new IllegalArgumentException("--unverified only makes sense with --host");
         if (host) {
-            HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified);
+            HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified, Common.timeout(timeout));
             if (json) spec.commandLine().getOut().println(Common.json(r.json()));
             else HostSelftest.print(r, spec.commandLine().getOut());
             return r.exit();

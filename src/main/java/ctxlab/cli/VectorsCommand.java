@@ -57,6 +57,9 @@ final class VectorsCommand implements Callable<Integer> {
     @Option(names = "--force", description = "with --record: replace an existing expect block")
     boolean force;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child (--host) after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    long timeout = 60;
+
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
@@ -106,7 +109,7 @@ final class VectorsCommand implements Callable<Integer> {
             for (String p : problems) err.println("ctxlab: " + p);
             return Main.BAD_INPUT;
         }
-        HostVectors.Report r = HostVectors.run(Common.root(), vectors, asm, HostVectors.TIMEOUT);
+        HostVectors.Report r = HostVectors.run(Common.root(), vectors, asm, Common.timeout(timeout));
         if (json) out.println(Common.json(r.json()));
         else HostVectors.print(r, out);
         return r.exit();

@@ -31,6 +31,8 @@ public final class Child {
     }
 
     private static volatile boolean sandbox;
+    /** The parent's pid, given by {@link Isolation}: the child must die with that process. */
+    static final String PARENT_PID_PROPERTY = "ctxlab.parentPid";
 
     private Child() {}
 
@@ -40,6 +42,7 @@ public final class Child {
 
     public static void main(String[] args) {
         sandbox = true;
+        dieWithParent();
         PrintStream stdout = System.out;
         // Keystone's and Unicorn's chatter must not mix with the protocol on stdout.
         System.setOut(System.err);
@@ -64,6 +67,24 @@ public final class Child {
         }
         stdout.flush();
         System.exit(exit);
+    }
+
+    /**
+     * PR_SET_PDEATHSIG: the kernel sends SIGKILL to this JVM when its parent dies (SIGKILL of the CLI
+     * included, where no shutdown hook runs). If the parent is already gone, exit now.
+     */
+    static void dieWithParent() {
+        String parent = System.getProperty(PARENT_PID_PROPERTY);
+        if (parent == null) return;
+        try {
+            Libc.dieWithParent();
+            if (Libc.getppid() != Long.parseLong(parent)) {
+                System.err.println("ctxlab host child: the parent process " + parent + " is gone; exiting");
+                System.exit(2);
+            }
+        } catch (RuntimeException e) {
+            System.err.println("ctxlab host child: cannot tie this process to its parent: " + e.getMessage());
+        }
     }
 
     static int run(Events events, String[] args) {

@@ -162,6 +162,11 @@ public final class Isolation {
         cmd.addAll(jvmOptions);
         String root = System.getProperty("ctxlab.root");
         if (root != null) cmd.add("-Dctxlab.root=" + root);
+        // The child asks the kernel to kill it when this process dies (PR_SET_PDEATHSIG), checking it was not orphaned already.
+        cmd.add("-D" + Child.PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid());
+        if (Boolean.getBoolean(ctxlab.emu.Machine.IGNORE_PRIVILEGE_PROPERTY)) {
+            cmd.add("-D" + ctxlab.emu.Machine.IGNORE_PRIVILEGE_PROPERTY + "=true");   // tests of the seccomp wall only
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
         cmd.addAll(args);
         Process p;
@@ -187,18 +192,26 @@ public final class Isolation {
                 // the child is gone
             }
         });
+        // Ctrl-C or SIGTERM of this JVM: end the child (and what it started) and remove the temporary folder.
+        Thread cleanup = new Thread(() -> {
+            kill(p);
+            deleteQuietly(dir);
+        }, "ctxlab-child-cleanup");
+        boolean hooked = addShutdownHook(cleanup);
         boolean timedOut = false;
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
-                p.destroyForcibly();
+                kill(p);
                 p.waitFor();
             }
             reader.join(5000);
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            kill(p);
             Thread.currentThread().interrupt();
             throw new HostException("interrupted while waiting for the child JVM");
+        } finally {
+            if (hooked) removeShutdownHook(cleanup);
         }
         int exit = p.exitValue();
         String stderr = read(stderrFile);
@@ -210,6 +223,33 @@ public final class Isolation {
         });
         if (!timedOut && !finished) crash = crash(dir, exit, lastRunning(evs));
         return new ChildRun(exit, evs, stderr, crash, timedOut);
+    }
+
+    /** Kills the child and everything it started (a Boost ping-pong, say): SIGKILL, no cleanup in there needed. */
+    static void kill(Process p) {
+        try {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+        } catch (RuntimeException e) {
+            // the tree is changing under us: the child itself still gets killed
+        }
+        p.destroyForcibly();
+    }
+
+    private static boolean addShutdownHook(Thread t) {
+        try {
+            Runtime.getRuntime().addShutdownHook(t);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;   // already shutting down
+        }
+    }
+
+    private static void removeShutdownHook(Thread t) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(t);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook runs, harmlessly
+        }
     }
 
     private static String lastRunning(List<JsonNode> events) {
