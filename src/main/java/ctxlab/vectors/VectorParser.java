@@ -76,10 +76,12 @@ public final class VectorParser {
     public static Vector read(Path path, String display, String id) {
         String text;
         try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            text = ctxlab.asm.SourceFile.readText(path);
         } catch (NoSuchFileException e) {
             throw new VectorException(display + ": no such file");
-        } catch (MalformedInputException e) {
+        } catch (ctxlab.asm.SourceFile.InputTooLargeException e) {
+            throw new VectorException(display + ": larger than 16 MiB; refused");
+        } catch (java.nio.charset.CharacterCodingException e) {
             throw new VectorException(display + ": not a UTF-8 text file");
         } catch (IOException e) {
             throw new VectorException(display + ": cannot read: " + e.getMessage());
@@ -108,19 +110,52 @@ public final class VectorParser {
 
     // ---------------------------------------------------------------- the vector
 
+    /**
+     * A code file named by a vector: relative, inside the project tree, an assembly file. Anything
+     * else (an absolute path, {@code ..} out of the tree, {@code /etc/passwd}) is refused here, before
+     * any file is opened, so that no vector can make ctxlab read, or quote from, a file elsewhere.
+     */
+    private String sourcePath(String name, String at) {
+        if (name.isEmpty() || name.indexOf('\0') >= 0) throw new VectorException(file, at, "empty or malformed file name");
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new VectorException(file, at, "malformed file name");
+        }
+        if (p.isAbsolute() || name.startsWith("~")) {
+            throw new VectorException(file, at, "must be a path relative to the project root, not an absolute one");
+        }
+        Path n = p.normalize();
+        if (n.startsWith("..") || n.toString().isEmpty()) {
+            throw new VectorException(file, at, "must stay inside the project tree (no '..' out of it)");
+        }
+        if (!Sources.isAssemblyName(name)) {
+            throw new VectorException(file, at, "must name an assembly file (.s, .S or .asm)");
+        }
+        return name;
+    }
+
     private Vector vector(JsonNode root, Path path, String id) {
         object(root, "$");
         fields(root, "$", TOP);
         String name = text(required(root, "$", "name"), "$.name");
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)) {
+                // A name is printed on a line of its own in reports: no escape sequences, no line breaks.
+                throw new VectorException(file, "$.name", String.format("control character U+%04X is not allowed in a name", (int) c));
+            }
+        }
         String description = text(required(root, "$", "description"), "$.description");
         if (root.has("$schema")) text(root.get("$schema"), "$['$schema']");
-        String source = root.has("source") ? text(root.get("source"), "$.source") : Vector.DEFAULT_SOURCE;
+        String source = root.has("source") ? sourcePath(text(root.get("source"), "$.source"), "$.source") : Vector.DEFAULT_SOURCE;
         String symbol = root.has("symbol") ? symbolName(root.get("symbol"), "$.symbol") : Vector.DEFAULT_SYMBOL;
         List<String> asm = new ArrayList<>();
         if (root.has("asm")) {
             JsonNode a = root.get("asm");
             array(a, "$.asm");
-            for (int i = 0; i < a.size(); i++) asm.add(text(a.get(i), "$.asm[" + i + "]"));
+            for (int i = 0; i < a.size(); i++) asm.add(sourcePath(text(a.get(i), "$.asm[" + i + "]"), "$.asm[" + i + "]"));
         }
         Map<String, Region> regions = regions(required(root, "$", "memory"));
         Call call = call(required(root, "$", "call"));
