@@ -53,6 +53,8 @@ public final class VectorParser {
 
     /** Largest region: vectors are small pictures, and this keeps a typo from mapping gigabytes. */
     static final long MAX_REGION = 16L << 20;
+    /** All regions of one vector together: the runners copy every byte of them, before and after. */
+    static final long MAX_TOTAL = 64L << 20;
     /** Regions must sit in the lower canonical half (user space). */
     static final long USER_END = 0x0000_8000_0000_0000L;
 
@@ -169,6 +171,7 @@ public final class VectorParser {
     private Map<String, Region> regions(JsonNode memory) {
         object(memory, "$.memory");
         Map<String, Region> regions = new LinkedHashMap<>();
+        long total = 0;
         for (Map.Entry<String, JsonNode> e : entries(memory)) {
             String name = e.getKey();
             String path = "$.memory." + key(name);
@@ -183,6 +186,10 @@ public final class VectorParser {
             if (base % Machine.PAGE_SIZE != 0) throw error(path + ".base", hex(base) + " is not 4 KiB aligned (regions are mappings)");
             if (size <= 0 || size % Machine.PAGE_SIZE != 0) throw error(path + ".size", hex(size) + " is not a positive multiple of 4 KiB");
             if (size > MAX_REGION) throw error(path + ".size", hex(size) + " is larger than the limit of " + hex(MAX_REGION));
+            total += size;
+            if (total > MAX_TOTAL) {
+                throw error(path + ".size", "the regions add up to more than " + hex(MAX_TOTAL) + " (64 MiB), the limit for one vector");
+            }
             if (Long.compareUnsigned(base, USER_END) >= 0 || Long.compareUnsigned(base + size, USER_END) > 0) {
                 throw error(path + ".base", "region [" + hex(base) + ", " + hex(base + size) + ") is not below " + hex(USER_END) + " (user space)");
             }
