@@ -135,7 +135,30 @@ public final class Isolation {
             if (address < Pages.PAGE) return "(a null pointer)";
             return null;
         };
+        String privileged = privilegedAt(code, sources, c.pc());
+        if (privileged != null && (c.signal().equals("SIGSEGV") || c.signal().equals("SIGILL") || c.signal().equals("SIGTRAP"))) {
+            // #GP of a privileged instruction reaches user space as SIGSEGV with si_addr 0: not a null pointer.
+            String where = describePc.apply(c.pc());
+            return String.format("strand crashed: %s from the privileged instruction %s at pc 0x%x%s, which user code cannot execute%s",
+                    c.signal(), privileged, c.pc(), where == null ? "" : " " + where,
+                    c.running() == null ? "" : " while running " + c.running());
+        }
         return c.message(describePc, explain);
+    }
+
+    /** The instruction at {@code pc} in the child's code, if it is one user code cannot execute. */
+    private static String privilegedAt(JsonNode code, List<ctxlab.asm.SourceFile> sources, long pc) {
+        if (code == null || pc < 0) return null;
+        long base = code.path("base").asLong(), size = code.path("size").asLong();
+        if (pc < base || pc >= base + size) return null;
+        try {
+            byte[] all = ctxlab.asm.Assembler.assemble(sources, base).code();
+            int off = (int) (pc - base);
+            byte[] b = java.util.Arrays.copyOfRange(all, off, Math.min(all.length, off + ctxlab.emu.UserTraps.MAX_LENGTH));
+            return ctxlab.emu.UserTraps.name(b, b.length);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** The java binary of this JVM, and its class path, run {@link Child} with {@code args}. */
