@@ -90,6 +90,9 @@ final class Output {
      * return and the colour sequences {@code ESC [ digits ; m} that the trace itself writes on a
      * terminal.
      */
+    /** Set by {@code trace} while it writes its own colours to a terminal: only then may colour sequences pass. */
+    static volatile boolean colour;
+
     static final class Escaping extends FilterWriter {
         private int pendingEsc = -1;   // chars of a colour sequence seen so far, -1 when none
         private final StringBuilder esc = new StringBuilder();
@@ -118,7 +121,7 @@ final class Output {
                 for (int i = 0; i < rest.length(); i++) write(rest.charAt(i));
                 return;
             }
-            if (c == 0x1b) {
+            if (c == 0x1b && colour) {
                 pendingEsc = 0;
                 esc.append((char) c);
                 return;

@@ -136,8 +136,14 @@ final class TraceCommand implements Callable<Integer> {
                     trace.end().message());
         } else {
             PrintWriter o = spec.commandLine().getOut();
-            o.print(text);
-            o.flush();
+            boolean coloured = wantsColour();
+            Output.colour = coloured;   // the trace's own colour sequences pass; any other control character is escaped
+            try {
+                o.print(text);
+                o.flush();
+            } finally {
+                Output.colour = false;
+            }
         }
         if (!trace.end().reason().ok()) {
             err.println("ctxlab: trace " + (trace.end().reason() == Trace.Reason.BUDGET ? "stopped" : "failed")

@@ -73,6 +73,7 @@ final class VectorsCommand implements Callable<Integer> {
         if (record && json) return usage(err, "--json is not available with --record");
         if (record && paths.isEmpty()) return usage(err, "--record needs the FILE… to record into");
         if (record && host) return usage(err, "--host is not available with --record");
+        if (host) Common.timeout(timeout);   // checked before any work
         if (host) ctxlab.host.Host.require();
         if (record && asm != null) return usage(err, "--asm is not available with --record (recordings describe the vector's own source)");
         List<Path> where = paths.isEmpty() ? List.of(Common.root().resolve(Corpus.DIR)) : paths;
