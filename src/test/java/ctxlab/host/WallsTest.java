@@ -117,7 +117,7 @@ class WallsTest {
     void ctrlCDuringARunawayStrandLeavesNoChildAndNoTemporaryFolder(@TempDir Path work) throws Exception {
         Process parent = spinningParent(work);
         ProcessHandle child = awaitChild(parent, work);
-        new ProcessBuilder("kill", "-INT", Long.toString(parent.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        new ProcessBuilder("sh", "-c", "kill -INT " + parent.pid()).start().waitFor(10, TimeUnit.SECONDS);
         if (!parent.waitFor(30, TimeUnit.SECONDS)) {
             parent.destroyForcibly();
             child.destroyForcibly();
