@@ -86,8 +86,8 @@ final class Output {
     }
 
     /**
-     * Escapes C0 and C1 control characters and DEL as {@code \x..}, except newline, tab, carriage
-     * return and the colour sequences {@code ESC [ digits ; m} that the trace itself writes on a
+     * Escapes C0 and C1 control characters and DEL as {@code \x..}, except newline, tab and the
+     * colour sequences {@code ESC [ digits ; m} that the trace itself writes on a
      * terminal.
      */
     /** Set by {@code trace} while it writes its own colours to a terminal: only then may colour sequences pass. */
@@ -156,7 +156,7 @@ final class Output {
         }
 
         static boolean isControl(int c) {
-            if (c == '\n' || c == '\t' || c == '\r') return false;
+            if (c == '\n' || c == '\t') return false;   // a carriage return could overwrite a printed line
             return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f);
         }
     }
