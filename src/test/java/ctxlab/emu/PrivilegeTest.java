@@ -92,6 +92,18 @@ class PrivilegeTest {
     }
 
     @Test
+    void unmappedFetchesAreCounted() {
+        try (Machine m = Machine.x86_64()) {
+            m.map(CODE, 0x1000, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
+            m.write(CODE, HexFormat.of().parseHex("31c0ffe0"));   // xor %eax,%eax; jmp *%rax
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Kind.UNMAPPED_FETCH, assertThrows(EmulationException.class, () -> m.run(CODE, CODE + 4, 10, null)).kind());
+            }
+            assertEquals(3, m.unmappedFetches());
+        }
+    }
+
+    @Test
     void noStateLeftFromTheDropToUserPrivilege() {
         try (Machine m = Machine.x86_64()) {
             assertEquals(0, m.get(Reg.RSP));
