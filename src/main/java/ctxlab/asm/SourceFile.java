@@ -31,18 +31,18 @@ public record SourceFile(String name, String text) {
 
     /** Reads the file; a {@code .S} file (or any, with {@code --cpp}) through the C preprocessor. */
     public static SourceFile read(Path path, SourceOptions options) {
-        String raw = readText(path);
+        String raw = readCapped(path);
         if (!options.preprocesses(path.toString())) return new SourceFile(path.toString(), raw);
         return new SourceFile(path.toString(), Preprocessor.run(path, options));
     }
 
     /** The file's text as written (no preprocessing), with the same checks and limits. */
     public static String readRaw(Path path) {
-        String t = readText(path);
+        String t = readCapped(path);
         return t.startsWith("\uFEFF") ? t.substring(1) : t;
     }
 
-    private static String readText(Path path) {
+    private static String readCapped(Path path) {
         if (Files.isDirectory(path)) throw new AsmException(path + ": is a directory, not a source file");
         byte[] bytes;
         try (InputStream in = Files.newInputStream(path)) {
@@ -61,6 +61,35 @@ public record SourceFile(String name, String text) {
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new AsmException(path + ": not a UTF-8 text file");
+        }
+    }
+
+    /**
+     * A file's text as strict UTF-8, at most {@link #MAX_BYTES} bytes: a regular file by its size
+     * before reading, anything else by reading at most one byte past the cap.
+     *
+     * @throws InputTooLargeException past the cap
+     */
+    public static String readText(Path path) throws IOException {
+        if (Files.isDirectory(path)) throw new IOException("is a directory");
+        if (Files.isRegularFile(path) && Files.size(path) > MAX_BYTES) {
+            throw new InputTooLargeException(path + ": " + Files.size(path) + " bytes; at most " + MAX_BYTES + " (16 MiB) are read");
+        }
+        byte[] b;
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            b = in.readNBytes(MAX_BYTES + 1);
+        }
+        if (b.length > MAX_BYTES) throw new InputTooLargeException(path + ": more than " + MAX_BYTES + " bytes (16 MiB); refused");
+        return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(java.nio.ByteBuffer.wrap(b)).toString();
+    }
+
+    /** An input file over the size cap. */
+    public static final class InputTooLargeException extends IOException {
+        public InputTooLargeException(String message) {
+            super(message);
         }
     }
 }

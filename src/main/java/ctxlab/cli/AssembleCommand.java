@@ -36,12 +36,24 @@ final class AssembleCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The last byte of x86-64 user space (47-bit canonical lower half). */
+    static final long MAX_BASE = 0x7fff_ffff_ffffL;
+
     @Override
     public Integer call() {
         Path path = file != null ? file : Common.defaultSwitchFile();
+        // User code lives in the lower half of the 47-bit address space; beyond it addresses are
+        // not canonical (or wrap past 2^64), which Keystone would take without a word.
+        if (base < 0 || base > MAX_BASE) {
+            throw new IllegalArgumentException(String.format("--base 0x%x is outside the user address space [0, 0x%x]", base, MAX_BASE));
+        }
         SourceFile source = SourceFile.read(path, asmOptions.options());
         source = new SourceFile(Common.display(path), source.text());
         Assembly a = Assembler.assemble(source, base);
+        if (Long.compareUnsigned(base + a.size(), MAX_BASE + 1) > 0) {
+            throw new IllegalArgumentException(String.format("--base 0x%x: the %d bytes of code would run past 0x%x, the end of the"
+                    + " user address space", base, a.size(), MAX_BASE + 1));
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();

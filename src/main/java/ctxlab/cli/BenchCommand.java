@@ -59,19 +59,32 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    long timeout = 90;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    private static void atLeast(String option, long value, long min) {
+        if (value < min) throw new IllegalArgumentException("bench: " + option + " must be at least " + min + ", got " + value);
+    }
+
     @Override
     public Integer call() {
-        if (rounds < 1 || switches < 2 || roundTrips < 1 || glibcSwitches < 2 || handoffs < 2 || scaleStrands < 0 || scaleYields < 0) {
-            throw new IllegalArgumentException("bench: rounds and counts must be positive");
-        }
+        // Each figure named with its own lower bound (two strands take turns, so a switch count is at least 2).
+        atLeast("--rounds", rounds, 1);
+        atLeast("--switches", switches, 2);
+        atLeast("--round-trips", roundTrips, 1);
+        atLeast("--glibc-switches", glibcSwitches, 2);
+        atLeast("--handoffs", handoffs, 2);
+        atLeast("--scale-strands", scaleStrands, 0);
+        atLeast("--scale-yields", scaleYields, 0);
+        if (scaleStrands > 0) Limits.strands((int) Math.min(scaleStrands, Integer.MAX_VALUE), scaleStack);
         Path file = asm != null ? asm : Common.defaultSwitchFile();
         List<String> args = new ArrayList<>(List.of("--rounds", "" + rounds, "--switches", "" + switches,
                 "--round-trips", "" + roundTrips, "--glibc-switches", "" + glibcSwitches, "--handoffs", "" + handoffs,
                 "--scale-strands", "" + scaleStrands, "--scale-stack", "" + scaleStack, "--scale-yields", "" + scaleYields));
-        HostBench.Result r = HostBench.run(Common.root(), file, args, boostBinary, !noBoost);
+        HostBench.Result r = HostBench.run(Common.root(), file, args, boostBinary, !noBoost, Common.timeout(timeout));
         PrintWriter out = spec.commandLine().getOut();
         if (r.crash() != null) {
             if (json) out.println(Common.json(java.util.Map.of("crash", r.crash(), "passed", false)));

@@ -36,6 +36,14 @@ final class Common {
         }
     }
 
+    /** A native command's --timeout, checked. */
+    static java.time.Duration timeout(long seconds) {
+        if (seconds < 1 || seconds > 3600) {
+            throw new IllegalArgumentException("--timeout must be between 1 and 3600 seconds, got " + seconds);
+        }
+        return java.time.Duration.ofSeconds(seconds);
+    }
+
     static String hex(long v) {
         return "0x" + Long.toHexString(v);
     }

@@ -34,7 +34,17 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             ctxlab.asm.Keystone.preload();
             Thread.ofPlatform().daemon().name("unicorn-preload").start(ctxlab.emu.Unicorn::available);
         }
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        Output.Recording stdout = Output.stdout(), stderr = Output.stderr();
+        PrintWriter out = Output.writer(stdout, System.out.charset()), err = Output.writer(stderr, System.err.charset());
+        int code = execute(args, out, err);
+        out.flush();
+        err.flush();
+        if (stdout.failedOtherThanClosedPipe()) {
+            err.println("ctxlab: cannot write the output: " + stdout.reason());
+            err.flush();
+            code = BAD_INPUT;
+        }
+        System.exit(code);
     }
 
     /** Runs the CLI with the given streams; the process-free entry point tests use. */
@@ -53,15 +63,45 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             err.println("ctxlab: " + oneLine(ex));
             return BAD_INPUT;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("ctxlab: out of memory: the input is too large for this JVM (" + e.getMessage() + ")");
+            return BAD_INPUT;
+        } catch (StackOverflowError e) {
+            err.println("ctxlab: the input is nested too deeply (stack overflow)");
+            return BAD_INPUT;
+        }
+    }
+
+    /** Whether a blamed location ({@code file:line}) is in a file named like assembly text. */
+    static boolean isAssemblyText(String location) {
+        String file = location.toLowerCase(java.util.Locale.ROOT);
+        return file.endsWith(".s") || file.endsWith(".asm") || file.endsWith(".inc");
+    }
+
+    /** At most {@code n} lines of a message: an error never quotes more than one source line. */
+    static String firstLines(String s, int n) {
+        if (s == null) return null;
+        String[] lines = s.split("\n", -1);
+        return lines.length <= n ? s : String.join("\n", java.util.Arrays.copyOf(lines, n));
     }
 
     /** A message for the user; the kind of failure decides the words, never a stack trace. */
     static String oneLine(Throwable ex) {
-        if (ex instanceof AsmException || ex instanceof EmulatorUnavailableException) return ex.getMessage();
+        if (ex instanceof OutOfMemoryError) return "out of memory: the input is too large for this JVM";
+        if (ex instanceof StackOverflowError) return "the input is nested too deeply (stack overflow)";
+        if (ex instanceof AsmException a && a.where() != null && !isAssemblyText(a.where().file())) {
+            // Not an assembly file (say, a secret handed in as input): name the line, never quote it.
+            // Even the reason can quote it (a symbol name), so only the location is given.
+            return a.where() + ": cannot be assembled; " + a.where().file()
+                    + " is not named like an assembly file (.s, .S, .asm), so nothing of its text is shown";
+        }
+        if (ex instanceof AsmException || ex instanceof EmulatorUnavailableException) return firstLines(ex.getMessage(), 2);
         if (ex instanceof KeystoneException k) return "Keystone: " + k.getMessage();
         if (ex instanceof IllegalArgumentException || ex instanceof HostException) return ex.getMessage();
         String msg = ex.getMessage();
+        if (msg != null) msg = firstLines(msg, 1);
         return "internal error: " + ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg)
                 + " (run with --debug for details)";
     }

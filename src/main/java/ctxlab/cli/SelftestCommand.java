@@ -36,6 +36,8 @@ final class SelftestCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    long timeout = 30;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -46,7 +48,7 @@ final class SelftestCommand implements Callable<Integer> {
         if (unverified && !host) throw new IllegalArgumentException("--unverified only makes sense with --host");
         if (host) {
             if (asmOptions.given()) throw new IllegalArgumentException("--cpp, -D, -U and -I are not available with --host yet (a .S file is still preprocessed)");
-            HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified);
+            HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified, Common.timeout(timeout));
             if (json) spec.commandLine().getOut().println(Common.json(r.json()));
             else HostSelftest.print(r, spec.commandLine().getOut());
             return r.exit();

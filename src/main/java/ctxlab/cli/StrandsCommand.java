@@ -38,13 +38,20 @@ final class StrandsCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    long timeout = 30;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         Path file = asm != null ? asm : Common.defaultSwitchFile();
-        HostStrands.Result r = HostStrands.run(Common.root(), file, program, count, stack, arg);
+        Limits.strands(count, stack);
+        if (program.equals("spin_program")) {
+            spec.commandLine().getErr().printf("ctxlab: note: spin_program spins forever; it is killed after --timeout (%d s)%n", timeout);
+        }
+        HostStrands.Result r = HostStrands.run(Common.root(), file, program, count, stack, arg, Common.timeout(timeout));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();

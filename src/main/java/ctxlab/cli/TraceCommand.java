@@ -91,7 +91,13 @@ final class TraceCommand implements Callable<Integer> {
         if (!color.equals("auto") && !color.equals("always") && !color.equals("never")) {
             return usage(err, "--color must be auto, always or never, not '" + color + "'");
         }
-        if (maxSteps < 1) return usage(err, "--max-steps must be at least 1");
+        if (maxSteps < 1 || maxSteps > Limits.MAX_STEPS) {
+            return usage(err, "--max-steps must be between 1 and " + Limits.MAX_STEPS + " (every step is kept), got " + maxSteps);
+        }
+        if (out != null) {
+            if (out.toString().isEmpty()) return usage(err, "--out needs a file name (got an empty one)");
+            if (Files.isDirectory(out)) return usage(err, "--out " + out + " is a folder; give a file name");
+        }
         if (switches < 0) return usage(err, "--switches must be 0 (no limit) or more");
         if (vector != null) {
             if (scenario != null || file != null || symbol != null) {
@@ -127,15 +133,22 @@ final class TraceCommand implements Callable<Integer> {
                 if (out.getParent() != null) Files.createDirectories(out.getParent());
                 Files.writeString(out, text, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                err.println("ctxlab: cannot write " + out + ": " + e.getMessage());
+                err.println("ctxlab: cannot write " + out + ": " + (e.getMessage() == null ? e.getClass().getSimpleName()
+                        : e.getMessage().equals(out.toString()) ? e.getClass().getSimpleName() : e.getMessage()));
                 return Main.BAD_INPUT;
             }
             spec.commandLine().getOut().printf("wrote %s: %d steps, %s%n", Common.display(out), trace.steps().size(),
                     trace.end().message());
         } else {
             PrintWriter o = spec.commandLine().getOut();
-            o.print(text);
-            o.flush();
+            boolean coloured = wantsColour();
+            Output.colour = coloured;   // the trace's own colour sequences pass; any other control character is escaped
+            try {
+                o.print(text);
+                o.flush();
+            } finally {
+                Output.colour = false;
+            }
         }
         if (!trace.end().reason().ok()) {
             err.println("ctxlab: trace " + (trace.end().reason() == Trace.Reason.BUDGET ? "stopped" : "failed")

@@ -57,6 +57,9 @@ final class VectorsCommand implements Callable<Integer> {
     @Option(names = "--force", description = "with --record: replace an existing expect block")
     boolean force;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child (--host) after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    long timeout = 60;
+
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
@@ -73,6 +76,7 @@ final class VectorsCommand implements Callable<Integer> {
         if (record && json) return usage(err, "--json is not available with --record");
         if (record && paths.isEmpty()) return usage(err, "--record needs the FILE… to record into");
         if (record && host) return usage(err, "--host is not available with --record");
+        if (host) Common.timeout(timeout);   // checked before any work
         if (host) ctxlab.host.Host.require();
         if (record && asm != null) return usage(err, "--asm is not available with --record (recordings describe the vector's own source)");
         List<Path> where = paths.isEmpty() ? List.of(Common.root().resolve(Corpus.DIR)) : paths;
@@ -111,7 +115,7 @@ final class VectorsCommand implements Callable<Integer> {
             for (String p : problems) err.println("ctxlab: " + p);
             return Main.BAD_INPUT;
         }
-        HostVectors.Report r = HostVectors.run(Common.root(), vectors, asm, HostVectors.TIMEOUT);
+        HostVectors.Report r = HostVectors.run(Common.root(), vectors, asm, Common.timeout(timeout));
         if (json) out.println(Common.json(r.json()));
         else HostVectors.print(r, out);
         return r.exit();

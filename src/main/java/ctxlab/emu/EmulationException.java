@@ -14,6 +14,14 @@ public final class EmulationException extends RuntimeException {
         UNMAPPED_READ, UNMAPPED_WRITE, UNMAPPED_FETCH,
         WRITE_PROT, READ_PROT, FETCH_PROT,
         INVALID_INSN, CPU_EXCEPTION,
+        /**
+         * An instruction that user code cannot execute by itself: it enters the kernel ({@code syscall},
+         * {@code sysenter}, {@code int n}, {@code int3}) or is privileged ({@code cli}, {@code wrmsr},
+         * {@code in}/{@code out}, {@code mov %cr0}, ...; {@code hlt} stays {@link #OTHER}, see
+         * {@link Machine}). It did not execute; {@code address() == pc()} is its address and the
+         * message names it.
+         */
+        PRIVILEGED,
         BUDGET_EXHAUSTED, TIMEOUT,
         MAP, ARG, OTHER
     }

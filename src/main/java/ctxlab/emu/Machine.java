@@ -67,6 +67,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * parameter starts a native thread per run, measured at ~0.2 ms per run); resolution ~5 ms.
  * {@code null} or {@link Duration#ZERO} means no timeout.
  *
+ * <h2>User privilege</h2>
+ * Unicorn starts at CPL 0 and runs {@code syscall} as a no-op and {@code cli}, {@code wrmsr} and the
+ * like as if it were the kernel. A machine therefore drops to CPL 3 (IOPL 0) when it is created, the
+ * way Linux runs user code: a one-off {@code iretq} through a throw-away GDT in a scratch page that is
+ * unmapped again (~0.1 ms). The CPU model then raises #GP itself for privileged instructions; an
+ * interrupt hook and instruction hooks (syscall, sysenter, in, out), which cost nothing until such an
+ * instruction runs, stop the run with {@link Kind#PRIVILEGED} naming the instruction
+ * ({@link UserTraps}). {@code hlt} also raises #GP at CPL 3, but it stays {@link Kind#OTHER} with
+ * {@code pc()} after it, as a halting CPU reports it: callers pad code with {@code hlt} to stop
+ * runaways. Other CPU exceptions (#DE, #DB from TF, ...) stay {@link Kind#CPU_EXCEPTION}, now with
+ * the vector in the message. The system property {@value #IGNORE_PRIVILEGE_PROPERTY}{@code =true} turns
+ * all this off (tests only: it proves the host's second wall, the seccomp filter).
+ *
  * <h2>Threads</h2>
  * A machine is confined to the thread that created it (its memory arena is confined); it is not
  * thread-safe. Host-side calls ({@code get}, {@code read}, ...) are allowed from inside hooks; {@code run},
@@ -87,6 +100,11 @@ public final class Machine implements AutoCloseable {
     }
     /** Linux process defaults, set at creation. */
     public static final long DEFAULT_FPCW = 0x037F, DEFAULT_MXCSR = 0x1F80;
+
+    /** Test-only: machines created while this system property is "true" run code at CPL 0 and ignore syscall. */
+    public static final String IGNORE_PRIVILEGE_PROPERTY = "ctxlab.test.ignorePrivilege";
+    /** Where the one-off privilege drop runs; unmapped again before the machine is handed out. */
+    private static final long BOOT_PAGE = 0x1000;
 
     private static final Reg[] ARG_REGS = {Reg.RDI, Reg.RSI, Reg.RDX, Reg.RCX, Reg.R8, Reg.R9};
     private static final int BATCH_CAPACITY = 64;
@@ -149,6 +167,15 @@ public final class Machine implements AutoCloseable {
     private long invalidAddress;
     private int invalidSize;
     private long invalidPc;
+    private final boolean userMode;
+    /** Set by the privilege hooks: a trap (PRIVILEGED or CPU_EXCEPTION) or a hlt ended the run. */
+    private Kind trapKind;
+    private long trapPc;
+    private String trapWhat;
+    private boolean halted;
+    private long haltPc;
+    /** A #DE/#GP/#DF was raised in this run: QEMU remembers it (see {@link #forgetException}). */
+    private boolean contributory;
 
     // Shared with the watchdog thread (guarded by runLock).
     private final Object runLock = new Object();
@@ -174,6 +201,8 @@ public final class Machine implements AutoCloseable {
                 batchPtrs.setAtIndex(ADDRESS, i, batchVals.asSlice(8L * i, 8));
             }
             this.hookHandle = a.allocate(JAVA_LONG);
+            this.userMode = !Boolean.getBoolean(IGNORE_PRIVILEGE_PROPERTY);
+            if (userMode) enterUserMode();
             set(Reg.FPCW, DEFAULT_FPCW);
             set(Reg.MXCSR, DEFAULT_MXCSR);
             addHook(UcConst.UC_HOOK_MEM_INVALID, "invalidHook", Unicorn.HOOK_EVENTMEM_DESC.toMethodType());
@@ -182,6 +211,72 @@ public final class Machine implements AutoCloseable {
             a.close();
             throw e;
         }
+    }
+
+    /**
+     * Drops the fresh engine to CPL 3: {@code lgdt} of a GDT with Linux's user code (0x33) and data
+     * (0x2b) descriptors, then {@code iretq} to them. The scratch page, its translations and the GDT
+     * register are cleared afterwards, so no trace of this is left in memory (a later segment load
+     * faults, as user code loading a selector Linux does not have would).
+     */
+    private void enterUserMode() {
+        long b = BOOT_PAGE;
+        byte[] page = new byte[(int) PAGE_SIZE];
+        byte[] code = {
+                0x0f, 0x01, 0x15, (byte) 0xf9, 0x00, 0x00, 0x00,       // lgdt 0x100(%rip) (at b+0x100)
+                0x6a, 0x2b,                                            // push $0x2b        ss
+                0x68, 0x00, 0x0f, 0x00, 0x00,                          // push $0xf00+b     rsp (any)
+                0x68, 0x02, 0x02, 0x00, 0x00,                          // push $0x202       rflags
+                0x6a, 0x33,                                            // push $0x33        cs
+                0x68, 0x1c, 0x10, 0x00, 0x00,                          // push $b+28        rip
+                0x48, (byte) 0xcf,                                     // iretq
+        };
+        System.arraycopy(code, 0, page, 0, code.length);
+        long until = b + code.length;
+        // GDTR at +0x100: limit 0x37, base b+0x200; GDT entry 5 user data (DPL 3), entry 6 user code (DPL 3, L).
+        page[0x100] = 0x37;
+        LE_LONG.set(page, 0x102, b + 0x200);
+        LE_LONG.set(page, 0x200 + 5 * 8, 0x00CFF3000000FFFFL);
+        LE_LONG.set(page, 0x200 + 6 * 8, 0x00AFFB000000FFFFL);
+        check(Unicorn.uc_mem_map(uc, b, PAGE_SIZE, UcConst.UC_PROT_ALL), "map of the privilege-drop page", b);
+        try {
+            MemorySegment src = arena.allocate(PAGE_SIZE);
+            MemorySegment.copy(page, 0, src, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, page.length);
+            check(Unicorn.uc_mem_write(uc, b, src, PAGE_SIZE), "write of the privilege-drop page", b);
+            set(Reg.RSP, b + 0xf00);
+            check(Unicorn.uc_emu_start(uc, b, until, 0, 16), "dropping to user privilege", b);
+            if (get(Reg.RIP) != until) {
+                throw new EmulationException(Kind.OTHER, 0, b, get(Reg.RIP), "dropping to user privilege stopped at "
+                        + hex(get(Reg.RIP)));
+            }
+        } finally {
+            Unicorn.uc_ctl(uc, UcConst.UC_CTL_TB_REMOVE_CACHE_WORD, b, b + PAGE_SIZE);
+            Unicorn.uc_mem_unmap(uc, b, PAGE_SIZE);
+        }
+        MemorySegment mmr = arena.allocate(Unicorn.X86_MMR_SIZE, 8);  // zero: base 0, limit 0
+        check(Unicorn.uc_reg_write(uc, UcConst.UC_X86_REG_GDTR, mmr), "clearing GDTR", 0);
+        set(new Reg[] {Reg.RSP, Reg.RIP, Reg.RFLAGS}, new long[] {0, 0, 2});
+    }
+
+    private static final java.lang.invoke.VarHandle LE_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private long unmappedFetches;
+
+    /**
+     * Runs of this machine that ended fetching unmapped memory. Unicorn 2.0.1 leaves a one-shot
+     * translation block (~190 bytes) in the engine's 1 GiB translation buffer for each, freed only
+     * by closing the engine (resident memory grows to ~1 GB, then stays): a caller that expects
+     * many such faults (a verifier of a routine that jumps to 0) replaces its machine every few
+     * ten thousand of them to keep memory constant.
+     */
+    public long unmappedFetches() {
+        return unmappedFetches;
+    }
+
+    /** Whether this machine runs code at user privilege (always, unless the test-only switch is set). */
+    public boolean userMode() {
+        return userMode;
     }
 
     /** A fresh 64-bit x86 machine. Costs ~20 ms (engine creation). */
@@ -445,6 +540,27 @@ public final class Machine implements AutoCloseable {
         if (readHookArray.length > 0) {
             addHook(UcConst.UC_HOOK_MEM_READ, "memReadHook", Unicorn.HOOK_MEM_DESC.toMethodType());
         }
+        if (userMode) {
+            // Each fires only when its instruction or a CPU exception happens: nothing on the fast path.
+            addHook(UcConst.UC_HOOK_INTR, "intrHook", Unicorn.HOOK_INTR_DESC.toMethodType());
+            addInsnHook(UcConst.UC_X86_INS_SYSCALL, "syscallHook", Unicorn.HOOK_SYSCALL_DESC);
+            addInsnHook(UcConst.UC_X86_INS_SYSENTER, "syscallHook", Unicorn.HOOK_SYSCALL_DESC);
+            addInsnHook(UcConst.UC_X86_INS_IN, "inHook", Unicorn.HOOK_IN_DESC);
+            addInsnHook(UcConst.UC_X86_INS_OUT, "outHook", Unicorn.HOOK_OUT_DESC);
+        }
+    }
+
+    private void addInsnHook(int insn, String method, java.lang.foreign.FunctionDescriptor desc) {
+        MethodHandle target;
+        try {
+            target = MethodHandles.lookup().findVirtual(Machine.class, method, desc.toMethodType()).bindTo(this);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        MemorySegment stub = Linker.nativeLinker().upcallStub(target, desc, arena);
+        check(Unicorn.uc_hook_add_insn(uc, hookHandle, stub, MemorySegment.NULL, 1, 0, insn),
+                "uc_hook_add(UC_HOOK_INSN " + insn + ")", 0);
+        nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
     }
 
     private void addHook(int type, String method, MethodType mt) {
@@ -457,6 +573,7 @@ public final class Machine implements AutoCloseable {
         var desc = switch (type) {
             case UcConst.UC_HOOK_CODE -> Unicorn.HOOK_CODE_DESC;
             case UcConst.UC_HOOK_MEM_WRITE, UcConst.UC_HOOK_MEM_READ -> Unicorn.HOOK_MEM_DESC;
+            case UcConst.UC_HOOK_INTR -> Unicorn.HOOK_INTR_DESC;
             default -> Unicorn.HOOK_EVENTMEM_DESC;
         };
         MemorySegment stub = Linker.nativeLinker().upcallStub(target, desc, arena);
@@ -520,6 +637,198 @@ public final class Machine implements AutoCloseable {
         return false;
     }
 
+    /** A CPU exception or software interrupt (#GP of a privileged instruction at CPL 3, int n, int3, #DE, ...). */
+    @SuppressWarnings("unused")
+    private void intrHook(MemorySegment engine, int intno, MemorySegment user) {
+        try {
+            intr(intno);
+        } catch (Throwable t) {
+            fail(t);
+        }
+        stopQuietly();
+    }
+
+    private void intr(int intno) {
+        {
+            if (intno == 0 || intno == 8 || (intno >= 10 && intno <= 14)) contributory = true;
+            if (trapKind != null || halted) return;
+            long pc = get(Reg.RIP);
+            // Software interrupts trap with rip after the instruction: find it behind.
+            if (intno == 3 && "int3".equals(decodeTrap(pc - 1))) {
+                trap(Kind.PRIVILEGED, pc - 1, "int3 (a breakpoint trap into the kernel)");
+                return;
+            }
+            if (intno == 1 && "int1".equals(decodeTrap(pc - 1))) {
+                trap(Kind.PRIVILEGED, pc - 1, "int1 (a debug trap into the kernel)");
+                return;
+            }
+            if (String.format("int $0x%x", intno).equals(decodeTrap(pc - 2))) {
+                trap(Kind.PRIVILEGED, pc - 2, String.format("int $0x%x (a software interrupt into the kernel)", intno));
+                return;
+            }
+            String name = decodeTrap(pc);
+            // Unicorn never delivers an exception, so QEMU's bookkeeping keeps the last one and turns the
+            // next contributory one (#GP after #GP) into #DF: a #DF here is a #GP or #DE, decoded alike.
+            boolean gp = intno == 13 || intno == 8;
+            if (gp && "hlt".equals(name)) {
+                halted = true;
+                haltPc = pc;
+            } else if (name != null && gp) {
+                trap(Kind.PRIVILEGED, pc, name + " (privileged: #GP at user privilege)");
+            } else {
+                trap(Kind.CPU_EXCEPTION, pc, UserTraps.vector(intno));
+            }
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private void syscallHook(MemorySegment engine, MemorySegment user) {
+        try {
+            long pc = get(Reg.RIP);
+            String name = decodeTrap(pc);
+            trap(Kind.PRIVILEGED, pc, (name == null ? "syscall" : name) + " (a system call)");
+        } catch (Throwable t) {
+            fail(t);
+        }
+        stopQuietly();
+    }
+
+    @SuppressWarnings("unused")
+    private int inHook(MemorySegment engine, int port, int size, MemorySegment user) {
+        portIo("in", port);
+        return 0;
+    }
+
+    @SuppressWarnings("unused")
+    private void outHook(MemorySegment engine, int port, int size, int value, MemorySegment user) {
+        portIo("out", port);
+    }
+
+    private void portIo(String what, int port) {
+        try {
+            long pc = get(Reg.RIP);
+            String name = decodeTrap(pc);
+            trap(Kind.PRIVILEGED, pc, (name == null ? what : name) + " (port I/O on port " + hex(port & 0xffff)
+                    + ": #GP at user privilege)");
+        } catch (Throwable t) {
+            fail(t);
+        }
+        stopQuietly();
+    }
+
+    private void trap(Kind kind, long pc, String what) {
+        if (trapKind != null) return;
+        trapKind = kind;
+        trapPc = pc;
+        trapWhat = what;
+    }
+
+    /** The instruction at {@code pc}, if it is one that needs the kernel; null when unreadable or ordinary. */
+    private String decodeTrap(long pc) {
+        byte[] b = new byte[UserTraps.MAX_LENGTH];
+        int n = 0;
+        for (; n < b.length; n++) {   // byte by byte: the instruction may end just before an unmapped page
+            if (Unicorn.uc_mem_read(uc, pc + n, scratch, 1) != UcConst.UC_ERR_OK) break;
+            b[n] = scratch.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
+        }
+        return UserTraps.name(b, n);
+    }
+
+    /**
+     * Unicorn stops at a CPU exception without delivering it, so QEMU keeps it as the exception "in
+     * flight" ({@code CPUX86State.old_exception}): the next #GP then becomes #DF, and the one after
+     * a triple fault that halts the CPU silently. Nothing in the C API resets the field, so after
+     * such a run the machine saves its context, sets that field back to -1 ("none", as delivery
+     * would) and restores it. The field's offset is learnt once per process by {@link OldException}.
+     * Costs a context save and restore (a few microseconds) per run that ended in #GP/#DE.
+     */
+    private void forgetException() {
+        int offset = OldException.offset();
+        if (offset < 0) return;
+        MemorySegment ctx = context();
+        check(Unicorn.uc_context_save(uc, ctx), "uc_context_save", 0);
+        int v = ctx.get(JAVA_INT, offset);
+        if (v == -1) return;
+        if (v != 0 && v != 8 && (v < 10 || v > 14)) return;   // not what we expect there: leave it alone
+        ctx.set(JAVA_INT, offset, -1);
+        check(Unicorn.uc_context_restore(uc, ctx), "uc_context_restore", 0);
+    }
+
+    private MemorySegment context;
+
+    /** This machine's context buffer (allocated by Unicorn, freed at close), as a segment of its size. */
+    private MemorySegment context() {
+        if (context == null) {
+            MemorySegment out = arena.allocate(ADDRESS);
+            check(Unicorn.uc_context_alloc(uc, out), "uc_context_alloc", 0);
+            context = out.get(ADDRESS, 0).reinterpret(Unicorn.uc_context_size(uc));
+        }
+        return context;
+    }
+
+    /** Finds the offset of {@code old_exception} in a saved context: -1 before a #GP, 13 after it. */
+    private static final class OldException {
+        private static volatile int offset = -2;
+        private static volatile boolean calibrating;
+
+        static int offset() {
+            int o = offset;
+            if (o != -2 || calibrating) return o == -2 ? -1 : o;
+            synchronized (OldException.class) {
+                if (offset != -2) return offset;
+                calibrating = true;
+                try {
+                    offset = calibrate();
+                } catch (RuntimeException e) {
+                    offset = -1;
+                } finally {
+                    calibrating = false;
+                }
+                return offset;
+            }
+        }
+
+        private static int calibrate() {
+            try (Machine m = new Machine()) {
+                m.map(0x10000, PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
+                m.write(0x10000, new byte[] {(byte) 0xfa});          // cli: #GP at CPL 3
+                MemorySegment ctx = m.context();
+                check0(Unicorn.uc_context_save(m.uc, ctx));
+                byte[] before = ctx.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                try {
+                    m.run(0x10000, 0x10001, 1, null);
+                } catch (EmulationException expected) {
+                    // the #GP, as intended
+                }
+                check0(Unicorn.uc_context_save(m.uc, ctx));
+                byte[] after = ctx.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                int found = -1;
+                for (int i = 0; i + 4 <= before.length; i += 4) {
+                    if ((int) LE_INT.get(before, i) == -1 && (int) LE_INT.get(after, i) == 13) {
+                        if (found >= 0) return -1;   // ambiguous: do nothing rather than guess
+                        found = i;
+                    }
+                }
+                return found;
+            }
+        }
+
+        private static void check0(int err) {
+            if (err != UcConst.UC_ERR_OK) throw new IllegalStateException("uc_context_save: " + err);
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle LE_INT =
+            MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private void stopQuietly() {
+        try {
+            Unicorn.uc_emu_stop(uc);
+        } catch (Throwable ignored) {
+            // nothing more we can do inside a callback
+        }
+    }
+
     private void fail(Throwable t) {
         if (hookFailure == null) hookFailure = t;
         else if (hookFailure != t) hookFailure.addSuppressed(t);
@@ -551,6 +860,10 @@ public final class Machine implements AutoCloseable {
         lastAddress = begin;
         hookFailure = null;
         invalidSeen = false;
+        trapKind = null;
+        trapWhat = null;
+        halted = false;
+        contributory = false;
 
         boolean timed = timeout != null && !timeout.isZero();
         int err;
@@ -573,6 +886,7 @@ public final class Machine implements AutoCloseable {
             wasTimedOut = timedOut;
         }
         long count = counting ? executed : -1;
+        if (contributory) forgetException();
         long rip = get(Reg.RIP);
 
         if (hookFailure != null) {
@@ -583,9 +897,34 @@ public final class Machine implements AutoCloseable {
             throw new EmulationException(Kind.OTHER, 0, rip, rip,
                     "hook threw " + t + " at pc " + hex(rip), t);
         }
+        if (trapKind == Kind.PRIVILEGED) {
+            set(Reg.RIP, trapPc);   // it did not execute (Unicorn moves past syscall and int n)
+            throw new EmulationException(Kind.PRIVILEGED, 0, trapPc, trapPc, "instruction " + trapWhat + " at "
+                    + hex(trapPc) + (count >= 0 ? " after " + count + " instructions" : ""));
+        }
+        if (trapKind == Kind.CPU_EXCEPTION) {
+            // As Unicorn reports it without a hook: pc after a trap (int), at a fault.
+            throw new EmulationException(Kind.CPU_EXCEPTION, UcConst.UC_ERR_EXCEPTION, rip, rip, "Unhandled CPU exception ("
+                    + trapWhat + ") at " + hex(trapPc) + " (pc " + hex(rip) + ")");
+        }
+        if (halted) {
+            long after = haltPc + 1;
+            set(Reg.RIP, after);   // where a halted CPU's rip points
+            throw new EmulationException(Kind.OTHER, 0, after, after, "emulation stopped at " + hex(after)
+                    + " before reaching " + hex(until) + " (hlt)" + (count >= 0 ? " after " + count + " instructions" : ""));
+        }
         if (err != UcConst.UC_ERR_OK) {
             Kind kind = EmulationException.kindOf(err);
+            if (kind == Kind.UNMAPPED_FETCH) unmappedFetches++;
             String what = Unicorn.uc_strerror(err);
+            if (kind == Kind.INVALID_INSN && userMode) {
+                // Unicorn's CPU model raises #UD for some of them (int1, rdpmc, sysenter on an AMD model).
+                String name = decodeTrap(rip);
+                if (name != null && !name.equals("hlt")) {
+                    throw new EmulationException(Kind.PRIVILEGED, 0, rip, rip, "instruction " + name
+                            + " (#UD at user privilege) at " + hex(rip) + (count >= 0 ? " after " + count + " instructions" : ""));
+                }
+            }
             if (invalidSeen) {
                 long pc = invalidPc;
                 throw new EmulationException(kind, err, invalidAddress, pc, what + " at " + hex(invalidAddress)
@@ -671,6 +1010,7 @@ public final class Machine implements AutoCloseable {
         try {
             for (long h : nativeHooks) Unicorn.uc_hook_del(uc, h);
             nativeHooks.clear();
+            if (context != null) Unicorn.uc_context_free(context);
             Unicorn.uc_close(uc);
         } finally {
             arena.close();

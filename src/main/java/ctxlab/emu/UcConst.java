@@ -55,6 +55,7 @@ public final class UcConst {
 
     // uc_hook_type
     public static final int UC_HOOK_INTR = 1 << 0;
+    public static final int UC_HOOK_INSN = 1 << 1;
     public static final int UC_HOOK_CODE = 1 << 2;
     public static final int UC_HOOK_BLOCK = 1 << 3;
     public static final int UC_HOOK_MEM_READ_UNMAPPED = 1 << 4;
@@ -126,4 +127,11 @@ public final class UcConst {
     public static final int UC_X86_REG_FS_BASE = 250;
     public static final int UC_X86_REG_GS_BASE = 251;
     public static final int UC_X86_REG_RFLAGS = 253;
+    public static final int UC_X86_REG_GDTR = 243;
+
+    // uc_x86_insn (x86.h): the instructions UC_HOOK_INSN can watch
+    public static final int UC_X86_INS_IN = 218;
+    public static final int UC_X86_INS_OUT = 500;
+    public static final int UC_X86_INS_SYSCALL = 699;
+    public static final int UC_X86_INS_SYSENTER = 700;
 }

@@ -64,10 +64,11 @@ public final class Unicorn {
                 UC_MEM_MAP, UC_MEM_UNMAP, UC_MEM_PROTECT, UC_MEM_READ, UC_MEM_WRITE,
                 UC_REG_READ, UC_REG_WRITE, UC_REG_READ_BATCH, UC_REG_WRITE_BATCH,
                 UC_EMU_START, UC_EMU_STOP, UC_HOOK_ADD, UC_HOOK_DEL, UC_CTL, UC_CTL_2L,
-                UC_MEM_REGIONS, UC_FREE;
+                UC_MEM_REGIONS, UC_FREE, UC_HOOK_ADD_INSN,
+                UC_CONTEXT_ALLOC, UC_CONTEXT_SAVE, UC_CONTEXT_RESTORE, UC_CONTEXT_SIZE, UC_CONTEXT_FREE;
 
         static {
-            MethodHandle[] h = new MethodHandle[23];
+            MethodHandle[] h = new MethodHandle[29];
             Throwable failure = null;
             try {
                 SymbolLookup lib = load();
@@ -111,6 +112,15 @@ public final class Unicorn {
                         Linker.Option.firstVariadicArg(2));
                 h[i++] = bind(l, lib, "uc_mem_regions", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
                 h[i++] = bind(l, lib, "uc_free", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+                // UC_HOOK_INSN takes the instruction id as its one variadic argument.
+                h[i++] = bind(l, lib, "uc_hook_add", FunctionDescriptor.of(JAVA_INT,
+                                ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT),
+                        Linker.Option.firstVariadicArg(7));
+                h[i++] = bind(l, lib, "uc_context_alloc", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+                h[i++] = bind(l, lib, "uc_context_save", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+                h[i++] = bind(l, lib, "uc_context_restore", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+                h[i++] = bind(l, lib, "uc_context_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
+                h[i++] = bind(l, lib, "uc_context_free", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             } catch (Throwable t) {
                 failure = t;
                 java.util.Arrays.fill(h, null);
@@ -123,7 +133,9 @@ public final class Unicorn {
             UC_MEM_READ = h[i++]; UC_MEM_WRITE = h[i++];
             UC_REG_READ = h[i++]; UC_REG_WRITE = h[i++]; UC_REG_READ_BATCH = h[i++]; UC_REG_WRITE_BATCH = h[i++];
             UC_EMU_START = h[i++]; UC_EMU_STOP = h[i++]; UC_HOOK_ADD = h[i++]; UC_HOOK_DEL = h[i++];
-            UC_CTL = h[i++]; UC_CTL_2L = h[i++]; UC_MEM_REGIONS = h[i++]; UC_FREE = h[i++];
+            UC_CTL = h[i++]; UC_CTL_2L = h[i++]; UC_MEM_REGIONS = h[i++]; UC_FREE = h[i++]; UC_HOOK_ADD_INSN = h[i++];
+            UC_CONTEXT_ALLOC = h[i++]; UC_CONTEXT_SAVE = h[i++]; UC_CONTEXT_RESTORE = h[i++]; UC_CONTEXT_SIZE = h[i++];
+            UC_CONTEXT_FREE = h[i++];
         }
 
         private static SymbolLookup load() {
@@ -344,6 +356,78 @@ public final class Unicorn {
             throw rethrow(t);
         }
     }
+
+    /** {@code uc_hook_add} for {@code UC_HOOK_INSN}: the instruction id ({@code UC_X86_INS_*}) as the variadic argument. */
+    public static int uc_hook_add_insn(MemorySegment uc, MemorySegment hh, MemorySegment callback,
+                                       MemorySegment userData, long begin, long end, int insn) {
+        check();
+        try {
+            return (int) H.UC_HOOK_ADD_INSN.invokeExact(uc, hh, UcConst.UC_HOOK_INSN, callback, userData, begin, end, insn);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code uc_err uc_context_alloc(uc_engine *uc, uc_context **context)} */
+    public static int uc_context_alloc(MemorySegment uc, MemorySegment contextOut) {
+        check();
+        try {
+            return (int) H.UC_CONTEXT_ALLOC.invokeExact(uc, contextOut);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code uc_err uc_context_save(uc_engine *uc, uc_context *context)} */
+    public static int uc_context_save(MemorySegment uc, MemorySegment context) {
+        check();
+        try {
+            return (int) H.UC_CONTEXT_SAVE.invokeExact(uc, context);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code uc_err uc_context_restore(uc_engine *uc, uc_context *context)} */
+    public static int uc_context_restore(MemorySegment uc, MemorySegment context) {
+        check();
+        try {
+            return (int) H.UC_CONTEXT_RESTORE.invokeExact(uc, context);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code size_t uc_context_size(uc_engine *uc)}: the bytes of a context, header included. */
+    public static long uc_context_size(MemorySegment uc) {
+        check();
+        try {
+            return (long) H.UC_CONTEXT_SIZE.invokeExact(uc);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code uc_err uc_context_free(uc_context *context)} */
+    public static int uc_context_free(MemorySegment context) {
+        check();
+        try {
+            return (int) H.UC_CONTEXT_FREE.invokeExact(context);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code void (*uc_cb_hookintr_t)(uc_engine*, uint32_t intno, void *user_data)} */
+    public static final FunctionDescriptor HOOK_INTR_DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, ADDRESS);
+    /** {@code void (*uc_cb_insn_syscall_t)(uc_engine*, void *user_data)} (SYSCALL, SYSENTER) */
+    public static final FunctionDescriptor HOOK_SYSCALL_DESC = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS);
+    /** {@code uint32_t (*uc_cb_insn_in_t)(uc_engine*, uint32_t port, int size, void *user_data)} */
+    public static final FunctionDescriptor HOOK_IN_DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+    /** {@code void (*uc_cb_insn_out_t)(uc_engine*, uint32_t port, int size, uint32_t value, void *user_data)} */
+    public static final FunctionDescriptor HOOK_OUT_DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    /** {@code sizeof(uc_x86_mmr)}: uint16_t selector; uint64_t base; uint32_t limit; uint32_t flags. */
+    public static final long X86_MMR_SIZE = 24, X86_MMR_BASE = 8, X86_MMR_LIMIT = 16;
 
     /** {@code uc_err uc_hook_del(uc_engine *uc, uc_hook hh)} ({@code uc_hook} is a {@code size_t}). */
     public static int uc_hook_del(MemorySegment uc, long hh) {

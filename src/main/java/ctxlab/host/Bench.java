@@ -294,8 +294,20 @@ final class Bench {
         try {
             Process p = new ProcessBuilder(binary.toString(), Long.toString(Math.max(1, switches / 2)))
                     .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new HostException("Boost ping-pong failed: " + out);
+            // Read on the side: a binary that never exits must not hang the bench (it is killed after 60 s).
+            var output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readNBytes(1 << 16), StandardCharsets.UTF_8).strip();
+                } catch (IOException e) {
+                    return "";
+                }
+            });
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new HostException("Boost ping-pong " + binary + " did not exit within 60 s; killed");
+            }
+            String out = output.join();
+            if (p.exitValue() != 0) throw new HostException("Boost ping-pong failed: " + out);
             return Double.parseDouble(out);
         } catch (IOException | NumberFormatException e) {
             throw new HostException("Boost ping-pong " + binary + " failed: " + e.getMessage());

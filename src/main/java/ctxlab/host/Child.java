@@ -31,6 +31,8 @@ public final class Child {
     }
 
     private static volatile boolean sandbox;
+    /** The parent's pid, given by {@link Isolation}: the child must die with that process. */
+    static final String PARENT_PID_PROPERTY = "ctxlab.parentPid";
 
     private Child() {}
 
@@ -40,6 +42,7 @@ public final class Child {
 
     public static void main(String[] args) {
         sandbox = true;
+        dieWithParent();
         PrintStream stdout = System.out;
         // Keystone's and Unicorn's chatter must not mix with the protocol on stdout.
         System.setOut(System.err);
@@ -66,6 +69,24 @@ public final class Child {
         System.exit(exit);
     }
 
+    /**
+     * PR_SET_PDEATHSIG: the kernel sends SIGKILL to this JVM when its parent dies (SIGKILL of the CLI
+     * included, where no shutdown hook runs). If the parent is already gone, exit now.
+     */
+    static void dieWithParent() {
+        String parent = System.getProperty(PARENT_PID_PROPERTY);
+        if (parent == null) return;
+        try {
+            Libc.dieWithParent();
+            if (Libc.getppid() != Long.parseLong(parent)) {
+                System.err.println("ctxlab host child: the parent process " + parent + " is gone; exiting");
+                System.exit(2);
+            }
+        } catch (RuntimeException e) {
+            System.err.println("ctxlab host child: cannot tie this process to its parent: " + e.getMessage());
+        }
+    }
+
     static int run(Events events, String[] args) {
         if (args.length < 3) throw new IllegalArgumentException("usage: Child MODE ROOT SWITCH_FILE [args]");
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(3, args.length));
@@ -75,6 +96,13 @@ public final class Child {
         Loaded loaded = load(events, root, switchFile, unverified);
         if (loaded.code == null) return 1;
         try (HostCode code = loaded.code) {
+            // The second wall: from here on a system call made from the code pages kills this process.
+            Seccomp.killSyscallsFrom(code.base(), code.base() + HostCode.RESERVATION);
+            Map<String, Object> wall = Events.event("wall");
+            wall.put("seccomp", true);
+            wall.put("begin", code.base());
+            wall.put("end", code.base() + HostCode.RESERVATION);
+            events.emit(wall);
             return switch (args[0]) {
                 case "selftest" -> selftest(events, loaded.assembly, code);
                 case "strands" -> strands(events, code, rest);

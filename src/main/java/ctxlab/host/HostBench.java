@@ -24,6 +24,11 @@ public final class HostBench {
     public record Result(JsonNode bench, String crash, String boostNote) {}
 
     public static Result run(Path root, Path switchFile, List<String> benchArgs, Path boostBinary, boolean tryBoost) {
+        return run(root, switchFile, benchArgs, boostBinary, tryBoost, TIMEOUT);
+    }
+
+    public static Result run(Path root, Path switchFile, List<String> benchArgs, Path boostBinary, boolean tryBoost,
+                             Duration timeout) {
         Host.require();
         var sources = HostSources.files(root, switchFile);
         Path tmp = null;
@@ -42,12 +47,12 @@ public final class HostBench {
             args.addAll(benchArgs);
             if (boostBinary != null) args.addAll(List.of("--boost", boostBinary.toAbsolutePath().toString()));
             Isolation.ChildRun run = Isolation.run(args, List.of("-Djdk.virtualThreadScheduler.parallelism=1",
-                    "-Djdk.virtualThreadScheduler.maxPoolSize=1", "-Xmx4g"), TIMEOUT);
+                    "-Djdk.virtualThreadScheduler.maxPoolSize=1", "-Xmx4g"), timeout);
             run.last("error").ifPresent(e -> {
                 throw new HostException(e.path("message").asText());
             });
             if (run.crash().isPresent()) return new Result(null, Isolation.describe(run, sources), boostNote);
-            if (run.timedOut()) return new Result(null, "the bench child did not finish within " + TIMEOUT.toMinutes() + " minutes", boostNote);
+            if (run.timedOut()) return new Result(null, "the bench child did not finish within " + timeout.toSeconds() + " s (--timeout); killed", boostNote);
             JsonNode bench = run.last("bench").orElseThrow(() -> new HostException("the bench child JVM failed (exit "
                     + run.exitCode() + "): " + run.lastStderrLine()));
             return new Result(bench, null, boostNote);

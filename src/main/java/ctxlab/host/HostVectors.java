@@ -107,7 +107,7 @@ public final class HostVectors {
         Map<Path, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < vectors.size(); i++) {
             Vector v = vectors.get(i);
-            Path file = routine != null ? routine : root.resolve(v.source()).normalize();
+            Path file = routine != null ? routine : ctxlab.vectors.Sources.resolve(root, v.source(), v.display(), "$.source");
             groups.computeIfAbsent(file, k -> new ArrayList<>()).add(i);
         }
         JsonNode[] events = new JsonNode[vectors.size()];

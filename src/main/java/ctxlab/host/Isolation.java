@@ -78,6 +78,11 @@ public final class Isolation {
          * @param describePc turns a pc into "file:line: text", or null
          */
         public String message(LongFunction<String> describePc, LongFunction<String> explain) {
+            if (signal.equals("SIGSYS")) {
+                return "killed by the seccomp wall: the routine made a system call from its code pages"
+                        + " (syscall, int $0x80, ...), which native code run by ctxlab may not do"
+                        + (running != null ? "; while running " + running : "");
+            }
             StringBuilder b = new StringBuilder("strand crashed: ").append(signal);
             if (address >= 0) {
                 b.append(String.format(" at 0x%x", address));
@@ -130,7 +135,30 @@ public final class Isolation {
             if (address < Pages.PAGE) return "(a null pointer)";
             return null;
         };
+        String privileged = privilegedAt(code, sources, c.pc());
+        if (privileged != null && (c.signal().equals("SIGSEGV") || c.signal().equals("SIGILL") || c.signal().equals("SIGTRAP"))) {
+            // #GP of a privileged instruction reaches user space as SIGSEGV with si_addr 0: not a null pointer.
+            String where = describePc.apply(c.pc());
+            return String.format("strand crashed: %s from the privileged instruction %s at pc 0x%x%s, which user code cannot execute%s",
+                    c.signal(), privileged, c.pc(), where == null ? "" : " " + where,
+                    c.running() == null ? "" : " while running " + c.running());
+        }
         return c.message(describePc, explain);
+    }
+
+    /** The instruction at {@code pc} in the child's code, if it is one user code cannot execute. */
+    private static String privilegedAt(JsonNode code, List<ctxlab.asm.SourceFile> sources, long pc) {
+        if (code == null || pc < 0) return null;
+        long base = code.path("base").asLong(), size = code.path("size").asLong();
+        if (pc < base || pc >= base + size) return null;
+        try {
+            byte[] all = ctxlab.asm.Assembler.assemble(sources, base).code();
+            int off = (int) (pc - base);
+            byte[] b = java.util.Arrays.copyOfRange(all, off, Math.min(all.length, off + ctxlab.emu.UserTraps.MAX_LENGTH));
+            return ctxlab.emu.UserTraps.name(b, b.length);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** The java binary of this JVM, and its class path, run {@link Child} with {@code args}. */
@@ -157,6 +185,11 @@ public final class Isolation {
         cmd.addAll(jvmOptions);
         String root = System.getProperty("ctxlab.root");
         if (root != null) cmd.add("-Dctxlab.root=" + root);
+        // The child asks the kernel to kill it when this process dies (PR_SET_PDEATHSIG), checking it was not orphaned already.
+        cmd.add("-D" + Child.PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid());
+        if (Boolean.getBoolean(ctxlab.emu.Machine.IGNORE_PRIVILEGE_PROPERTY)) {
+            cmd.add("-D" + ctxlab.emu.Machine.IGNORE_PRIVILEGE_PROPERTY + "=true");   // tests of the seccomp wall only
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
         cmd.addAll(args);
         Process p;
@@ -182,18 +215,26 @@ public final class Isolation {
                 // the child is gone
             }
         });
+        // Ctrl-C or SIGTERM of this JVM: end the child (and what it started) and remove the temporary folder.
+        Thread cleanup = new Thread(() -> {
+            kill(p);
+            deleteQuietly(dir);
+        }, "ctxlab-child-cleanup");
+        boolean hooked = addShutdownHook(cleanup);
         boolean timedOut = false;
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
-                p.destroyForcibly();
+                kill(p);
                 p.waitFor();
             }
             reader.join(5000);
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            kill(p);
             Thread.currentThread().interrupt();
             throw new HostException("interrupted while waiting for the child JVM");
+        } finally {
+            if (hooked) removeShutdownHook(cleanup);
         }
         int exit = p.exitValue();
         String stderr = read(stderrFile);
@@ -205,6 +246,33 @@ public final class Isolation {
         });
         if (!timedOut && !finished) crash = crash(dir, exit, lastRunning(evs));
         return new ChildRun(exit, evs, stderr, crash, timedOut);
+    }
+
+    /** Kills the child and everything it started (a Boost ping-pong, say): SIGKILL, no cleanup in there needed. */
+    static void kill(Process p) {
+        try {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+        } catch (RuntimeException e) {
+            // the tree is changing under us: the child itself still gets killed
+        }
+        p.destroyForcibly();
+    }
+
+    private static boolean addShutdownHook(Thread t) {
+        try {
+            Runtime.getRuntime().addShutdownHook(t);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;   // already shutting down
+        }
+    }
+
+    private static void removeShutdownHook(Thread t) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(t);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook runs, harmlessly
+        }
     }
 
     private static String lastRunning(List<JsonNode> events) {
@@ -252,6 +320,7 @@ public final class Isolation {
             case 8 -> "SIGFPE";
             case 9 -> "SIGKILL";
             case 11 -> "SIGSEGV";
+            case 31 -> "SIGSYS";
             default -> "signal " + n;
         };
     }

@@ -46,7 +46,30 @@ final class Libc {
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT), false);
 
+    private static final MethodHandle PRCTL5 = bind("prctl", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), false);
+    private static final MethodHandle GETPPID = bind("getppid", FunctionDescriptor.of(ValueLayout.JAVA_INT), false);
+    static final int PR_SET_PDEATHSIG = 1, SIGKILL = 9;
+
     private Libc() {}
+
+    /** prctl(PR_SET_PDEATHSIG, SIGKILL): this process is killed when the thread that started it ends. */
+    static void dieWithParent() {
+        try {
+            int r = (int) PRCTL5.invokeExact(PR_SET_PDEATHSIG, (long) SIGKILL, 0L, 0L, 0L);
+            if (r != 0) throw new HostException("prctl(PR_SET_PDEATHSIG) failed");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long getppid() {
+        try {
+            return (int) GETPPID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 
     static MethodHandle bind(String name, FunctionDescriptor fd, boolean errno) {
         MemorySegment f = symbol(name);

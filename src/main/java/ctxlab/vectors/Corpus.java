@@ -46,7 +46,9 @@ public final class Corpus {
             } else if (Files.isRegularFile(p)) {
                 out.add(new Entry(p, display(p), p.getFileName().toString()));
             } else {
-                throw new VectorException(display(p) + ": no such file or directory");
+                throw new VectorException(display(p) + (Files.exists(p)
+                        ? ": not a vector file or a folder of them (a device, a pipe or a socket)"
+                        : ": no such file or directory"));
             }
         }
         return out;

@@ -19,6 +19,8 @@ public enum FaultKind {
     INVALID_INSTRUCTION("invalid-instruction"),
     /** A CPU exception other than a memory fault, e.g. #GP from {@code ldmxcsr} of a reserved bit. */
     CPU_EXCEPTION("cpu-exception"),
+    /** An instruction user code cannot execute: syscall, int n, cli, wrmsr, in/out, ... */
+    PRIVILEGED("privileged-instruction"),
     BUDGET_EXHAUSTED("budget-exhausted"),
     TIMEOUT("timeout"),
     /** The CPU stopped by itself before the stop address (e.g. {@code hlt}). */
@@ -44,6 +46,7 @@ public enum FaultKind {
             case FETCH_PROT -> FETCH_PROTECTED;
             case INVALID_INSN -> INVALID_INSTRUCTION;
             case CPU_EXCEPTION -> CPU_EXCEPTION;
+            case PRIVILEGED -> PRIVILEGED;
             case BUDGET_EXHAUSTED -> BUDGET_EXHAUSTED;
             case TIMEOUT -> TIMEOUT;
             case MAP, ARG, OTHER -> STOPPED;

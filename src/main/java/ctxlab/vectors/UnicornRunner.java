@@ -87,7 +87,7 @@ public final class UnicornRunner {
 
     private SourceFile source(Vector v, String file, String path) {
         try {
-            SourceFile f = SourceFile.read(root.resolve(file).normalize());
+            SourceFile f = SourceFile.read(Sources.resolve(root, file, v.display(), path));
             return new SourceFile(file, f.text());
         } catch (AsmException e) {
             throw new VectorException(v.display(), path, file + ": " + e.getMessage().replaceFirst("^.*: ", ""));

@@ -53,6 +53,8 @@ public final class VectorParser {
 
     /** Largest region: vectors are small pictures, and this keeps a typo from mapping gigabytes. */
     static final long MAX_REGION = 16L << 20;
+    /** All regions of one vector together: the runners copy every byte of them, before and after. */
+    static final long MAX_TOTAL = 64L << 20;
     /** Regions must sit in the lower canonical half (user space). */
     static final long USER_END = 0x0000_8000_0000_0000L;
 
@@ -76,10 +78,12 @@ public final class VectorParser {
     public static Vector read(Path path, String display, String id) {
         String text;
         try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            text = ctxlab.asm.SourceFile.readText(path);
         } catch (NoSuchFileException e) {
             throw new VectorException(display + ": no such file");
-        } catch (MalformedInputException e) {
+        } catch (ctxlab.asm.SourceFile.InputTooLargeException e) {
+            throw new VectorException(display + ": larger than 16 MiB; refused");
+        } catch (java.nio.charset.CharacterCodingException e) {
             throw new VectorException(display + ": not a UTF-8 text file");
         } catch (IOException e) {
             throw new VectorException(display + ": cannot read: " + e.getMessage());
@@ -108,19 +112,52 @@ public final class VectorParser {
 
     // ---------------------------------------------------------------- the vector
 
+    /**
+     * A code file named by a vector: relative, inside the project tree, an assembly file. Anything
+     * else (an absolute path, {@code ..} out of the tree, {@code /etc/passwd}) is refused here, before
+     * any file is opened, so that no vector can make ctxlab read, or quote from, a file elsewhere.
+     */
+    private String sourcePath(String name, String at) {
+        if (name.isEmpty() || name.indexOf('\0') >= 0) throw new VectorException(file, at, "empty or malformed file name");
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new VectorException(file, at, "malformed file name");
+        }
+        if (p.isAbsolute() || name.startsWith("~")) {
+            throw new VectorException(file, at, "must be a path relative to the project root, not an absolute one");
+        }
+        Path n = p.normalize();
+        if (n.startsWith("..") || n.toString().isEmpty()) {
+            throw new VectorException(file, at, "must stay inside the project tree (no '..' out of it)");
+        }
+        if (!Sources.isAssemblyName(name)) {
+            throw new VectorException(file, at, "must name an assembly file (.s, .S or .asm)");
+        }
+        return name;
+    }
+
     private Vector vector(JsonNode root, Path path, String id) {
         object(root, "$");
         fields(root, "$", TOP);
         String name = text(required(root, "$", "name"), "$.name");
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)) {
+                // A name is printed on a line of its own in reports: no escape sequences, no line breaks.
+                throw new VectorException(file, "$.name", String.format("control character U+%04X is not allowed in a name", (int) c));
+            }
+        }
         String description = text(required(root, "$", "description"), "$.description");
         if (root.has("$schema")) text(root.get("$schema"), "$['$schema']");
-        String source = root.has("source") ? text(root.get("source"), "$.source") : Vector.DEFAULT_SOURCE;
+        String source = root.has("source") ? sourcePath(text(root.get("source"), "$.source"), "$.source") : Vector.DEFAULT_SOURCE;
         String symbol = root.has("symbol") ? symbolName(root.get("symbol"), "$.symbol") : Vector.DEFAULT_SYMBOL;
         List<String> asm = new ArrayList<>();
         if (root.has("asm")) {
             JsonNode a = root.get("asm");
             array(a, "$.asm");
-            for (int i = 0; i < a.size(); i++) asm.add(text(a.get(i), "$.asm[" + i + "]"));
+            for (int i = 0; i < a.size(); i++) asm.add(sourcePath(text(a.get(i), "$.asm[" + i + "]"), "$.asm[" + i + "]"));
         }
         Map<String, Region> regions = regions(required(root, "$", "memory"));
         Call call = call(required(root, "$", "call"));
@@ -134,6 +171,7 @@ public final class VectorParser {
     private Map<String, Region> regions(JsonNode memory) {
         object(memory, "$.memory");
         Map<String, Region> regions = new LinkedHashMap<>();
+        long total = 0;
         for (Map.Entry<String, JsonNode> e : entries(memory)) {
             String name = e.getKey();
             String path = "$.memory." + key(name);
@@ -148,6 +186,10 @@ public final class VectorParser {
             if (base % Machine.PAGE_SIZE != 0) throw error(path + ".base", hex(base) + " is not 4 KiB aligned (regions are mappings)");
             if (size <= 0 || size % Machine.PAGE_SIZE != 0) throw error(path + ".size", hex(size) + " is not a positive multiple of 4 KiB");
             if (size > MAX_REGION) throw error(path + ".size", hex(size) + " is larger than the limit of " + hex(MAX_REGION));
+            total += size;
+            if (total > MAX_TOTAL) {
+                throw error(path + ".size", "the regions add up to more than " + hex(MAX_TOTAL) + " (64 MiB), the limit for one vector");
+            }
             if (Long.compareUnsigned(base, USER_END) >= 0 || Long.compareUnsigned(base + size, USER_END) > 0) {
                 throw error(path + ".base", "region [" + hex(base) + ", " + hex(base + size) + ") is not below " + hex(USER_END) + " (user space)");
             }

@@ -197,10 +197,11 @@ class MachineTest {
     }
 
     @Test
-    void int3IsACpuException() {
+    void int3IsATrapIntoTheKernel() {
         m.write(CODE, bytes(0x90, 0xcc));
         EmulationException e = assertThrows(EmulationException.class, () -> m.call(CODE, STACK_TOP));
-        assertEquals(Kind.CPU_EXCEPTION, e.kind());
+        assertEquals(Kind.PRIVILEGED, e.kind());
+        assertEquals(CODE + 1, e.pc());
     }
 
     @Test
