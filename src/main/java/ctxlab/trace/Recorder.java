@@ -20,8 +20,14 @@ import java.util.Map;
 final class Recorder {
     /** Registers snapshotted per step, in display order. */
     static final Reg[] REGS = {Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI, Reg.RBP, Reg.RSP,
-            Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15, Reg.RIP, Reg.RFLAGS, Reg.MXCSR};
-    static final int RSI = 4, RDI = 5, RSP = 7, GPRS = 16, RIP = 16, RFLAGS = 17, MXCSR = 18;
+            Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15, Reg.RIP, Reg.RFLAGS, Reg.MXCSR, Reg.FPCW};
+    static final int RSI = 4, RDI = 5, RSP = 7, GPRS = 16, RIP = 16, RFLAGS = 17, MXCSR = 18, FPCW = 19;
+
+    /** Index in {@link #REGS} of a register by lower-case name, or -1. */
+    static int index(String name) {
+        for (int i = 0; i < REGS.length; i++) if (name(i).equals(name)) return i;
+        return -1;
+    }
 
     static String name(int index) {
         return REGS[index].name().toLowerCase(java.util.Locale.ROOT);

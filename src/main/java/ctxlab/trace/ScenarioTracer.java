@@ -35,6 +35,7 @@ public final class ScenarioTracer {
     /** rbx, rbp, r12–r15 of the scenario's caller: 0xca11e40000000001 … 0xca11e40000000006. */
     static final Reg[] CALLER_SAVED = {Reg.RBX, Reg.RBP, Reg.R12, Reg.R13, Reg.R14, Reg.R15};
     static final long CALLER_VALUE = 0xca11_e400_0000_0000L;
+    private static final int RW = UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE;
 
     private ScenarioTracer() {}
 
@@ -111,7 +112,7 @@ public final class ScenarioTracer {
                 recorder.maxSwitches = limits.maxSwitches();
                 recorder.watchSwitch(assembly, Selftest.SWITCH);
                 mainStackTop = allocate(MAIN_STACK) + MAIN_STACK;
-                named.add(new Region("main stack", mainStackTop - MAIN_STACK, MAIN_STACK, Region.Kind.STACK));
+                named.add(new Region("main stack", mainStackTop - MAIN_STACK, MAIN_STACK, Region.Kind.STACK, RW));
             } catch (RuntimeException e) {
                 machine.close();
                 throw e;
@@ -165,7 +166,7 @@ public final class ScenarioTracer {
         private void nameScenarioBlock(long block) {
             Optional<long[]> alloc = allocations.stream().filter(a -> a[0] == block).findFirst();
             if (alloc.isEmpty() || named.stream().anyMatch(r -> r.base() == block)) return;
-            named.add(new Region("scenario block", block, alloc.get()[1], Region.Kind.DATA));
+            named.add(new Region("scenario block", block, alloc.get()[1], Region.Kind.DATA, RW));
             named.add(new Region("main context", block, ContextLayout.SIZE, Region.Kind.CONTEXT));
             for (int i = 0; i < STRANDS.length; i++) {
                 long ctx = block + ContextLayout.SIZE * (i + 1L);
@@ -174,7 +175,7 @@ public final class ScenarioTracer {
                 named.add(new Region("strand " + STRANDS[i] + " context", ctx, ContextLayout.SIZE, Region.Kind.CONTEXT));
                 for (long[] a : allocations) {
                     if (rsp >= a[0] && rsp < a[0] + a[1]) {
-                        named.add(new Region("strand " + STRANDS[i] + " stack", a[0], a[1], Region.Kind.STACK));
+                        named.add(new Region("strand " + STRANDS[i] + " stack", a[0], a[1], Region.Kind.STACK, RW));
                     }
                 }
             }
@@ -182,7 +183,7 @@ public final class ScenarioTracer {
 
         List<Region> regions() {
             List<Region> out = new ArrayList<>();
-            out.add(new Region("code", assembly.base(), assembly.size(), Region.Kind.CODE));
+            out.add(new Region("code", assembly.base(), assembly.size(), Region.Kind.CODE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC));
             out.addAll(named);
             return out;
         }

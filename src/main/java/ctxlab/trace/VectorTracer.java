@@ -43,7 +43,7 @@ public final class VectorTracer {
         Trace t = Tracer.run(setup(l, sources(root, v)),
                 new Tracer.Limits(Math.min(maxSteps, l.budget()), -1, timeout));
         return new Trace(t.title(), t.routine(), t.regions(), t.registerNames(), t.initialRegisters(), t.windows(),
-                t.steps(), verdict(t, l), t.sources(), t.symbols());
+                t.steps(), verdict(t, l), t.sources(), t.symbols(), t.arrivals());
     }
 
     /** The vector's code files by the names the assembly gives them, for the source views. */
@@ -108,6 +108,7 @@ public final class VectorTracer {
         Linked.Expected x = l.expect();
         if (x == null) return e;
         String note;
+        boolean expectedFault = false;
         if (x.fault() == null) {
             boolean same = e.reason() == Trace.Reason.REACHED
                     && (x.instructions() == null || x.instructions() == t.steps().size());
@@ -121,7 +122,8 @@ public final class VectorTracer {
                     + (x.faultPc() == null || budget ? "" : ", pc " + hex(x.faultPc()));
             note = same ? "ended with the fault this vector expects (" + expected + ")"
                     : "this vector expects " + expected;
+            expectedFault = same;
         }
-        return new Trace.End(e.reason(), e.message() + "; " + note, e.address(), e.where());
+        return new Trace.End(e.reason(), e.message() + "; " + note, e.address(), e.where(), expectedFault);
     }
 }
