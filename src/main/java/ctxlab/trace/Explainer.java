@@ -264,6 +264,11 @@ final class Explainer {
     }
 
     private void registers() {
+        // a conversion explains itself even when the result equals the old value
+        if (ops != null && ops.mnemonic().contains("2si") && ops.destination().orElse(null) instanceof Operands.Register d) {
+            int i = Recorder.index(Registers.full(d.name()));
+            if (i >= 0 && i < GPRS && r.before(i) == r.after(i) && fromOperands(i, r.before(i), r.after(i))) explainedRegs.add(i);
+        }
         for (int i = 0; i < GPRS; i++) {
             long before = r.before(i), after = r.after(i);
             if (before == after || explainedRegs.contains(i)) continue;

@@ -51,6 +51,12 @@ public record Operands(String mnemonic, List<Operand> operands) {
         String s = statement.strip();
         int comment = commentStart(s);
         if (comment >= 0) s = s.substring(0, comment).strip();
+        // labels in front of the statement ("2:", "loop:", ".Lnext:")
+        java.util.regex.Matcher label = java.util.regex.Pattern.compile("^[A-Za-z0-9_.$]+:\\s*").matcher(s);
+        while (label.find() && !s.startsWith("%")) {
+            s = s.substring(label.end());
+            label = java.util.regex.Pattern.compile("^[A-Za-z0-9_.$]+:\\s*").matcher(s);
+        }
         while (s.matches("(?i)(lock|rep|repe|repz|repne|repnz|notrack|bnd)\\s.*")) s = s.substring(s.indexOf(' ') + 1).strip();
         if (s.isEmpty() || s.startsWith(".") || s.endsWith(":")) return Optional.empty();
         int space = 0;

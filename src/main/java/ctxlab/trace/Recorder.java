@@ -122,7 +122,15 @@ final class Recorder {
         // back to its own start is not a new switch).
         if (entering) switchEntries++;
         lastAddress = address;
-        current = new Raw(address, machine.read(address, size), regs);
+        byte[] bytes = machine.read(address, size);
+        // Unicorn runs in ring 0 and would execute these; a user program's CPU raises #GP instead
+        String privileged = Faults.privilegedName(bytes);
+        if (privileged != null) {
+            throw new Stop(Trace.Reason.FAULT, address, "the CPU faulted at step " + (steps.size() + 1)
+                    + ": #GP (general protection) at " + String.format("0x%x", address) + ": " + privileged
+                    + " is a privileged instruction (ring 0 only), a user program may not run it");
+        }
+        current = new Raw(address, bytes, regs);
         steps.add(current);
     }
 

@@ -153,12 +153,13 @@ public final class Tracer {
             List<Trace.Access> reads = r.reads.stream().map(a ->
                     new Trace.Access(a.address(), a.size(), a.value(), a.value(), names.data(a.address(), rspBefore))).toList();
             List<String> explanation = new ArrayList<>(Explainer.explain(r, names, assembly, shadow, entered));
-            if (r.faulted && end.reason() == Trace.Reason.FAULT) explanation.add("the CPU faults here: " + end.message());
             boolean last = number == rec.steps.size();
-            if (last && !r.faulted && end.reason() == Trace.Reason.FAULT && end.address() == r.after(RIP)) {
-                // the next instruction never ran: its fetch (or its execution) faulted
+            if (last && end.reason() == Trace.Reason.FAULT && end.address() == r.after(RIP) && r.after(RIP) != r.address) {
+                // this instruction completed; fetching (or running) the next one faulted
                 explanation.replaceAll(x -> x.replace(": execution continues there", ": execution would continue there"));
-                explanation.add("the next instruction faults: " + end.message());
+                explanation.add("but the next instruction faults: " + end.message());
+            } else if (r.faulted && end.reason() == Trace.Reason.FAULT) {
+                explanation.add("the CPU faults here: " + end.message());
             }
             List<String> warnings = bindings.isEmpty() ? List.of() : Warnings.of(r, names, assembly, rspBefore);
 
