@@ -35,6 +35,13 @@ public final class ScenarioTracer {
     /** rbx, rbp, r12–r15 of the scenario's caller: 0xca11e40000000001 … 0xca11e40000000006. */
     static final Reg[] CALLER_SAVED = {Reg.RBX, Reg.RBP, Reg.R12, Reg.R13, Reg.R14, Reg.R15};
     static final long CALLER_VALUE = 0xca11_e400_0000_0000L;
+    /**
+     * What the trace shows, where the scenario's own description promises more than runs in the
+     * machine (checks done in Java before any instruction runs).
+     */
+    static final Map<String, String> TRACED = Map.of("stack-size-validation",
+            "a strand on a 4096-byte stack, switched to and back (the 4095- and 0-byte stacks are refused by"
+                    + " makeContext in Java before any instruction runs: nothing of them to trace)");
     private static final int RW = UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE;
 
     private ScenarioTracer() {}
@@ -71,7 +78,7 @@ public final class ScenarioTracer {
         Assembly assembly = Selftest.assemble(files);
         try (TracingBackend backend = new TracingBackend(assembly, limits)) {
             scenario.execute(backend);
-            String title = "scenario " + scenario.name() + ": " + scenario.description()
+            String title = "scenario " + scenario.name() + ": " + TRACED.getOrDefault(scenario.name(), scenario.description())
                     + (limits.maxSwitches() >= 0 ? " (up to " + limits.maxSwitches() + " switches)" : "");
             Trace.End end = backend.end != null ? backend.end
                     : new Trace.End(Trace.Reason.REACHED, "the scenario made no call", 0, "");

@@ -66,6 +66,26 @@ class TraceSecondEditionTest {
     }
 
     @Test
+    void aWriteOutsideTheSaveContextIsWarnedAbout(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("outside.s");
+        Files.writeString(f, Files.readString(Path.of("asm/context_x86_64.s"))
+                .replace("movq    %r15, 40(%rdi)", "movq    %r15, 40(%rdi)\n        movq    %r15, 128(%rdi)"));
+        var r = run("trace", f.toString());
+        assertTrue(r.out().contains("⚠ writes outside the save context (contexts+0x80 at 0x600080)"), r.out());
+        assertTrue(r.out().contains("» stores r15 into contexts+0x80, at 0x80(%rdi) = save+0x80: outside the 64-byte save context"), r.out());
+        // the same file without the extra store warns about nothing
+        var ok = run("trace");
+        assertFalse(ok.out().contains("⚠"), ok.out());
+    }
+
+    @Test
+    void aTitlePromisesOnlyWhatTheTraceShows() {
+        var r = run("trace", "--scenario", "stack-size-validation", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("refused by makeContext in Java before any instruction runs"), r.out());
+    }
+
+    @Test
     void aConversionIsExplainedWithItsDoubleAndRoundingMode() {
         var r = run("trace", "--scenario", "floating-point", "--switches", "3", "--compact");
         assertEquals(0, r.exit(), r.err());
