@@ -126,6 +126,12 @@ public final class TextFormat {
             String head = "arrival of switch " + a.number() + " (steps " + a.firstStep() + "-" + a.lastStep() + ", "
                     + a.save() + " → " + a.restore() + "): ";
             line(c(BOLD, fit(head, WIDTH - 6)) + (a.ok() ? c(GREEN, "right") : c(RED, "WRONG")));
+            if (options.compact()) { // the failed checks only, and a count of the rest
+                long held = a.checks().stream().filter(Trace.Check::ok).count();
+                line("    " + c(GREEN, "✓") + " " + held + " of " + a.checks().size() + " checks hold");
+                for (Trace.Check ch : a.checks()) if (!ch.ok()) wrap("    " + c(RED, "✗") + " ", ch.text(), "      ");
+                continue;
+            }
             String side = "";
             for (Trace.Check ch : a.checks()) {
                 if (!ch.side().equals(side)) {
