@@ -161,7 +161,8 @@ public final class Tracer {
             } else if (r.faulted && end.reason() == Trace.Reason.FAULT) {
                 explanation.add("the CPU faults here: " + end.message());
             }
-            List<String> warnings = bindings.isEmpty() ? List.of() : Warnings.of(r, names, assembly, rspBefore);
+            List<String> warnings = bindings.isEmpty() ? List.of() : Warnings.of(r, names, assembly, rspBefore,
+                    open == null ? -1 : open.entryRsp());
 
             List<Trace.RegChange> regs = new ArrayList<>();
             for (int i = 0; i < Recorder.GPRS; i++) {

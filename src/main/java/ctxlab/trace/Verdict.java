@@ -44,6 +44,10 @@ final class Verdict {
         return width >= 8 ? -1L : (1L << (8 * width)) - 1;
     }
 
+    long entryRsp() {
+        return entry[Recorder.RSP];
+    }
+
     /** @param steps every step so far, the routine's last one included; @param after the registers after it */
     Trace.Arrival judge(List<Trace.Step> steps, long[] after, Shadow memory) {
         List<Trace.Step> span = steps.subList(firstStep - 1, steps.size());
@@ -72,6 +76,10 @@ final class Verdict {
         checks.add(check("restore", "rip", resumeAddress, rip, "rip = " + hex(rip)
                 + (rip == resumeAddress ? ": " : ", but should be " + hex(resumeAddress) + " = ") + resumeFrom,
                 span.getLast()));
+        // the ABI: the direction flag is clear at every call and return; a switch leaves it as it found it
+        long df = (after[Recorder.RFLAGS] >>> 10) & 1, dfEntry = (entry[Recorder.RFLAGS] >>> 10) & 1;
+        checks.add(check("restore", "df", dfEntry, df, "DF = " + df + (df == dfEntry ? ", as at entry"
+                : ", but was " + dfEntry + " at entry (the ABI wants the direction flag clear on return)"), blameFlag(span)));
         // save side: the save context against the registers at entry
         for (Slot slot : slots) {
             if (slot.register() == null) continue;
@@ -85,13 +93,20 @@ final class Verdict {
                     + (actual == expected ? " = " : ", but should be " + hex(expected) + " = ") + what;
             checks.add(check("save", "save." + slot.name(), expected, actual, words, blameSlot(span, saveBase + slot.offset(), slot.width())));
         }
+        // memory: the switch writes the save context and its own red zone, nothing else
+        Trace.Step stray = span.stream().filter(st -> st.warnings().stream().anyMatch(w -> w.startsWith(Warnings.WRITES)))
+                .findFirst().orElse(null);
+        checks.add(check("memory", "writes", 0, stray == null ? 0 : 1,
+                "writes stay in the save context and the 128 bytes below the entry rsp"
+                        + (stray == null ? "" : ", but step " + stray.number() + " " + stray.warnings().stream()
+                        .filter(w -> w.startsWith(Warnings.WRITES)).findFirst().orElseThrow()), stray));
         return new Trace.Arrival(number, firstStep, span.getLast().number(), saveName, restoreName, checks);
     }
 
     private static Trace.Check check(String side, String name, long expected, long actual, String words, Trace.Step blame) {
         boolean ok = expected == actual;
         String text = words;
-        if (!ok) {
+        if (!ok && !side.equals("memory")) {
             text += blame == null ? ": no instruction of the switch " + (side.equals("save") ? "wrote it" : "changed it")
                     : ": step " + blame.number() + " (" + where(blame) + ") " + (side.equals("save") ? "wrote it" : "set it") + " last";
         }
@@ -106,6 +121,13 @@ final class Verdict {
     private static Trace.Step blameRegister(List<Trace.Step> span, String reg) {
         for (int i = span.size() - 1; i >= 0; i--) {
             if (span.get(i).registers().stream().anyMatch(c -> c.name().equals(reg))) return span.get(i);
+        }
+        return null;
+    }
+
+    private static Trace.Step blameFlag(List<Trace.Step> span) {
+        for (int i = span.size() - 1; i >= 0; i--) {
+            if (span.get(i).flags().stream().anyMatch(f -> f.name().equals("DF"))) return span.get(i);
         }
         return null;
     }

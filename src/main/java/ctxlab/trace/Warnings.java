@@ -8,14 +8,22 @@ import java.util.Optional;
 
 /**
  * What a step inside the switch routine did that a switch must not: write outside the save
- * storage (the stack excepted), write into the restore context, store a register into another
+ * storage (the routine's own red zone, the 128 bytes below the rsp it was entered with, excepted:
+ * pushes and spills go there), write into the restore context, store a register into another
  * register's slot. Shown next to the explanation, so that a broken routine is seen where it
  * goes wrong, not only in the verdict at the end.
  */
 final class Warnings {
     private Warnings() {}
 
-    static List<String> of(Recorder.Raw r, Namer names, Assembly assembly, long rspBefore) {
+    /** Bytes below the entry rsp the routine may use as its own (the SysV red zone). */
+    static final long RED_ZONE = 128;
+
+    /** Warnings that are about where a write went start with this (the verdict counts them). */
+    static final String WRITES = "writes ";
+
+    /** @param entryRsp rsp when the routine was entered, -1 when unknown */
+    static List<String> of(Recorder.Raw r, Namer names, Assembly assembly, long rspBefore, long entryRsp) {
         List<String> out = new ArrayList<>();
         Assembly.Line line = assembly == null ? null : assembly.lineAt(r.address);
         Operands ops = line == null ? null : Operands.parse(line.text()).orElse(null);
@@ -25,12 +33,20 @@ final class Warnings {
             boolean inSave = names.inBound(w.address(), "save");
             boolean inRestore = names.inBound(w.address(), "restore");
             if (inRestore && !inSave) {
-                out.add("writes into the restore context (" + shown + "): the switch should only read it");
+                out.add(WRITES + "into the restore context (" + shown + "): the switch should only read it");
                 continue;
             }
             if (!inSave) {
-                if (names.stack(w.address()).isPresent()) continue; // pushes and frames are the routine's own business
-                out.add("writes outside the save context (" + shown + String.format(" at 0x%x", w.address()) + ")");
+                long below = entryRsp - w.address();
+                if (entryRsp >= 0 && below > 0 && below <= RED_ZONE) continue; // its own pushes and spills
+                String why = entryRsp >= 0 && names.stack(w.address()).isPresent()
+                        ? (below <= 0 && names.stack(w.address()).equals(names.stack(entryRsp))
+                            ? ": the caller's frame (at or above the entry rsp)"
+                            : below > RED_ZONE && names.stack(w.address()).equals(names.stack(entryRsp))
+                            ? ": below the red zone (more than 128 bytes under the entry rsp)"
+                            : ": the other strand's stack")
+                        : "";
+                out.add(WRITES + "outside the save context (" + shown + String.format(" at 0x%x", w.address()) + ")" + why);
                 continue;
             }
             Optional<Slot> slot = names.slot(w.address());

@@ -471,7 +471,7 @@
   // ---- arrows from rsp and from each context's rsp slot to the stack slot they point at ----------
   const svg = $('arrows');
   function drawArrows() {
-    svg.querySelectorAll('path.arrow').forEach((e) => e.remove());
+    svg.querySelectorAll('path.arrow').forEach((e) => e.remove()); // bodies and heads
     const main = document.querySelector('main');
     const base = main.getBoundingClientRect();
     const sources = [];
@@ -497,13 +497,17 @@
       const x1 = edge - base.left, y1 = a.top + a.height / 2 - base.top;
       const x2 = b.left - base.left + 2, y2 = ty - base.top;
       const bend = Math.max(40, Math.abs(x2 - x1) / 2);
-      const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+      const path = document.createElementNS(svg.namespaceURI, 'path');
       path.setAttribute('class', 'arrow' + src.cls);
       path.setAttribute('d', 'M ' + x1 + ' ' + y1 + ' C ' + (x1 + bend) + ' ' + y1 + ', ' + (x2 - bend) + ' ' + y2 + ', ' + x2 + ' ' + y2);
-      path.setAttribute('marker-end', 'url(#head)');
       path.dataset.from = src.from;
       path.dataset.to = addr;
       svg.appendChild(path);
+      // the head: the curve arrives horizontally, so a triangle pointing right
+      const head = document.createElementNS(svg.namespaceURI, 'path');
+      head.setAttribute('class', 'arrow head' + src.cls);
+      head.setAttribute('d', 'M ' + x2 + ' ' + y2 + ' L ' + (x2 - 9) + ' ' + (y2 - 5) + ' L ' + (x2 - 9) + ' ' + (y2 + 5) + ' Z');
+      svg.appendChild(head);
     }
   }
   window.addEventListener('resize', drawArrows);
