@@ -4,7 +4,7 @@ package ctxlab.trace;
  * A named piece of memory the trace talks about: a context, a stack, code, data.
  *
  * <p>Regions only name things; what is mapped is {@link TraceSetup.Mapping}'s business. A context
- * region is exactly {@link ctxlab.abi.ContextLayout#SIZE} bytes so that its slots can be named.
+ * region is exactly {@link TraceLayout#size()} bytes so that its slots can be named.
  */
 public record Region(String name, long base, long size, Kind kind, int prot) {
     public enum Kind { CODE, STACK, CONTEXT, DATA }

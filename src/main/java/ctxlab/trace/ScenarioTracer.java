@@ -1,6 +1,5 @@
 package ctxlab.trace;
 
-import ctxlab.abi.ContextLayout;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.emu.Machine;
@@ -42,6 +41,8 @@ public final class ScenarioTracer {
     static final Map<String, String> TRACED = Map.of("stack-size-validation",
             "a strand on a 4096-byte stack, switched to and back (the 4095- and 0-byte stacks are refused by"
                     + " makeContext in Java before any instruction runs: nothing of them to trace)");
+    /** The scenarios run the Cem runtime's routine. */
+    static final TraceLayout LAYOUT = CemLayout.INSTANCE;
     private static final int RW = UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE;
 
     private ScenarioTracer() {}
@@ -174,12 +175,12 @@ public final class ScenarioTracer {
             Optional<long[]> alloc = allocations.stream().filter(a -> a[0] == block).findFirst();
             if (alloc.isEmpty() || named.stream().anyMatch(r -> r.base() == block)) return;
             named.add(new Region("scenario block", block, alloc.get()[1], Region.Kind.DATA, RW));
-            named.add(new Region("main context", block, ContextLayout.SIZE, Region.Kind.CONTEXT));
+            named.add(new Region("main context", block, LAYOUT.size(), Region.Kind.CONTEXT));
             for (int i = 0; i < STRANDS.length; i++) {
-                long ctx = block + ContextLayout.SIZE * (i + 1L);
-                long rsp = machine.readLong(ctx + ContextLayout.Slot.RSP.offset);
+                long ctx = block + LAYOUT.size() * (i + 1L);
+                long rsp = machine.readLong(ctx + LAYOUT.stackPointerOffset());
                 if (rsp == 0) continue;
-                named.add(new Region("strand " + STRANDS[i] + " context", ctx, ContextLayout.SIZE, Region.Kind.CONTEXT));
+                named.add(new Region("strand " + STRANDS[i] + " context", ctx, LAYOUT.size(), Region.Kind.CONTEXT));
                 for (long[] a : allocations) {
                     if (rsp >= a[0] && rsp < a[0] + a[1]) {
                         named.add(new Region("strand " + STRANDS[i] + " stack", a[0], a[1], Region.Kind.STACK, RW));

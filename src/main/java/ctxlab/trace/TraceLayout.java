@@ -44,6 +44,11 @@ public interface TraceLayout {
         return slots().stream().filter(s -> offset >= s.offset() && offset < s.offset() + s.width()).findFirst();
     }
 
+    /** Offset of the slot holding the saved rsp (every convention here keeps one). */
+    default int stackPointerOffset() {
+        return slotFor("rsp").orElseThrow(() -> new IllegalStateException(name() + " keeps no rsp slot")).offset();
+    }
+
     default Optional<Slot> slotFor(String register) {
         return slots().stream().filter(s -> register.equals(s.register())).findFirst();
     }

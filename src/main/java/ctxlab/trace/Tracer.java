@@ -258,7 +258,7 @@ public final class Tracer {
                 for (Recorder.Access w : r.writes) if (s.contains(w.address())) seen.add(w.address());
             }
             for (Region c : contexts) {
-                long saved = shadow.read(c.base() + ctxlab.abi.ContextLayout.Slot.RSP.offset, 8);
+                long saved = shadow.read(c.base() + CemLayout.INSTANCE.stackPointerOffset(), 8);
                 if (s.contains(saved)) seen.add(saved);
             }
             if (seen.isEmpty()) continue;

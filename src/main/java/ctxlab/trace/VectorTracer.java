@@ -1,6 +1,5 @@
 package ctxlab.trace;
 
-import ctxlab.abi.ContextLayout;
 import ctxlab.asm.Assembly;
 import ctxlab.emu.Reg;
 import ctxlab.vectors.Corpus;
@@ -72,7 +71,7 @@ public final class VectorTracer {
         List<Long> rsps = new ArrayList<>(List.of(l.registers().get(Reg.RSP)));
         for (Linked.Image i : l.images()) {
             for (long off : i.region().contexts()) {
-                Long saved = l.qword(i.base() + off + ContextLayout.Slot.RSP.offset);
+                Long saved = l.qword(i.base() + off + CemLayout.INSTANCE.stackPointerOffset());
                 if (saved != null) rsps.add(saved);
             }
         }
@@ -83,7 +82,7 @@ public final class VectorTracer {
             b.poke(r.base(), i.bytes());
             for (long off : r.contexts()) {
                 b.region(off == 0 ? r.name() : r.name() + "+0x" + Long.toHexString(off), r.base() + off,
-                        ContextLayout.SIZE, Region.Kind.CONTEXT);
+                        CemLayout.INSTANCE.size(), Region.Kind.CONTEXT);
             }
         }
         long until = l.until() == null ? NO_STOP : l.until();
