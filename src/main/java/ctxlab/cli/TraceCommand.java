@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
                 + "where rsp went, what ret popped.",
                 "Default: one cem_swapcontext call from main into a fresh strand made by makeContext, with memorable "
                 + "register values (main 0x1111…–0x6666…, strand 0xaaaa…–0xffff…)."},
-        footer = {"", "Exit codes: 0 traced to the end, 1 the routine faulted or ran past --max-steps,",
+        footer = {"", "Exit codes: 0 traced to the end and every switch arrived right (or a vector ended as it expects),",
+                "1 a switch arrived wrong (a ✗ in the verdict), the routine faulted or ran past --max-steps,",
                 "2 bad input or a missing prerequisite."})
 final class TraceCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
@@ -56,8 +57,15 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "write the trace to FILE instead of standard output")
     Path out;
 
-    @Option(names = "--max-steps", paramLabel = "N", description = "instruction budget (default: ${DEFAULT-VALUE}); a routine still running after N steps is a runaway")
-    long maxSteps = Tracer.DEFAULT_MAX_STEPS;
+    @Option(names = "--max-steps", paramLabel = "N", description = "instruction budget (default: 10000, and 10000 per switch "
+            + "with --scenario, 1000000 with --switches 0); a routine still running after N steps is a runaway")
+    Long maxSteps;
+
+    @Option(names = "--steps", paramLabel = "A-B", description = "text: show only steps A to B (\"5-9\", \"12\", \"12-\")")
+    String steps;
+
+    @Option(names = "--compact", description = "text: leave out the stack when it did not change")
+    boolean compact;
 
     @Option(names = "--switches", paramLabel = "N", description = "with --scenario: stop before switch N+1 (default: ${DEFAULT-VALUE}; 0 = no limit)")
     long switches = ScenarioTracer.DEFAULT_SWITCHES;
@@ -91,7 +99,7 @@ final class TraceCommand implements Callable<Integer> {
         if (!color.equals("auto") && !color.equals("always") && !color.equals("never")) {
             return usage(err, "--color must be auto, always or never, not '" + color + "'");
         }
-        if (maxSteps < 1 || maxSteps > Limits.MAX_STEPS) {
+        if (maxSteps != null && (maxSteps < 1 || maxSteps > Limits.MAX_STEPS)) {
             return usage(err, "--max-steps must be between 1 and " + Limits.MAX_STEPS + " (every step is kept), got " + maxSteps);
         }
         if (out != null) {
@@ -99,6 +107,17 @@ final class TraceCommand implements Callable<Integer> {
             if (Files.isDirectory(out)) return usage(err, "--out " + out + " is a folder; give a file name");
         }
         if (switches < 0) return usage(err, "--switches must be 0 (no limit) or more");
+        int[] range;
+        try {
+            range = TextFormat.range(steps);
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
+        }
+        // A scenario's budget grows with the switches it may run: the ping-pong's 1000 round trips
+        // are ~60,000 instructions, far beyond one switch's budget.
+        long budget = maxSteps != null ? maxSteps
+                : scenario == null ? Tracer.DEFAULT_MAX_STEPS
+                : switches == 0 ? Tracer.UNLIMITED_SWITCHES_STEPS : Tracer.DEFAULT_MAX_STEPS * Math.max(1, switches);
         if (vector != null) {
             if (scenario != null || file != null || symbol != null) {
                 return usage(err, "--vector cannot be combined with --scenario, FILE or --symbol");
@@ -107,14 +126,14 @@ final class TraceCommand implements Callable<Integer> {
         Path source = file != null ? file : Common.defaultSwitchFile();
         Trace trace;
         if (vector != null) {
-            trace = VectorTracer.trace(Common.root(), vector, maxSteps, Duration.ofSeconds(60));
+            trace = VectorTracer.trace(Common.root(), vector, budget, Duration.ofSeconds(60));
         } else if (scenario != null) {
             if (symbol != null) return usage(err, "--symbol cannot be combined with --scenario (scenarios call cem_swapcontext)");
             if (ScenarioTracer.find(scenario).isEmpty()) {
                 return usage(err, "no scenario '" + scenario + "' (scenarios: " + String.join(", ", ScenarioTracer.names()) + ")");
             }
             trace = ScenarioTracer.trace(Common.root(), source, Common::display, asmOptions.options(), scenario,
-                    new Tracer.Limits(maxSteps, switches == 0 ? -1 : switches, Duration.ofSeconds(60)));
+                    new Tracer.Limits(budget, switches == 0 ? -1 : switches, Duration.ofSeconds(60)));
         } else {
             String routine = symbol != null ? symbol : Selftest.SWITCH;
             SourceFile read = SourceFile.read(source, asmOptions.options());
@@ -124,10 +143,10 @@ final class TraceCommand implements Callable<Integer> {
             Assembly assembly = Assembler.assemble(named, Selftest.CODE_BASE);
             assembly.symbol(routine);
             TraceSetup setup = TraceSetup.defaultSwitch(assembly, routine, Map.of(named.name(), shown));
-            trace = Tracer.run(setup, new Tracer.Limits(maxSteps, -1, Duration.ofSeconds(60)));
+            trace = Tracer.run(setup, new Tracer.Limits(budget, -1, Duration.ofSeconds(60)));
         }
 
-        String text = render(trace, out == null && wantsColour());
+        String text = render(trace, out == null && wantsColour(), range);
         if (out != null) {
             try {
                 if (out.getParent() != null) Files.createDirectories(out.getParent());
@@ -150,21 +169,31 @@ final class TraceCommand implements Callable<Integer> {
                 Output.colour = false;
             }
         }
-        if (!trace.end().reason().ok()) {
+        if (trace.end().expected()) {
+            err.println("ctxlab: trace ended as expected: " + trace.end().message());
+        } else if (!trace.end().reason().ok()) {
             err.println("ctxlab: trace " + (trace.end().reason() == Trace.Reason.BUDGET ? "stopped" : "failed")
                     + ": " + trace.end().message());
+            return Main.FAILED;
+        }
+        if (!trace.arrivedRight()) {
+            for (Trace.Arrival a : trace.arrivals()) {
+                for (Trace.Check c : a.checks()) {
+                    if (!c.ok()) err.println("ctxlab: trace: switch " + a.number() + " arrived wrong: ✗ " + c.text());
+                }
+            }
             return Main.FAILED;
         }
         return Main.OK;
     }
 
-    private String render(Trace trace, boolean colour) {
+    private String render(Trace trace, boolean colour, int[] range) {
         return switch (format) {
             case "json" -> Common.json(JsonFormat.tree(trace)) + "\n";
             case "html" -> HtmlFormat.page(trace);
             default -> {
                 StringWriter sw = new StringWriter();
-                TextFormat.write(trace, new PrintWriter(sw), colour);
+                TextFormat.write(trace, new PrintWriter(sw), new TextFormat.Options(colour, compact, range[0], range[1]));
                 yield sw.toString();
             }
         };

@@ -6,9 +6,11 @@ import static ctxlab.trace.Recorder.RFLAGS;
 import static ctxlab.trace.Recorder.RIP;
 import static ctxlab.trace.Recorder.RSP;
 
-import ctxlab.abi.ContextLayout.Slot;
 import ctxlab.asm.Assembly;
-import ctxlab.emu.Reg;
+import ctxlab.trace.Operands.Imm;
+import ctxlab.trace.Operands.Memory;
+import ctxlab.trace.Operands.Operand;
+import ctxlab.trace.TraceLayout.Slot;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,11 +18,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Plain words for what one instruction did, worked out from its observed effect only: which
- * registers changed and to what, which memory it read and wrote, where rsp and rip went. There
- * is no table of instructions: a store is recognised because the value written equals a
- * register's value, a load because a register's new value is what was just read, a {@code ret}
- * because rip became the value popped from the old rsp.
+ * Plain words for what one instruction did: which registers changed and to what, which memory it
+ * read and wrote, where rsp and rip went. The instruction's decoded operands ({@link Operands})
+ * say what was stored (an immediate, which register) and which memory operand was meant; the
+ * observed effect says the rest (a {@code ret} because rip became the value popped from the old
+ * rsp). Without operands (no source line) a store is recognised by value, as a fallback.
  */
 final class Explainer {
     private final Recorder.Raw r;
@@ -32,9 +34,12 @@ final class Explainer {
     private final Set<Recorder.Access> usedWrites = new HashSet<>();
     private final Set<Integer> explainedRegs = new HashSet<>();
     private boolean controlExplained;
+    private final Operands ops;
 
     private Explainer(Recorder.Raw r, Namer names, Assembly assembly, Shadow memoryAfter) {
         this.r = r;
+        Assembly.Line line = assembly == null ? null : assembly.lineAt(r.address);
+        this.ops = line == null ? null : Operands.parse(line.text()).orElse(null);
         this.names = names;
         this.assembly = assembly;
         this.memoryAfter = memoryAfter;
@@ -51,6 +56,7 @@ final class Explainer {
         e.callLike();
         e.writes();
         e.registers();
+        e.fpcw();
         e.stackSwitch();
         e.jumps();
         e.leftovers();
@@ -70,7 +76,11 @@ final class Explainer {
     }
 
     private String dataName(long address) {
-        String n = names.data(address, rspBefore());
+        return dataName(address, false);
+    }
+
+    private String dataName(long address, boolean write) {
+        String n = names.data(address, rspBefore(), write);
         return n != null ? n : hex(address);
     }
 
@@ -140,18 +150,68 @@ final class Explainer {
                 out.add(verb + target + " (" + hex(old) + " → " + hex(now) + ")");
                 continue;
             }
+            target = dataName(w.address(), true);
+            if (storeFromOperands(w, target)) continue;
             long mxcsr = r.before(MXCSR);
             Optional<Slot> slot = names.slot(w.address());
-            boolean mxcsrSlot = slot.isPresent() && slot.get() == Slot.MXCSR;
+            boolean mxcsrSlot = slot.isPresent() && "mxcsr".equals(slot.get().register());
             int reg = matchingRegister(w);
             if (w.size() == 4 && w.value() == mxcsr && (mxcsrSlot || reg < 0)) {
                 out.add("stores MXCSR " + hex(mxcsr) + " (" + brief(new Mxcsr((int) mxcsr)) + ") into " + target + offset(w.address()));
             } else if (reg >= 0) {
-                out.add("stores " + Recorder.name(reg) + " into " + target + offset(w.address()) + pointsAt(w.value()));
+                out.add("stores " + Recorder.name(reg) + " into " + target + offset(w.address()) + pointsAt(Recorder.name(reg), w.value()));
             } else {
                 out.add("writes " + hex(w.value()) + " (" + w.size() + " bytes" + sameAs(w, "; ") + ") to " + target + offset(w.address()));
             }
         }
+    }
+
+    /** A store explained from its operands: what the source operand is, where the destination lands. */
+    private boolean storeFromOperands(Recorder.Access w, String target) {
+        if (ops == null || !(ops.destination().orElse(null) instanceof Memory dst)) return false;
+        String m = ops.mnemonic();
+        String where = target + offset(w.address()) + outside(dst, w.address());
+        if (m.startsWith("stmxcsr") || m.startsWith("vstmxcsr")) {
+            long mx = r.before(MXCSR);
+            out.add("stores MXCSR " + hex(mx) + " (" + brief(new Mxcsr((int) mx)) + ") into " + where);
+            return true;
+        }
+        if (m.startsWith("fnstcw") || m.startsWith("fstcw")) {
+            out.add("stores the x87 control word " + hex(w.value()) + " (" + new Fpcw((int) w.value()).brief() + ") into " + where);
+            return true;
+        }
+        if (!m.startsWith("mov") || ops.operands().size() != 2) return false;
+        Operand src = ops.source().orElseThrow();
+        if (src instanceof Imm imm) {
+            out.add("stores the immediate " + (imm.symbol() != null ? imm.symbol() + " = " : "") + hex(w.value())
+                    + " (" + w.size() + " bytes) into " + where);
+            return true;
+        }
+        if (src instanceof Operands.Register reg && !reg.name().startsWith("xmm")) {
+            String full = Registers.full(reg.name());
+            int index = Recorder.index(full);
+            String value = index >= 0 && index < GPRS ? pointsAt(full, r.before(index)) : "";
+            out.add("stores " + reg.name() + " into " + where + value);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * ", at 0x40(%rdi) = save+0x40: past the end of the save context" when a memory operand based
+     * on a context pointer lands outside that context.
+     */
+    private String outside(Memory m, long address) {
+        if (m.base() == null) return "";
+        int b = Recorder.index(Registers.full(m.base()));
+        if (b < 0 || b >= GPRS) return "";
+        long base = r.before(b);
+        Optional<String> alias = names.aliasAt(base);
+        if (alias.isEmpty()) return "";
+        long off = address - base;
+        if (off >= 0 && off < names.layout().size()) return "";
+        return ", at " + Operands.text(m) + " = " + alias.get() + (off < 0 ? "-0x" + Long.toHexString(-off) : "+0x" + Long.toHexString(off))
+                + ": outside the " + names.layout().size() + "-byte " + alias.get() + " context";
     }
 
     /** The general register whose old value was written; one named like the slot wins a tie. */
@@ -161,7 +221,7 @@ final class Explainer {
         int found = -1;
         for (int i = 0; i < GPRS; i++) {
             if ((r.before(i) & mask) != w.value()) continue;
-            if (slot.isPresent() && slot.get().label().equals(Recorder.name(i))) return i;
+            if (slot.isPresent() && Recorder.name(i).equals(slot.get().register())) return i;
             if (found < 0) found = i;
         }
         // A small constant that happens to equal some register is more likely an immediate.
@@ -190,20 +250,30 @@ final class Explainer {
         return off < 0 ? "" : String.format(" (offset 0x%02x)", off);
     }
 
-    /** For a stored stack pointer: what it points at (the resume address, for a saved rsp). */
-    private String pointsAt(long value) {
+    /**
+     * For a stack pointer stored or loaded: "; rsp = 0x7fe03ff0 (strand stack), [rsp] = 0x500100 =
+     * strand entry". The register's value and the value it points at are kept apart.
+     */
+    private String pointsAt(String reg, long value) {
         Optional<Region> stack = names.stack(value);
         if (stack.isEmpty()) return "";
         long at = memoryAfter.read(value, 8);
         String what = names.code(at);
-        return "; it points into " + stack.get().name() + (what != null ? ", at " + hex(at) + " = " + what : "");
+        return "; " + reg + " = " + hex(value) + " points into " + stack.get().name()
+                + (what != null ? ", and [" + reg + "] = " + hex(at) + " = " + what : "");
     }
 
     private void registers() {
+        // a conversion explains itself even when the result equals the old value
+        if (ops != null && ops.mnemonic().contains("2si") && ops.destination().orElse(null) instanceof Operands.Register d) {
+            int i = Recorder.index(Registers.full(d.name()));
+            if (i >= 0 && i < GPRS && r.before(i) == r.after(i) && fromOperands(i, r.before(i), r.after(i))) explainedRegs.add(i);
+        }
         for (int i = 0; i < GPRS; i++) {
             long before = r.before(i), after = r.after(i);
             if (before == after || explainedRegs.contains(i)) continue;
             String reg = Recorder.name(i);
+            if (fromOperands(i, before, after)) continue;
             Optional<Recorder.Access> load = r.reads.stream()
                     .filter(a -> !usedReads.contains(a) && a.size() == 8 && a.value() == after).findFirst();
             if (load.isPresent()) {
@@ -211,7 +281,7 @@ final class Explainer {
                 usedReads.add(a);
                 boolean pop = a.address() == rspBefore() && rspAfter() == rspBefore() + 8 && i != RSP;
                 if (pop) explainedRegs.add(RSP);
-                out.add((pop ? "pops " : "loads ") + dataName(a.address()) + " into " + reg + pointsAt(after));
+                out.add((pop ? "pops " : "loads ") + dataName(a.address()) + " into " + reg + pointsAt(reg, after));
                 continue;
             }
             if (i == RSP) {
@@ -235,7 +305,9 @@ final class Explainer {
                 continue;
             }
             long d = after - before;
-            if (d == 1) out.add("increments " + reg + " (" + hex(before) + " → " + hex(after) + ")");
+            boolean arithmetic = ops == null || ops.mnemonic().matches("(inc|dec|add|sub|lea|adc|sbb).*");
+            if (!arithmetic) out.add(ops.mnemonic() + " sets " + reg + " to " + hex(after));
+            else if (d == 1) out.add("increments " + reg + " (" + hex(before) + " → " + hex(after) + ")");
             else if (d == -1) out.add("decrements " + reg + " (" + hex(before) + " → " + hex(after) + ")");
             else {
                 String note = names.valueNote(after);
@@ -256,6 +328,55 @@ final class Explainer {
             } else {
                 out.add("MXCSR changes: " + change);
             }
+        }
+    }
+
+    /** Register results the operands explain better than values: conversions and immediates. */
+    private boolean fromOperands(int i, long before, long after) {
+        if (ops == null || !(ops.destination().orElse(null) instanceof Operands.Register dst)) return false;
+        if (!Registers.full(dst.name()).equals(Recorder.name(i))) return false;
+        String m = ops.mnemonic(), reg = dst.name();
+        Operand src = ops.source().orElse(null);
+        if (m.matches("cvtt?s[sd]2si[lq]?|vcvtt?s[sd]2si[lq]?")) {
+            boolean dbl = m.contains("sd2");
+            boolean truncate = m.contains("cvtt");
+            String input;
+            if (src instanceof Memory mem) {
+                Optional<Recorder.Access> read = r.reads.stream().filter(a -> !usedReads.contains(a)).findFirst();
+                if (read.isEmpty()) return false;
+                usedReads.add(read.get());
+                long bits = read.get().value();
+                double v = dbl ? Double.longBitsToDouble(bits) : Float.intBitsToFloat((int) bits);
+                input = "the " + (dbl ? "double " : "float ") + v + " read from " + dataName(read.get().address())
+                        + " (" + Operands.text(mem) + ")";
+            } else {
+                input = "the " + (dbl ? "double" : "float") + " in " + Operands.text(src);
+            }
+            Mxcsr mx = new Mxcsr((int) r.before(MXCSR));
+            String rounding = truncate ? "truncating toward zero (cvtt ignores MXCSR)"
+                    : "rounding by MXCSR: " + mx.roundingText();
+            out.add(m + " converts " + input + " to an integer, " + rounding + ": " + reg + " = " + after
+                    + " (" + hex(after) + ")");
+            return true;
+        }
+        if (src instanceof Imm imm && m.startsWith("mov")) {
+            out.add("sets " + reg + " to the immediate " + (imm.symbol() != null ? imm.symbol() + " = " : "") + hex(after));
+            return true;
+        }
+        return false;
+    }
+
+    private void fpcw() {
+        long fb = r.before(Recorder.FPCW) & 0xffff, fa = r.after(Recorder.FPCW) & 0xffff;
+        if (fb == fa) return;
+        String change = hex(fb) + " → " + hex(fa) + " (" + new Fpcw((int) fb).brief() + " → " + new Fpcw((int) fa).brief() + ")";
+        Optional<Recorder.Access> load = r.reads.stream()
+                .filter(a -> !usedReads.contains(a) && a.size() == 2 && (a.value() & 0xffff) == fa).findFirst();
+        if (load.isPresent()) {
+            usedReads.add(load.get());
+            out.add("loads " + dataName(load.get().address()) + " into the x87 control word: " + change);
+        } else {
+            out.add("the x87 control word changes: " + change);
         }
     }
 
@@ -281,13 +402,13 @@ final class Explainer {
             // A load of the value a register already holds changes nothing visible; the slot's
             // name says which register it was meant for.
             Optional<Slot> slot = names.slot(a.address());
-            if (slot.isPresent() && slot.get() == Slot.MXCSR && a.size() == 4 && a.value() == r.after(MXCSR)) {
+            if (slot.isPresent() && "mxcsr".equals(slot.get().register()) && a.size() == 4 && a.value() == r.after(MXCSR)) {
                 out.add("loads " + dataName(a.address()) + " into MXCSR (unchanged: " + hex(a.value()) + ", "
                         + brief(new Mxcsr((int) a.value())) + ")");
                 continue;
             }
             if (slot.isPresent() && a.size() == 8) {
-                int reg = java.util.Arrays.asList(Recorder.REGS).indexOf(Reg.valueOf(slot.get().name()));
+                int reg = slot.get().register() == null ? -1 : Recorder.index(slot.get().register());
                 if (reg >= 0 && r.before(reg) == a.value() && r.after(reg) == a.value()) {
                     out.add("loads " + dataName(a.address()) + " into " + Recorder.name(reg) + " (unchanged: it already held "
                             + hex(a.value()) + ")");
@@ -319,8 +440,8 @@ final class Explainer {
     static String brief(Mxcsr m) {
         String rounding = m.roundingText();
         String extra = (m.ftz() ? ", FTZ" : "") + (m.daz() ? ", DAZ" : "");
-        int masked = m.masked().size();
-        String masks = masked == 6 ? "" : masked == 0 ? ", exceptions unmasked" : ", some exceptions unmasked";
+        // the same words as Mxcsr.describe (and the page), short when all are masked (the normal case)
+        String masks = m.masked().size() == 6 ? "" : ", " + Mxcsr.maskText(m.masked());
         String flags = m.flags().isEmpty() ? "" : ", flags: " + String.join(" ", m.flags());
         return rounding + extra + masks + flags;
     }

@@ -30,11 +30,15 @@ public final class JsonFormat {
             m.put("kind", r.kind().name().toLowerCase());
             m.put("base", hex(r.base()));
             m.put("size", r.size());
+            m.put("prot", r.protText().isEmpty() ? null : r.protText());
             return m;
         }).toList());
         Map<String, Object> regs = new LinkedHashMap<>();
         t.initialRegisters().forEach((k, v) -> regs.put(k, hex(v)));
         j.put("registers", regs);
+        Long cw = t.initialRegisters().get("fpcw");
+        j.put("fpcw", cw == null ? null : fpcw(new Fpcw(cw.intValue())));
+        j.put("layout", layout(CemLayout.INSTANCE));
         j.put("memory", t.windows().stream().map(w -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("region", w.region());
@@ -61,7 +65,11 @@ public final class JsonFormat {
         end.put("message", t.end().message());
         end.put("address", hex(t.end().address()));
         end.put("at", t.end().where());
+        end.put("expected", t.end().expected());
+        end.put("verdict", t.arrivedRight());
         j.put("end", end);
+        j.put("switches", t.arrivals().stream().map(JsonFormat::arrival).toList());
+        j.put("switchStarts", switchStarts(t));
         return j;
     }
 
@@ -97,6 +105,10 @@ public final class JsonFormat {
         m.put("stack", s.stack() == null ? null : stack(s.stack()));
         m.put("next", hex(s.next()));
         m.put("bindings", s.bindings());
+        m.put("warnings", s.warnings());
+        m.put("switch", s.switchNumber() == 0 ? null : s.switchNumber());
+        m.put("fpcw", s.registers().stream().filter(r -> r.name().equals("fpcw")).findFirst()
+                .map(r -> Map.of("before", fpcw(new Fpcw((int) r.before())), "after", fpcw(new Fpcw((int) r.after())))).orElse(null));
         return m;
     }
 
@@ -112,6 +124,72 @@ public final class JsonFormat {
             out.add(x);
         }
         return out;
+    }
+
+    /** Every switch the routine was entered for, completed or not: number, first step, save, restore. */
+    private static List<Map<String, Object>> switchStarts(Trace t) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        int seen = 0;
+        for (Trace.Step s : t.steps()) {
+            if (s.switchNumber() == 0 || s.switchNumber() == seen) continue;
+            seen = s.switchNumber();
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("number", seen);
+            x.put("step", s.number());
+            x.put("save", s.bindings().get("save"));
+            x.put("restore", s.bindings().get("restore"));
+            out.add(x);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> arrival(Trace.Arrival a) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("number", a.number());
+        x.put("firstStep", a.firstStep());
+        x.put("lastStep", a.lastStep());
+        x.put("save", a.save());
+        x.put("restore", a.restore());
+        x.put("ok", a.ok());
+        x.put("checks", a.checks().stream().map(c -> {
+            Map<String, Object> y = new LinkedHashMap<>();
+            y.put("side", c.side());
+            y.put("name", c.name());
+            y.put("ok", c.ok());
+            y.put("expected", hex(c.expected()));
+            y.put("actual", hex(c.actual()));
+            y.put("blame", c.blame() == 0 ? null : c.blame());
+            y.put("text", c.text());
+            return y;
+        }).toList());
+        return x;
+    }
+
+    private static Map<String, Object> layout(TraceLayout l) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("name", l.name());
+        x.put("size", l.size());
+        x.put("slots", l.slots().stream().map(s -> {
+            Map<String, Object> y = new LinkedHashMap<>();
+            y.put("name", s.name());
+            y.put("offset", s.offset());
+            y.put("width", s.width());
+            y.put("register", s.register());
+            return y;
+        }).toList());
+        x.put("preserved", l.preserved());
+        x.put("stackPointer", l.slotFor("rsp").map(TraceLayout.Slot::name).orElse(null));
+        return x;
+    }
+
+    static Map<String, Object> fpcw(Fpcw f) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("value", hex(f.value()));
+        x.put("precision", f.precision());
+        x.put("rounding", f.rounding());
+        x.put("masked", f.masked());
+        x.put("text", f.describe());
+        return x;
     }
 
     static Map<String, Object> mxcsr(Mxcsr m) {

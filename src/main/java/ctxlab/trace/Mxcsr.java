@@ -60,11 +60,24 @@ public record Mxcsr(int value) {
         };
     }
 
+    /**
+     * The one wording of a mask set, used by the text, the JSON and (mirrored) the HTML page:
+     * "all exceptions masked", "no exception masked" or "masked: invalid, denormal".
+     */
+    static String maskText(List<String> m) {
+        return m.size() == 6 ? "all exceptions masked" : m.isEmpty() ? "no exception masked" : "masked: " + String.join(", ", m);
+    }
+
+    /** "round up, all exceptions masked" (plus FTZ, DAZ and the flags when set). */
+    public String brief() {
+        String extra = (ftz() ? ", FTZ" : "") + (daz() ? ", DAZ" : "");
+        String f = flags().isEmpty() ? "" : ", flags: " + String.join(" ", flags());
+        return roundingText() + extra + ", " + maskText(masked()) + f;
+    }
+
     /** "0x5f80: round up, all exceptions masked, FTZ off, DAZ off, no flags set". */
     public String describe() {
-        List<String> m = masked();
-        String masks = m.size() == 6 ? "all exceptions masked" : m.isEmpty() ? "no exception masked"
-                : "masked: " + String.join(", ", m);
+        String masks = maskText(masked());
         List<String> f = flags();
         return String.format("0x%04x: %s, %s, FTZ %s, DAZ %s, %s", value, roundingText(), masks,
                 ftz() ? "on" : "off", daz() ? "on" : "off",

@@ -1,8 +1,7 @@
 package ctxlab.trace;
 
-import ctxlab.abi.ContextLayout;
-import ctxlab.abi.ContextLayout.Slot;
 import ctxlab.asm.Assembly;
+import ctxlab.trace.TraceLayout.Slot;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +21,17 @@ final class Namer {
     private final List<Region> regions;
     private final Map<Long, String> labels;
     private final Map<Long, String> aliases = new LinkedHashMap<>();
+    private final TraceLayout layout;
+    /** save and restore are the same context: a write names it save, a read restore. */
+    private long shared = -1;
 
     Namer(Assembly assembly, List<Region> regions, Map<Long, String> labels) {
+        this(assembly, regions, labels, CemLayout.INSTANCE);
+    }
+
+    Namer(Assembly assembly, List<Region> regions, Map<Long, String> labels, TraceLayout layout) {
         this.assembly = assembly;
+        this.layout = layout;
         // Smallest first, so that a context inside a larger block is found before the block.
         this.regions = regions.stream().sorted(Comparator.comparingLong(Region::size)).toList();
         this.labels = labels;
@@ -33,11 +40,27 @@ final class Namer {
     /** Calls the context at {@code base} by {@code alias} ("save", "restore") until {@link #unbind}. */
     void bind(String alias, long base) {
         aliases.values().remove(alias);
-        aliases.put(base, alias);
+        String had = aliases.put(base, alias);
+        if (had != null && !had.equals(alias)) {
+            shared = base;
+            aliases.put(base, had);
+        }
     }
 
     void unbind() {
         aliases.clear();
+        shared = -1;
+    }
+
+    TraceLayout layout() {
+        return layout;
+    }
+
+    /** The base of the context bound to {@code alias} ("save", "restore"), or -1. */
+    long boundBase(String alias) {
+        if (shared >= 0 && (alias.equals("save") || alias.equals("restore"))) return shared;
+        for (var e : aliases.entrySet()) if (e.getValue().equals(alias)) return e.getKey();
+        return -1;
     }
 
     /** alias -> the context's own name (or its address), for display. */
@@ -45,7 +68,13 @@ final class Namer {
         Map<String, String> out = new LinkedHashMap<>();
         aliases.forEach((base, alias) -> {
             Optional<Region> r = region(base).filter(x -> x.kind() == Region.Kind.CONTEXT && x.base() == base);
-            out.put(alias, r.map(Region::name).orElse(String.format("0x%x", base)));
+            String name = r.map(Region::name).orElse(String.format("0x%x", base));
+            if (base == shared) {
+                out.put("save", name);
+                out.put("restore", name);
+            } else {
+                out.put(alias, name);
+            }
         });
         return out;
     }
@@ -91,14 +120,14 @@ final class Namer {
     /** The context (alias or region) whose 64 bytes contain the address: its base. */
     private Optional<long[]> contextOf(long address) {
         for (long base : aliases.keySet()) {
-            if (address - base >= 0 && address - base < ContextLayout.SIZE) return Optional.of(new long[] {base});
+            if (address - base >= 0 && address - base < layout.size()) return Optional.of(new long[] {base});
         }
         return region(address).filter(r -> r.kind() == Region.Kind.CONTEXT).map(r -> new long[] {r.base()});
     }
 
     /** The slot an access lands in, when it is inside a context. */
     Optional<Slot> slot(long address) {
-        return contextOf(address).flatMap(b -> Slot.at(address - b[0]));
+        return contextOf(address).flatMap(b -> layout.slotAt(address - b[0]));
     }
 
     /** Offset within the context, when inside one. */
@@ -112,15 +141,27 @@ final class Namer {
      * @param rsp rsp at the time, for stack-relative names
      */
     String data(long address, long rsp) {
+        return data(address, rsp, false);
+    }
+
+    /** @param write whether the access writes (names a context shared by save and restore "save") */
+    String data(long address, long rsp, boolean write) {
         Optional<long[]> ctx = contextOf(address);
         if (ctx.isPresent()) {
             long base = ctx.get()[0];
-            String owner = aliases.getOrDefault(base, region(base).map(Region::name).orElse(String.format("0x%x", base)));
+            String owner = base == shared ? (write ? "save" : "restore")
+                    : aliases.getOrDefault(base, region(base).map(Region::name).orElse(String.format("0x%x", base)));
             long off = address - base;
-            Optional<Slot> s = Slot.at(off);
-            if (s.isEmpty()) return owner + ".spare" + (off == ContextLayout.SPARE_OFFSET ? "" : "+" + (off - ContextLayout.SPARE_OFFSET));
-            long within = off - s.get().offset;
-            return owner + "." + s.get().label() + (within == 0 ? "" : "+" + within);
+            Optional<Slot> s = layout.slotAt(off);
+            if (s.isEmpty()) {
+                // bytes no slot covers (Cem's 4 spare bytes): named after the last slot before them
+                Slot last = layout.slots().stream().filter(x -> x.offset() + x.width() <= off)
+                        .max(java.util.Comparator.comparingInt(Slot::offset)).orElse(null);
+                long spare = last == null ? 0 : last.offset() + last.width();
+                return owner + ".spare" + (off == spare ? "" : "+" + (off - spare));
+            }
+            long within = off - s.get().offset();
+            return owner + "." + s.get().name() + (within == 0 ? "" : "+" + within);
         }
         Optional<Region> r = region(address);
         if (r.isEmpty()) return null;
@@ -161,6 +202,12 @@ final class Namer {
         if (region.kind() == Region.Kind.STACK) return "points into " + region.name();
         if (region.kind() == Region.Kind.CODE) return region.name();
         return "points into " + region.name() + (value == region.base() ? "" : " (+0x" + Long.toHexString(value - region.base()) + ")");
+    }
+
+    /** Whether the address is inside a context bound to {@code alias} (or the shared one). */
+    boolean inBound(long address, String alias) {
+        long base = boundBase(alias);
+        return base >= 0 && address - base >= 0 && address - base < layout.size();
     }
 
     /** "pingpong.s:23": the file's last path element, to keep lines short. */

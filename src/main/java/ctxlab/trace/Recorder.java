@@ -20,8 +20,14 @@ import java.util.Map;
 final class Recorder {
     /** Registers snapshotted per step, in display order. */
     static final Reg[] REGS = {Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI, Reg.RBP, Reg.RSP,
-            Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15, Reg.RIP, Reg.RFLAGS, Reg.MXCSR};
-    static final int RSI = 4, RDI = 5, RSP = 7, GPRS = 16, RIP = 16, RFLAGS = 17, MXCSR = 18;
+            Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15, Reg.RIP, Reg.RFLAGS, Reg.MXCSR, Reg.FPCW};
+    static final int RSI = 4, RDI = 5, RSP = 7, GPRS = 16, RIP = 16, RFLAGS = 17, MXCSR = 18, FPCW = 19;
+
+    /** Index in {@link #REGS} of a register by lower-case name, or -1. */
+    static int index(String name) {
+        for (int i = 0; i < REGS.length; i++) if (name(i).equals(name)) return i;
+        return -1;
+    }
 
     static String name(int index) {
         return REGS[index].name().toLowerCase(java.util.Locale.ROOT);
@@ -116,7 +122,15 @@ final class Recorder {
         // back to its own start is not a new switch).
         if (entering) switchEntries++;
         lastAddress = address;
-        current = new Raw(address, machine.read(address, size), regs);
+        byte[] bytes = machine.read(address, size);
+        // Unicorn runs in ring 0 and would execute these; a user program's CPU raises #GP instead
+        String privileged = Faults.privilegedName(bytes);
+        if (privileged != null) {
+            throw new Stop(Trace.Reason.FAULT, address, "the CPU faulted at step " + (steps.size() + 1)
+                    + ": #GP (general protection) at " + String.format("0x%x", address) + ": " + privileged
+                    + " is a privileged instruction (ring 0 only), a user program may not run it");
+        }
+        current = new Raw(address, bytes, regs);
         steps.add(current);
     }
 

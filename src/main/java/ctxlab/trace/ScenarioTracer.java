@@ -1,6 +1,5 @@
 package ctxlab.trace;
 
-import ctxlab.abi.ContextLayout;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.asm.SourceOptions;
@@ -36,6 +35,16 @@ public final class ScenarioTracer {
     /** rbx, rbp, r12–r15 of the scenario's caller: 0xca11e40000000001 … 0xca11e40000000006. */
     static final Reg[] CALLER_SAVED = {Reg.RBX, Reg.RBP, Reg.R12, Reg.R13, Reg.R14, Reg.R15};
     static final long CALLER_VALUE = 0xca11_e400_0000_0000L;
+    /**
+     * What the trace shows, where the scenario's own description promises more than runs in the
+     * machine (checks done in Java before any instruction runs).
+     */
+    static final Map<String, String> TRACED = Map.of("stack-size-validation",
+            "a strand on a 4096-byte stack, switched to and back (the 4095- and 0-byte stacks are refused by"
+                    + " makeContext in Java before any instruction runs: nothing of them to trace)");
+    /** The scenarios run the Cem runtime's routine. */
+    static final TraceLayout LAYOUT = CemLayout.INSTANCE;
+    private static final int RW = UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE;
 
     private ScenarioTracer() {}
 
@@ -79,7 +88,7 @@ public final class ScenarioTracer {
         Assembly assembly = Selftest.assemble(files);
         try (TracingBackend backend = new TracingBackend(assembly, limits)) {
             scenario.execute(backend);
-            String title = "scenario " + scenario.name() + ": " + scenario.description()
+            String title = "scenario " + scenario.name() + ": " + TRACED.getOrDefault(scenario.name(), scenario.description())
                     + (limits.maxSwitches() >= 0 ? " (up to " + limits.maxSwitches() + " switches)" : "");
             Trace.End end = backend.end != null ? backend.end
                     : new Trace.End(Trace.Reason.REACHED, "the scenario made no call", 0, "");
@@ -120,7 +129,7 @@ public final class ScenarioTracer {
                 recorder.maxSwitches = limits.maxSwitches();
                 recorder.watchSwitch(assembly, Selftest.SWITCH);
                 mainStackTop = allocate(MAIN_STACK) + MAIN_STACK;
-                named.add(new Region("main stack", mainStackTop - MAIN_STACK, MAIN_STACK, Region.Kind.STACK));
+                named.add(new Region("main stack", mainStackTop - MAIN_STACK, MAIN_STACK, Region.Kind.STACK, RW));
             } catch (RuntimeException e) {
                 machine.close();
                 throw e;
@@ -174,16 +183,16 @@ public final class ScenarioTracer {
         private void nameScenarioBlock(long block) {
             Optional<long[]> alloc = allocations.stream().filter(a -> a[0] == block).findFirst();
             if (alloc.isEmpty() || named.stream().anyMatch(r -> r.base() == block)) return;
-            named.add(new Region("scenario block", block, alloc.get()[1], Region.Kind.DATA));
-            named.add(new Region("main context", block, ContextLayout.SIZE, Region.Kind.CONTEXT));
+            named.add(new Region("scenario block", block, alloc.get()[1], Region.Kind.DATA, RW));
+            named.add(new Region("main context", block, LAYOUT.size(), Region.Kind.CONTEXT));
             for (int i = 0; i < STRANDS.length; i++) {
-                long ctx = block + ContextLayout.SIZE * (i + 1L);
-                long rsp = machine.readLong(ctx + ContextLayout.Slot.RSP.offset);
+                long ctx = block + LAYOUT.size() * (i + 1L);
+                long rsp = machine.readLong(ctx + LAYOUT.stackPointerOffset());
                 if (rsp == 0) continue;
-                named.add(new Region("strand " + STRANDS[i] + " context", ctx, ContextLayout.SIZE, Region.Kind.CONTEXT));
+                named.add(new Region("strand " + STRANDS[i] + " context", ctx, LAYOUT.size(), Region.Kind.CONTEXT));
                 for (long[] a : allocations) {
                     if (rsp >= a[0] && rsp < a[0] + a[1]) {
-                        named.add(new Region("strand " + STRANDS[i] + " stack", a[0], a[1], Region.Kind.STACK));
+                        named.add(new Region("strand " + STRANDS[i] + " stack", a[0], a[1], Region.Kind.STACK, RW));
                     }
                 }
             }
@@ -191,7 +200,7 @@ public final class ScenarioTracer {
 
         List<Region> regions() {
             List<Region> out = new ArrayList<>();
-            out.add(new Region("code", assembly.base(), assembly.size(), Region.Kind.CODE));
+            out.add(new Region("code", assembly.base(), assembly.size(), Region.Kind.CODE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC));
             out.addAll(named);
             return out;
         }

@@ -17,7 +17,52 @@ import java.util.Map;
  */
 public record Trace(String title, String routine, List<Region> regions, List<String> registerNames,
                     Map<String, Long> initialRegisters, List<Window> windows, List<Step> steps, End end,
-                    Map<String, String> sources, Map<Long, String> symbols) {
+                    Map<String, String> sources, Map<Long, String> symbols, List<Arrival> arrivals) {
+
+    public Trace(String title, String routine, List<Region> regions, List<String> registerNames,
+                 Map<String, Long> initialRegisters, List<Window> windows, List<Step> steps, End end,
+                 Map<String, String> sources, Map<Long, String> symbols) {
+        this(title, routine, regions, registerNames, initialRegisters, windows, steps, end, sources, symbols, List.of());
+    }
+
+    /** Whether every completed switch arrived right (true when there was none). */
+    public boolean arrivedRight() {
+        return arrivals.stream().allMatch(Arrival::ok);
+    }
+
+    /** The trace is fine: it ended normally (or as its vector expects) and every switch arrived right. */
+    public boolean ok() {
+        return (end.reason().ok() || end.expected()) && arrivedRight();
+    }
+
+    /**
+     * The verdict on one completed switch: every preserved register and slot, on the restore side
+     * (the CPU after the switch against what the restore context held) and the save side (the save
+     * context against the registers at entry).
+     *
+     * @param number    1-based switch number
+     * @param firstStep the routine's first step, @param lastStep its last (the one leaving it)
+     */
+    public record Arrival(int number, int firstStep, int lastStep, String save, String restore, List<Check> checks) {
+        public Arrival {
+            checks = List.copyOf(checks);
+        }
+
+        public boolean ok() {
+            return checks.stream().allMatch(Check::ok);
+        }
+    }
+
+    /**
+     * One line of a verdict.
+     *
+     * @param side     "restore" (what the CPU holds after the switch) or "save" (what the save context holds)
+     * @param name     the register or slot ("rbx", "save.r13", "rip")
+     * @param expected the value it should have, @param actual the value it has
+     * @param blame    the step to blame for a failed check (the last one that set it), 0 when none did
+     * @param text     the whole line in words, without the ✓/✗
+     */
+    public record Check(String side, String name, boolean ok, long expected, long actual, int blame, String text) {}
 
     public Trace {
         regions = List.copyOf(regions);
@@ -27,6 +72,7 @@ public record Trace(String title, String routine, List<Region> regions, List<Str
         steps = List.copyOf(steps);
         sources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sources));
         symbols = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(symbols));
+        arrivals = List.copyOf(arrivals);
     }
 
     /** Initial bytes of memory at {@code base} (a context or part of a stack). */
@@ -46,12 +92,15 @@ public record Trace(String title, String routine, List<Region> regions, List<Str
      * @param next      where execution goes after this step
      * @param bindings  the switch routine's arguments while it runs: "save"/"restore" to the
      *                  name of the context they point to (empty outside the routine)
+     * @param warnings  what the step did that a switch must not: a write outside the save context,
+     *                  into the restore context, a register stored in another register's slot
+     * @param switchNumber the switch this step belongs to (1-based) while the routine runs, else 0
      */
     public record Step(int number, long address, byte[] bytes, String symbol, SourceLocation where, String source,
                        String sourceLine,
                        List<RegChange> registers, List<FlagChange> flags, List<Access> writes, List<Access> reads,
                        MxcsrChange mxcsr, List<String> explanation, StackView stack, long next,
-                       Map<String, String> bindings) {}
+                       Map<String, String> bindings, List<String> warnings, int switchNumber) {}
 
     public record RegChange(String name, long before, long after) {}
 
@@ -87,6 +136,13 @@ public record Trace(String title, String routine, List<Region> regions, List<Str
         }
     }
 
-    /** @param address where execution stood when the trace ended; @param where its description */
-    public record End(Reason reason, String message, long address, String where) {}
+    /**
+     * @param address  where execution stood when the trace ended; @param where its description
+     * @param expected the end is what the traced vector expects (a fault it expects, say)
+     */
+    public record End(Reason reason, String message, long address, String where, boolean expected) {
+        public End(Reason reason, String message, long address, String where) {
+            this(reason, message, address, where, false);
+        }
+    }
 }

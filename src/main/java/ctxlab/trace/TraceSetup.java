@@ -144,13 +144,14 @@ public record TraceSetup(String title, String routine, Assembly assembly, Map<St
             long size = Machine.pages(assembly.size());
             mappings.add(new Mapping(assembly.base(), size, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC));
             pokes.add(new Poke(assembly.base(), assembly.code()));
-            regions.add(new Region(symbol == null ? "code" : symbol + " (code)", assembly.base(), assembly.size(), Region.Kind.CODE));
+            regions.add(new Region(symbol == null ? "code" : symbol + " (code)", assembly.base(), assembly.size(), Region.Kind.CODE,
+                    UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC));
             return this;
         }
 
         public Builder map(String name, long base, long size, int prot, Region.Kind kind) {
             mappings.add(new Mapping(base, size, prot));
-            if (name != null) regions.add(new Region(name, base, size, kind));
+            if (name != null) regions.add(new Region(name, base, size, kind, prot));
             return this;
         }
 

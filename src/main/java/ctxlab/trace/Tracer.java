@@ -21,6 +21,8 @@ import java.util.TreeSet;
 public final class Tracer {
     /** The default step budget: far above any switch, low enough to stop a runaway in well under a second. */
     public static final long DEFAULT_MAX_STEPS = 10_000;
+    /** The budget of a scenario run to its end (--switches 0): the ping-pong needs ~60,000. */
+    public static final long UNLIMITED_SWITCHES_STEPS = 1_000_000;
 
     /**
      * @param maxSteps    instructions to trace at most; one more ends the trace as a runaway
@@ -84,7 +86,7 @@ public final class Tracer {
             }
             long pc = e.pc();
             return new Trace.End(Trace.Reason.FAULT, "the CPU faulted at step " + rec.steps.size() + ": "
-                    + e.getMessage() + where(assembly, pc), pc, describe(assembly, pc));
+                    + Faults.describe(e, rec) + where(assembly, pc), pc, describe(assembly, pc));
         }
     }
 
@@ -128,7 +130,9 @@ public final class Tracer {
         List<Trace.Window> windows = windows(regions, rec, shadow);
 
         List<Trace.Step> steps = new ArrayList<>();
-        int number = 0;
+        List<Trace.Arrival> arrivals = new ArrayList<>();
+        int number = 0, switches = 0;
+        Verdict open = null;
         for (Recorder.Raw r : rec.steps) {
             number++;
             if (r.after == null) r.after = r.before; // cannot happen after runRecorded; be safe
@@ -137,6 +141,7 @@ public final class Tracer {
                 names.bind("save", r.before(Recorder.RDI));
                 names.bind("restore", r.before(Recorder.RSI));
                 entered = switchSymbol;
+                open = new Verdict(++switches, number, names, shadow, r.before);
             }
             Map<String, String> bindings = names.bindings();
             long rspBefore = r.before(RSP);
@@ -148,7 +153,16 @@ public final class Tracer {
             List<Trace.Access> reads = r.reads.stream().map(a ->
                     new Trace.Access(a.address(), a.size(), a.value(), a.value(), names.data(a.address(), rspBefore))).toList();
             List<String> explanation = new ArrayList<>(Explainer.explain(r, names, assembly, shadow, entered));
-            if (r.faulted && end.reason() == Trace.Reason.FAULT) explanation.add("the CPU faults here: " + end.message());
+            boolean last = number == rec.steps.size();
+            if (last && end.reason() == Trace.Reason.FAULT && end.address() == r.after(RIP) && r.after(RIP) != r.address) {
+                // this instruction completed; fetching (or running) the next one faulted
+                explanation.replaceAll(x -> x.replace(": execution continues there", ": execution would continue there"));
+                explanation.add("but the next instruction faults: " + end.message());
+            } else if (r.faulted && end.reason() == Trace.Reason.FAULT) {
+                explanation.add("the CPU faults here: " + end.message());
+            }
+            List<String> warnings = bindings.isEmpty() ? List.of() : Warnings.of(r, names, assembly, rspBefore,
+                    open == null ? -1 : open.entryRsp());
 
             List<Trace.RegChange> regs = new ArrayList<>();
             for (int i = 0; i < Recorder.GPRS; i++) {
@@ -159,15 +173,22 @@ public final class Tracer {
                 regs.add(new Trace.RegChange("mxcsr", r.before(MXCSR), r.after(MXCSR)));
                 mx = new Trace.MxcsrChange(new Mxcsr((int) r.before(MXCSR)), new Mxcsr((int) r.after(MXCSR)));
             }
+            if (r.before(Recorder.FPCW) != r.after(Recorder.FPCW)) {
+                regs.add(new Trace.RegChange("fpcw", r.before(Recorder.FPCW), r.after(Recorder.FPCW)));
+            }
             Assembly.Line line = assembly == null ? null : assembly.lineAt(r.address);
             steps.add(new Trace.Step(number, r.address, r.bytes, names.code(r.address),
                     line == null ? null : line.where(), line == null ? null : line.text().strip(),
                     line == null ? null : sourceLine(sources, line),
                     regs, Flags.changes(r.before(RFLAGS), r.after(RFLAGS)), writes, reads, mx, explanation,
-                    stackView(names, shadow, r.after(RSP)), r.after(RIP), bindings));
+                    stackView(names, shadow, r.after(RSP)), r.after(RIP), bindings, warnings, open == null ? 0 : open.number));
             if (!bindings.isEmpty() && extent != null) {
                 long off = r.after(RIP) - assembly.base();
-                if (off < extent[0] || off >= extent[1]) names.unbind();
+                if (off < extent[0] || off >= extent[1]) {
+                    if (open != null && !r.faulted) arrivals.add(open.judge(steps, r.after, shadow));
+                    open = null;
+                    names.unbind();
+                }
             }
         }
         Map<String, Long> initialRegs = new LinkedHashMap<>();
@@ -187,7 +208,7 @@ public final class Tracer {
         for (Trace.Step s : steps) {   // only the files the trace went through, in order of appearance
             if (s.where() != null && sources.containsKey(s.where().file())) shown.putIfAbsent(s.where().file(), sources.get(s.where().file()));
         }
-        return new Trace(title, routine, regions, regNames, initialRegs, windows, steps, end, shown, symbols);
+        return new Trace(title, routine, regions, regNames, initialRegs, windows, steps, end, shown, symbols, arrivals);
     }
 
     private static String sourceLine(Map<String, String> sources, Assembly.Line line) {
@@ -237,7 +258,7 @@ public final class Tracer {
                 for (Recorder.Access w : r.writes) if (s.contains(w.address())) seen.add(w.address());
             }
             for (Region c : contexts) {
-                long saved = shadow.read(c.base() + ctxlab.abi.ContextLayout.Slot.RSP.offset, 8);
+                long saved = shadow.read(c.base() + CemLayout.INSTANCE.stackPointerOffset(), 8);
                 if (s.contains(saved)) seen.add(saved);
             }
             if (seen.isEmpty()) continue;

@@ -1,6 +1,5 @@
 package ctxlab.trace;
 
-import ctxlab.abi.ContextLayout;
 import ctxlab.asm.Assembly;
 import ctxlab.emu.Reg;
 import ctxlab.vectors.Corpus;
@@ -43,7 +42,7 @@ public final class VectorTracer {
         Trace t = Tracer.run(setup(l, sources(root, v)),
                 new Tracer.Limits(Math.min(maxSteps, l.budget()), -1, timeout));
         return new Trace(t.title(), t.routine(), t.regions(), t.registerNames(), t.initialRegisters(), t.windows(),
-                t.steps(), verdict(t, l), t.sources(), t.symbols());
+                t.steps(), verdict(t, l), t.sources(), t.symbols(), t.arrivals());
     }
 
     /** The vector's code files by the names the assembly gives them, for the source views. */
@@ -72,7 +71,7 @@ public final class VectorTracer {
         List<Long> rsps = new ArrayList<>(List.of(l.registers().get(Reg.RSP)));
         for (Linked.Image i : l.images()) {
             for (long off : i.region().contexts()) {
-                Long saved = l.qword(i.base() + off + ContextLayout.Slot.RSP.offset);
+                Long saved = l.qword(i.base() + off + CemLayout.INSTANCE.stackPointerOffset());
                 if (saved != null) rsps.add(saved);
             }
         }
@@ -83,7 +82,7 @@ public final class VectorTracer {
             b.poke(r.base(), i.bytes());
             for (long off : r.contexts()) {
                 b.region(off == 0 ? r.name() : r.name() + "+0x" + Long.toHexString(off), r.base() + off,
-                        ContextLayout.SIZE, Region.Kind.CONTEXT);
+                        CemLayout.INSTANCE.size(), Region.Kind.CONTEXT);
             }
         }
         long until = l.until() == null ? NO_STOP : l.until();
@@ -108,6 +107,7 @@ public final class VectorTracer {
         Linked.Expected x = l.expect();
         if (x == null) return e;
         String note;
+        boolean expectedFault = false;
         if (x.fault() == null) {
             boolean same = e.reason() == Trace.Reason.REACHED
                     && (x.instructions() == null || x.instructions() == t.steps().size());
@@ -121,7 +121,8 @@ public final class VectorTracer {
                     + (x.faultPc() == null || budget ? "" : ", pc " + hex(x.faultPc()));
             note = same ? "ended with the fault this vector expects (" + expected + ")"
                     : "this vector expects " + expected;
+            expectedFault = same;
         }
-        return new Trace.End(e.reason(), e.message() + "; " + note, e.address(), e.where());
+        return new Trace.End(e.reason(), e.message() + "; " + note, e.address(), e.where(), expectedFault);
     }
 }

@@ -22,7 +22,7 @@
     const digits = hex.replace(/^0x/, '');
     return '0x' + digits.padStart(bytes * 2, '0');
   }
-  const WIDTH = { mxcsr: 4 };
+  const WIDTH = { mxcsr: 4, fpcw: 2 };
   const regWidth = (name) => WIDTH[name] || 8;
 
   const symbols = new Map(data.symbols.map((s) => [big(s.address), s.name]));
@@ -206,9 +206,41 @@
       fx.appendChild(el('div', 'mx', 'MXCSR was ' + s.mxcsr.before.text));
       fx.appendChild(el('div', 'mx', 'MXCSR now ' + s.mxcsr.after.text));
     }
+    const warn = $('warnings');
+    warn.textContent = '';
+    if (s) for (const w of s.warnings || []) warn.appendChild(el('li', null, w));
+    // the verdict of a switch shows at its last step; the end box sums up every switch
+    const verdict = $('verdict');
+    verdict.className = 'end';
+    verdict.textContent = '';
+    const arrival = data.switches.find((a) => a.lastStep === p);
+    if (arrival && p !== total) {
+      verdict.className = 'end shown ' + (arrival.ok ? 'ok' : 'bad');
+      verdict.appendChild(el('div', null, 'Switch ' + arrival.number + ' arrived ' + (arrival.ok ? 'right' : 'WRONG') + ': ' + arrival.save + ' → ' + arrival.restore));
+      verdict.appendChild(checkList(arrival.checks, !arrival.ok));
+    }
     const end = $('end');
-    end.className = 'end' + (p === total ? ' shown ' + (data.end.ok ? 'ok' : 'bad') : '');
-    end.textContent = (data.end.ok ? 'End: ' : 'Stopped: ') + data.end.message;
+    const good = (data.end.ok || data.end.expected) && data.end.verdict;
+    end.className = 'end' + (p === total ? ' shown ' + (good ? 'ok' : 'bad') : '');
+    end.textContent = '';
+    end.appendChild(el('div', null, (good ? 'End: ' : data.end.ok ? 'End, but the switch is wrong: ' : 'Stopped: ') + data.end.message));
+    if (p === total && data.switches.length) {
+      const last = data.switches[data.switches.length - 1];
+      const failed = data.switches.flatMap((a) => a.checks.filter((c) => !c.ok).map((c) => Object.assign({ number: a.number }, c)));
+      if (failed.length) end.appendChild(checkList(failed, false));
+      else if (data.switches.length === 1) end.appendChild(checkList(last.checks, false));
+      else end.appendChild(el('div', null, 'every switch (' + data.switches.length + ') arrived right: ✓ every preserved register and slot'));
+    }
+  }
+  function checkList(checks, failedOnly) {
+    const ul = el('ul', 'checks');
+    for (const c of checks) {
+      if (failedOnly && c.ok) continue;
+      const li = el('li', c.ok ? 'ok' : 'bad', (c.ok ? '✓ ' : '✗ ') + (c.number && data.switches.length > 1 ? 'switch ' + c.number + ': ' : '') + c.text);
+      li.dataset.check = c.name;
+      ul.appendChild(li);
+    }
+    return ul;
   }
 
   // ---- registers ------------------------------------------------------------------------------
@@ -230,6 +262,7 @@
       tr.appendChild(v);
       let n = '';
       if (name === 'mxcsr') n = mxcsrText(Number(big(regs[name])));
+      else if (name === 'fpcw') n = fpcwText(Number(big(regs[name])));
       else if (name === 'rflags') n = flagsText(big(regs[name]));
       else if (name === 'rsp') { const r = regionOf(big(regs[name]), 'stack'); n = r ? 'in ' + r.name : ''; }
       else n = note(regs[name]);
@@ -237,16 +270,34 @@
       t.appendChild(tr);
     }
   }
+  // The same words as the text and JSON (Mxcsr.maskText, Fpcw.brief in the Java code).
+  const EXCEPTIONS = ['invalid', 'denormal', 'divide-by-zero', 'overflow', 'underflow', 'precision'];
+  const ROUNDING = ['round to nearest', 'round down', 'round up', 'round toward zero'];
+  function maskText(bits) {
+    const m = EXCEPTIONS.filter((_, i) => bits & (1 << i));
+    return m.length === 6 ? 'all exceptions masked' : m.length === 0 ? 'no exception masked' : 'masked: ' + m.join(', ');
+  }
   function mxcsrText(v) {
-    const rc = ['to nearest', 'down', 'up', 'toward zero'][(v >> 13) & 3];
-    return 'round ' + rc + (v & 0x8000 ? ', FTZ' : '') + (v & 0x40 ? ', DAZ' : '') + (((v >> 7) & 63) === 63 ? ', all masked' : ', some unmasked');
+    return ROUNDING[(v >> 13) & 3] + (v & 0x8000 ? ', FTZ' : '') + (v & 0x40 ? ', DAZ' : '') + ', ' + maskText((v >> 7) & 63);
+  }
+  function fpcwText(v) {
+    const pc = ['single', 'reserved', 'double', 'extended'][(v >> 8) & 3];
+    return pc + ' precision, ' + ROUNDING[(v >> 10) & 3] + ', ' + maskText(v & 63);
   }
   function flagsText(v) {
     return Object.keys(FLAG_BITS).filter((f) => f !== 'IF' && f !== 'TF' && (v >> BigInt(FLAG_BITS[f])) & 1n).join(' ');
   }
 
   // ---- contexts -------------------------------------------------------------------------------
-  const SLOTS = [['rbx', 0, 8], ['rbp', 8, 8], ['r12', 16, 8], ['r13', 24, 8], ['r14', 32, 8], ['r15', 40, 8], ['rsp', 48, 8], ['mxcsr', 56, 4], ['spare', 60, 4]];
+  // The convention's slots (data.layout); bytes no slot covers show as "spare".
+  const LAYOUT = data.layout;
+  const SLOTS = LAYOUT.slots.map((x) => [x.name, x.offset, x.width]);
+  (function spare() {
+    let end = 0;
+    for (const [, off, w] of SLOTS) end = Math.max(end, off + w);
+    if (end < LAYOUT.size) SLOTS.push(['spare', end, LAYOUT.size - end]);
+  })();
+  const RSP_SLOT = LAYOUT.slots.find((x) => x.register === 'rsp');
   function touched(list, addr, size) {
     return list.some((a) => { const b = big(a.address); return b < addr + BigInt(size) && addr < b + BigInt(a.size); });
   }
@@ -279,6 +330,7 @@
         else if (s && touched(s.reads, addr, size)) cls += ' read';
         const td = el('td', cls, value);
         td.dataset.slot = slot;
+        td.dataset.value = value;
         tr.appendChild(td);
         tr.appendChild(el('td', 'note', slot === 'mxcsr' ? mxcsrText(Number(big(value))) : slot === 'spare' ? '' : note(value)));
         t.appendChild(tr);
@@ -295,7 +347,7 @@
     const saved = [];
     for (const m of mem) {
       const r = regions.find((x) => x.kind === 'context' && x.name === m.region);
-      if (r) saved.push({ name: r.name + '.rsp', value: big(read(m, r.base + 48n, 8)) });
+      if (r && RSP_SLOT) saved.push({ name: r.name + '.rsp', value: big(read(m, r.base + BigInt(RSP_SLOT.offset), 8)) });
     }
     const box = $('stacks');
     box.textContent = '';
@@ -315,6 +367,7 @@
       for (let off = m.bytes.length - 8; off >= 0; off -= 8) {
         const addr = m.base + BigInt(off);
         const tr = el('tr');
+        tr.dataset.addr = '0x' + addr.toString(16);
         const marks = el('td', 'marker');
         if (active && addr === rsp) { marks.appendChild(el('span', null, 'rsp ▶')); tr.className = 'rsp'; rspRow = tr; }
         for (const sv of saved) if (sv.value === addr) marks.appendChild(el('div', 'saved', sv.name + ' ▶'));
@@ -332,7 +385,8 @@
       rows.appendChild(t);
       div.appendChild(rows);
       box.appendChild(div);
-      if (rspRow) requestAnimationFrame(() => { rows.scrollTop = Math.max(0, rspRow.offsetTop - rows.clientHeight / 2); });
+      if (rspRow) rows.scrollTop = Math.max(0, rspRow.offsetTop - rows.clientHeight / 2);
+      rows.addEventListener('scroll', drawArrows);
     }
   }
   function rel(addr, rsp) {
@@ -355,10 +409,111 @@
     showRegisters(pos);
     showContexts(pos, mem);
     showStacks(pos, mem, regs);
+    showRunning(pos, regs);
+    showTimeline(pos);
+    drawArrows();
     if (history.replaceState) history.replaceState(null, '', '#step=' + pos);
   }
 
+  // ---- who runs: "running: main", "running: main → strand" while the switch runs -------------------
+  const short = (name) => (name || '?').replace(/ (context|stack)$/, '');
+  function switchAt(p) {
+    const s = p > 0 ? steps[p - 1] : null;
+    return s && s.switch ? data.switchStarts.find((x) => x.number === s.switch) : null;
+  }
+  function showRunning(p, regs) {
+    const r = $('running');
+    const sw = switchAt(p);
+    // the step that leaves the routine has arrived: the other side runs from the next one
+    const arrived = sw && data.switches.some((a) => a.number === sw.number && a.lastStep === p);
+    if (sw && !arrived) {
+      r.className = 'running switching';
+      r.textContent = 'running: ' + short(sw.save) + ' → ' + short(sw.restore) + ' (switch ' + sw.number + ')';
+      r.dataset.from = short(sw.save);
+      r.dataset.to = short(sw.restore);
+    } else {
+      const st = regionOf(big(regs.rsp), 'stack');
+      r.className = 'running';
+      r.textContent = 'running: ' + (st ? short(st.name) : 'rsp outside every stack');
+      delete r.dataset.from;
+      delete r.dataset.to;
+    }
+  }
+
+  // ---- the scenario's switches as a timeline; n / p jump along it, #switch=N opens one -----------
+  const timeline = $('timeline');
+  const switchButtons = data.switchStarts.map((x) => {
+    const b = el('button', null, x.number + ': ' + short(x.save) + ' → ' + short(x.restore));
+    b.dataset.switch = String(x.number);
+    b.title = 'switch ' + x.number + ' starts at step ' + x.step + ' (n / p)';
+    const a = data.switches.find((v) => v.number === x.number);
+    if (a && !a.ok) b.classList.add('bad');
+    b.addEventListener('click', () => go(x.step));
+    timeline.appendChild(b);
+    return b;
+  });
+  if (switchButtons.length) timeline.insertBefore(el('span', null, 'switches:'), timeline.firstChild);
+  function showTimeline(p) {
+    const sw = switchAt(p);
+    let current = sw ? sw.number : 0;
+    if (!sw) for (const x of data.switchStarts) if (x.step <= p) current = x.number;
+    for (const b of switchButtons) b.classList.toggle('current', Number(b.dataset.switch) === current);
+    timeline.dataset.current = String(current);
+  }
+  function jumpSwitch(dir) {
+    const starts = data.switchStarts.map((x) => x.step);
+    if (!starts.length) return pos + dir;
+    if (dir > 0) { const n = starts.find((st) => st > pos); return n === undefined ? total : n; }
+    const before = starts.filter((st) => st < pos);
+    return before.length ? before[before.length - 1] : 0;
+  }
+
+  // ---- arrows from rsp and from each context's rsp slot to the stack slot they point at ----------
+  const svg = $('arrows');
+  function drawArrows() {
+    svg.querySelectorAll('path.arrow').forEach((e) => e.remove()); // bodies and heads
+    const main = document.querySelector('main');
+    const base = main.getBoundingClientRect();
+    const sources = [];
+    const rspCell = document.querySelector('#registers td.value[data-reg="rsp"]');
+    if (rspCell) sources.push({ from: 'rsp', cell: rspCell, value: rspCell.textContent, cls: '' });
+    if (RSP_SLOT) {
+      document.querySelectorAll('.ctx').forEach((c) => {
+        const cell = c.querySelector('td.value[data-slot="' + RSP_SLOT.name + '"]');
+        if (cell) sources.push({ from: c.dataset.context + '.' + RSP_SLOT.name, cell, value: cell.dataset.value, cls: ' saved' });
+      });
+    }
+    for (const src of sources) {
+      const addr = '0x' + big(src.value).toString(16);
+      const row = document.querySelector('.stack tr[data-addr="' + addr + '"]');
+      if (!row) continue;
+      const a = src.cell.getBoundingClientRect();
+      const rows = row.closest('.rows').getBoundingClientRect();
+      const b = row.getBoundingClientRect();
+      // a row scrolled out of its box: the arrow ends at the box's edge
+      const ty = Math.min(Math.max(b.top + b.height / 2, rows.top + 4), rows.bottom - 4);
+      // from the right edge of the context box (or the register table), clear of the notes
+      const edge = src.cell.closest('.ctx, table').getBoundingClientRect().right;
+      const x1 = edge - base.left, y1 = a.top + a.height / 2 - base.top;
+      const x2 = b.left - base.left + 2, y2 = ty - base.top;
+      const bend = Math.max(40, Math.abs(x2 - x1) / 2);
+      const path = document.createElementNS(svg.namespaceURI, 'path');
+      path.setAttribute('class', 'arrow' + src.cls);
+      path.setAttribute('d', 'M ' + x1 + ' ' + y1 + ' C ' + (x1 + bend) + ' ' + y1 + ', ' + (x2 - bend) + ' ' + y2 + ', ' + x2 + ' ' + y2);
+      path.dataset.from = src.from;
+      path.dataset.to = addr;
+      svg.appendChild(path);
+      // the head: the curve arrives horizontally, so a triangle pointing right
+      const head = document.createElementNS(svg.namespaceURI, 'path');
+      head.setAttribute('class', 'arrow head' + src.cls);
+      head.setAttribute('d', 'M ' + x2 + ' ' + y2 + ' L ' + (x2 - 9) + ' ' + (y2 - 5) + ' L ' + (x2 - 9) + ' ' + (y2 + 5) + ' Z');
+      svg.appendChild(head);
+    }
+  }
+  window.addEventListener('resize', drawArrows);
+
   $('trace-title').textContent = data.title;
+  $('layout-note').textContent = '(' + LAYOUT.name + ', ' + LAYOUT.size + ' bytes each: ' + LAYOUT.slots.map((x) => x.name).join(', ') + ')';
   $('step-total').textContent = String(total);
   $('slider').max = String(total);
   $('slider').addEventListener('input', (e) => go(Number(e.target.value)));
@@ -369,8 +524,10 @@
   document.addEventListener('keydown', (e) => {
     if (e.target && e.target.tagName === 'INPUT' && e.target.type !== 'range') return;
     let to = null;
-    if (e.key === 'ArrowRight' || e.key === 'ArrowDown' || e.key === 'n' || e.key === 'j') to = pos + 1;
-    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp' || e.key === 'p' || e.key === 'k') to = pos - 1;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown' || e.key === 'j') to = pos + 1;
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp' || e.key === 'k') to = pos - 1;
+    else if (e.key === 'n') to = jumpSwitch(1);
+    else if (e.key === 'p') to = jumpSwitch(-1);
     else if (e.key === 'Home') to = 0;
     else if (e.key === 'End') to = total;
     if (to === null) return;
@@ -378,6 +535,13 @@
     go(to);
   });
   const m = /step=(\d+)/.exec(location.hash);
-  go(m ? Number(m[1]) : 0);
+  const sw = /switch=(\d+)/.exec(location.hash);
+  const opened = sw ? data.switchStarts.find((x) => x.number === Number(sw[1])) : null;
+  go(opened ? opened.step : m ? Number(m[1]) : 0);
+  window.addEventListener('hashchange', () => {
+    const h = /switch=(\d+)/.exec(location.hash);
+    const x = h ? data.switchStarts.find((v) => v.number === Number(h[1])) : null;
+    if (x) go(x.step);
+  });
   window.traceReady = true;
 })();

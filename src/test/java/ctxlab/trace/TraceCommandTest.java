@@ -118,9 +118,11 @@ class TraceCommandTest {
         Path f = dir.resolve("swap.s");
         Files.writeString(f, ".globl my_swap\nmy_swap:\n  movq %rbx, (%rdi)\n  movq 48(%rsi), %rsp\n  ret\n");
         Result r = run("trace", f.toString(), "--symbol", "my_swap");
-        assertEquals(0, r.exit(), r.err());
+        // it saves only rbx and loads only rsp: it reaches the strand entry, but arrives wrong
+        assertEquals(1, r.exit(), r.err());
         assertTrue(r.out().contains("my_swap begins: save = rdi = main context"), r.out());
-        assertTrue(r.out().contains("end: reached strand entry"), r.out());
+        assertTrue(r.out().contains("end, but the switch is wrong: reached strand entry"), r.out());
+        assertTrue(r.err().contains("✗ save.rbp = 0x0, but should be 0x2222222222222222 = rbp at entry: no instruction of the switch wrote it"), r.err());
         Result missing = run("trace", f.toString());
         assertEquals(2, missing.exit());
         assertTrue(missing.err().contains("no symbol 'cem_swapcontext'"), missing.err());
@@ -135,15 +137,18 @@ class TraceCommandTest {
     }
 
     @Test
-    void vectorTraceExitsZeroWhenItStopsAndOneAtTheExpectedFault() {
+    void vectorTraceExitsZeroWhenItStopsAndAtTheFaultItExpects() {
         Result ok = run("trace", "--vector", "testvectors/seed/seed-simple-first-entry.json");
         assertEquals(0, ok.exit(), ok.err());
         assertTrue(ok.out().contains("── step 17/17 ──"), ok.out());
         assertTrue(ok.out().contains("» stores r13 into save.r13 (offset 0x18)"), ok.out());
         assertTrue(ok.out().contains("end: returned to simple_strand after 17 steps; as this vector expects"), ok.out());
         for (String line : ok.out().split("\n")) assertTrue(line.length() <= TextFormat.WIDTH, line);
+        // an expected fault is reported as expected: exit 0, like `ctxlab vectors` passing it
         Result fault = run("trace", "--vector", "testvectors/faults/fault-save-context-read-only.json");
-        assertEquals(1, fault.exit(), fault.err());
+        assertEquals(0, fault.exit(), fault.err());
+        assertTrue(fault.err().contains("trace ended as expected") && fault.err().contains("#PF (page fault): write to 0x100000000000, a read-only page"),
+                fault.err());
         assertTrue(fault.err().contains("at 0x100000000000") && fault.err().contains("ended with the fault this vector expects"),
                 fault.err());
         assertEquals(1, fault.err().strip().lines().count(), fault.err());

@@ -158,7 +158,7 @@ class TraceTest {
         assertTrue(ex.get(0).getFirst().startsWith("cem_swapcontext begins: save = rdi = main context (0x600000)"), ex.get(0).toString());
         assertTrue(ex.get(0).contains("stores rbx into save.rbx (offset 0x00)"));
         assertTrue(ex.get(3).contains("stores r13 into save.r13 (offset 0x18)"), ex.get(3).toString());
-        assertTrue(ex.get(6).getFirst().startsWith("stores rsp into save.rsp (offset 0x30); it points into main stack, at 0x500010"),
+        assertTrue(ex.get(6).getFirst().startsWith("stores rsp into save.rsp (offset 0x30); rsp = 0x7ff0ffd8 points into main stack, and [rsp] = 0x500010"),
                 ex.get(6).toString());
         assertEquals(List.of("stores MXCSR 0x5f80 (round up) into save.mxcsr (offset 0x38)"), ex.get(7));
         assertEquals(List.of("loads restore.rbx into rbx"), ex.get(8));
