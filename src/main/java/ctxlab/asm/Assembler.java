@@ -82,7 +82,9 @@ public final class Assembler {
         if (result == null || !result.stderr().isBlank()) {
             throw locate(statements, base, result);
         }
-        return layout(statements, reader, result.bytes(), base);
+        Assembly assembly = layout(statements, reader, result.bytes(), base);
+        CrossCheck.check(assembly);   // cross-check (branch elf): Capstone decodes every instruction Keystone emitted
+        return assembly;
     }
 
     private static String names(List<SourceFile> files) {

@@ -59,6 +59,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** A message for the user; the kind of failure decides the words, never a stack trace. */
     static String oneLine(Throwable ex) {
         if (ex instanceof AsmException || ex instanceof EmulatorUnavailableException) return ex.getMessage();
+        if (ex instanceof ctxlab.disasm.DisasmException) return ex.getMessage();
         if (ex instanceof KeystoneException k) return "Keystone: " + k.getMessage();
         if (ex instanceof IllegalArgumentException || ex instanceof HostException) return ex.getMessage();
         String msg = ex.getMessage();
