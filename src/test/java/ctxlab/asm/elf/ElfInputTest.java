@@ -79,14 +79,26 @@ class ElfInputTest {
         return false;
     }
 
+    /** The object file alone, compiled into {@code into} (for other tests). */
+    static Path compileObject(Path into) throws IOException, InterruptedException {
+        assumeTrue(onPath("gcc"), "gcc not installed: the ELF inputs are compiled at test time");
+        Path c = into.resolve("switch.c");
+        Files.writeString(c, String.format(SWITCH, "0", "8") + C_FUNCTIONS);
+        return gcc(c, into.resolve("switch.o"), "-O1", "-c");
+    }
+
     static Path gcc(Path source, String out, String... flags) throws IOException, InterruptedException {
+        return gcc(source, dir.resolve(out), flags);
+    }
+
+    static Path gcc(Path source, Path out, String... flags) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("gcc"));
         cmd.addAll(List.of(flags));
-        cmd.addAll(List.of("-o", dir.resolve(out).toString(), source.toString()));
+        cmd.addAll(List.of("-o", out.toString(), source.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ":\n" + log);
-        return dir.resolve(out);
+        return out;
     }
 
     record Result(int exit, String out, String err) {}
