@@ -48,15 +48,38 @@ public final class CrossCheck {
     public static List<Disagreement> run(Assembly a) {
         List<Disagreement> out = new ArrayList<>();
         byte[] code = a.code();
+        List<Assembly.Line> lines = a.lines();
         try (Disassembler d = Disassembler.open()) {
-            for (Assembly.Line l : a.lines()) {
-                if (!l.instruction()) continue;
-                String reason;
-                String decoded;
-                List<Instruction> insns = d.disassemble(code, (int) l.offset(), l.length(), a.base() + l.offset(), 0);
-                decoded = describe(code, l, insns);
-                reason = compare(a, l, insns);
-                if (reason != null) out.add(new Disagreement(l, decoded, reason));
+            // One Capstone call per run of adjacent instruction statements (a downcall per statement
+            // costs more than the decoding); a statement whose bytes the run did not split on its
+            // boundaries is decoded alone.
+            int i = 0;
+            while (i < lines.size()) {
+                if (!lines.get(i).instruction()) { i++; continue; }
+                int j = i + 1;
+                while (j < lines.size() && lines.get(j).instruction()
+                        && lines.get(j).offset() == lines.get(j - 1).offset() + lines.get(j - 1).length()) j++;
+                long from = lines.get(i).offset();
+                long to = lines.get(j - 1).offset() + lines.get(j - 1).length();
+                List<Instruction> run = d.disassemble(code, (int) from, (int) (to - from), a.base() + from, 0);
+                int k = 0;
+                for (int n = i; n < j; n++) {
+                    Assembly.Line l = lines.get(n);
+                    long start = a.base() + l.offset(), end = start + l.length();
+                    while (k < run.size() && run.get(k).address() < start) k++;
+                    List<Instruction> mine = new ArrayList<>();
+                    int m = k;
+                    while (m < run.size() && run.get(m).address() + run.get(m).size() <= end) mine.add(run.get(m++));
+                    if (mine.isEmpty() || mine.get(0).address() != start
+                            || mine.get(mine.size() - 1).address() + mine.get(mine.size() - 1).size() != end) {
+                        mine = d.disassemble(code, (int) l.offset(), l.length(), start, 0);
+                    } else {
+                        k = m;
+                    }
+                    String reason = compare(a, l, mine);
+                    if (reason != null) out.add(new Disagreement(l, describe(code, l, mine), reason));
+                }
+                i = j;
             }
         }
         return out;

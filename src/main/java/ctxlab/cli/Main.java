@@ -33,6 +33,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
             ctxlab.asm.Keystone.preload();
             Thread.ofPlatform().daemon().name("unicorn-preload").start(ctxlab.emu.Unicorn::available);
+            Thread.ofPlatform().daemon().name("capstone-preload").start(ctxlab.disasm.Capstone::available);
         }
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
