@@ -158,6 +158,13 @@ public final class ElfFile {
         return Arrays.copyOfRange(data, (int) s.offset(), (int) (s.offset() + s.size()));
     }
 
+    /** Bytes {@code [from, to)} of a section, copied without the rest of it. */
+    public byte[] bytes(Section s, long from, long to) {
+        if (s.type() == SHT_NOBITS) throw bad("section " + s.name() + " has no bytes in the file");
+        if (from < 0 || to < from || to > s.size()) throw new IllegalArgumentException("range outside " + s.name());
+        return Arrays.copyOfRange(data, (int) (s.offset() + from), (int) (s.offset() + to));
+    }
+
     /** The {@code Elf64_Rela} entries of a {@code SHT_RELA} section. */
     public List<Rela> relocations(Section rela) {
         if (rela.type() != SHT_RELA) throw new IllegalArgumentException(rela.name() + " is not SHT_RELA");

@@ -9,7 +9,6 @@ import ctxlab.disasm.Instruction;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,8 +115,7 @@ public final class ElfInput {
             from = Math.max(0, (start - WINDOW) & ~0xfffL);
             to = Math.min(sec.size(), start + routine.size() + WINDOW);
         }
-        byte[] section = elf.bytes(sec);
-        byte[] code = Arrays.copyOfRange(section, (int) from, (int) to);
+        byte[] code = elf.bytes(sec, from, to);
         long sectionAddr = relocatable ? 0 : sec.addr();   // symbol values: section offsets (.o) or addresses
         long delta = from + sectionAddr;                   // code offset = value - delta
 

@@ -196,6 +196,22 @@ class ElfInputTest {
     }
 
     @Test
+    void aRoutineInAHugeSectionComesWithAWindowOfIt() throws Exception {
+        Path c = dir.resolve("big.c");
+        // 1.5 MiB of nops before the switch, 1.5 MiB after: the section is taken as a window
+        Files.writeString(c, "__asm__(\".text\\n.skip 1500000, 0x90\\n\");\n" + String.format(SWITCH, "0", "8")
+                + "__asm__(\".text\\n.skip 1500000, 0x90\\n\");\n" + C_FUNCTIONS);
+        Path big = gcc(c, "big.o", "-O1", "-c");
+        ElfInput.Routine r = ElfInput.load(ElfFile.read(big, "big.o"), "cem_swapcontext", true, 0x400000);
+        Assembly a = r.assembly();
+        assertTrue(a.size() <= 2 * ElfInput.WINDOW + 63 + 4096, "window of " + a.size() + " bytes");
+        assertEquals(SWAP_HEX, java.util.HexFormat.of().formatHex(a.bytesOf("cem_swapcontext")));
+        assertEquals(0, a.base() % 4096);
+        Result v = run("verify", big.toString(), "--iterations", "200", "--seed", "3");
+        assertEquals(0, v.exit(), v.out() + v.err());
+    }
+
+    @Test
     void theExtensionDoesNotMatterTheMagicDoes() throws IOException {
         Path renamed = dir.resolve("looks-like-source.s");
         Files.copy(object, renamed, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
