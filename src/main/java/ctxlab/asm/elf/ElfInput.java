@@ -221,7 +221,8 @@ public final class ElfInput {
      */
     private static void nameExits(ElfFile elf, ElfFile.Section sec, List<Instruction> insns, long codeLength, long base,
                                   long delta, List<Relocation> out) {
-        Map<Long, String> plt = pltStubs(elf);
+        Map<Long, String> got = gotSlots(elf);
+        Map<Long, String> plt = pltStubs(elf, got);
         for (Instruction i : insns) {
             long off = i.address() - base;
             for (Instruction.Operand o : i.operands()) {
@@ -237,15 +238,19 @@ public final class ElfInput {
                     target = i.address() + i.size() + m.disp();
                     field = i.dispOffset();
                     width = 4;
-                    kind = Relocation.Kind.DATA;
+                    // "call *f@GOTPCREL(%rip)" (-fno-plt) calls through the GOT slot
+                    kind = i.mnemonic().startsWith("call") ? Relocation.Kind.CALL
+                            : i.mnemonic().startsWith("j") ? Relocation.Kind.JUMP : Relocation.Kind.DATA;
                 } else {
                     continue;
                 }
                 if (target >= base && target < base + codeLength) continue;   // stays in the code
                 long vaddr = target - base + delta;                            // where it points in the file's addresses
-                String name = plt.get(vaddr);
-                if (name != null) {
-                    name += "@PLT";
+                String name;
+                if (o instanceof Instruction.Imm && plt.containsKey(vaddr)) {
+                    name = plt.get(vaddr) + "@PLT";
+                } else if (o instanceof Instruction.Mem && got.containsKey(vaddr)) {
+                    name = got.get(vaddr) + "@GOTPCREL";
                 } else {
                     name = symbolAt(elf, vaddr);
                 }
@@ -254,9 +259,44 @@ public final class ElfInput {
         }
     }
 
-    /** PLT stub address -> function name, from .rela.plt (JUMP_SLOT i is stub i of .plt.sec, or stub i+1 of .plt). */
-    static Map<Long, String> pltStubs(ElfFile elf) {
+    static final int R_X86_64_GLOB_DAT = 6;
+
+    /** GOT slot address -> symbol, from the dynamic relocations (GLOB_DAT, JUMP_SLOT). */
+    static Map<Long, String> gotSlots(ElfFile elf) {
         Map<Long, String> out = new HashMap<>();
+        for (ElfFile.Section rela : elf.sections()) {
+            if (rela.type() != ElfFile.SHT_RELA || (rela.flags() & ElfFile.SHF_ALLOC) == 0) continue;
+            List<ElfFile.Symbol> syms = elf.symbolsOf(rela);
+            for (ElfFile.Rela r : elf.relocations(rela)) {
+                if ((r.type() == R_X86_64_GLOB_DAT || r.type() == R_X86_64_JUMP_SLOT) && r.symbol() > 0 && r.symbol() < syms.size()) {
+                    out.put(r.offset(), syms.get(r.symbol()).name());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * PLT stub address -> function name: from .rela.plt (JUMP_SLOT i is stub i of .plt.sec, or stub
+     * i+1 of .plt), and the {@code .plt.got} stubs ({@code jmp *slot(%rip)}) through their GOT slot.
+     */
+    static Map<Long, String> pltStubs(ElfFile elf, Map<Long, String> got) {
+        Map<Long, String> out = new HashMap<>();
+        ElfFile.Section pltGot = elf.section(".plt.got");
+        if (pltGot != null && pltGot.code() && pltGot.size() <= WHOLE_SECTION) {
+            byte[] b = elf.bytes(pltGot, 0, pltGot.size());
+            try (Disassembler d = Disassembler.open()) {
+                for (Instruction i : d.disassemble(b, pltGot.addr())) {
+                    if (i.mnemonic().startsWith("jmp") && !i.operands().isEmpty()
+                            && i.operands().get(0) instanceof Instruction.Mem m && m.ripRelative()) {
+                        String name = got.get(i.address() + i.size() + m.disp());
+                        // the stub starts at its (optional) endbr64, 8 bytes per stub without IBT, 16 with
+                        long stub = i.address() - (i.address() - pltGot.addr()) % (pltGot.entsize() > 0 ? pltGot.entsize() : 8);
+                        if (name != null) out.put(stub, name);
+                    }
+                }
+            }
+        }
         ElfFile.Section relaPlt = elf.section(".rela.plt");
         ElfFile.Section pltSec = elf.section(".plt.sec");
         ElfFile.Section plt = elf.section(".plt");

@@ -160,6 +160,16 @@ class ElfInputTest {
         Assembly soBye = ElfInput.load(ElfFile.read(shared, "switch.so"), "bye", true, 0x400000).assembly();
         assertEquals(List.of("_exit@PLT"), soBye.relocations().stream().map(Relocation::symbol).toList());
         assertEquals(Relocation.Kind.CALL, soBye.relocations().get(0).kind());
+        // -fno-plt: "call *_exit@GOTPCREL(%rip)", named through the GOT slot's dynamic relocation
+        Path noPlt = dir.resolve("noplt.so");
+        try {
+            gcc(dir.resolve("switch.c"), noPlt, "-O1", "-shared", "-fPIC", "-fno-plt");
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        Assembly viaGot = ElfInput.load(ElfFile.read(noPlt, "noplt.so"), "bye", true, 0x400000).assembly();
+        assertEquals(List.of("_exit@GOTPCREL"), viaGot.relocations().stream().map(Relocation::symbol).toList());
+        assertEquals(Relocation.Kind.CALL, viaGot.relocations().get(0).kind());
         // .o: twice's "call add" (PLT32 against a function of the same section) is applied as ld would
         Assembly twice = ElfInput.load(ElfFile.read(object, "switch.o"), "twice", true, 0x400000).assembly();
         assertEquals(List.of(), twice.relocations());
