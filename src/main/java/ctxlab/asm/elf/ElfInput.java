@@ -141,9 +141,14 @@ public final class ElfInput {
 
         List<Assembly.Line> lines = new ArrayList<>();
         long covered = routineOffset;
+        TreeMap<Long, DwarfLines.Position> dwarf = DwarfLines.of(elf, sec);   // keys: code offset + delta
         for (Instruction i : insns) {
             long off = i.address() - base;
-            lines.add(new Assembly.Line(off, i.size(), where(elf, routine.name(), off - routineOffset),
+            var row = dwarf.floorEntry(off + delta);
+            SourceLocation where = row != null && row.getKey() >= routineOffset + delta
+                    ? new SourceLocation(row.getValue().file(), row.getValue().line())
+                    : where(elf, routine.name(), off - routineOffset);
+            lines.add(new Assembly.Line(off, i.size(), where,
                     i.mnemonic() + (i.opStr().isEmpty() ? "" : " " + i.opStr()), true));
             covered = off + i.size();
         }

@@ -222,6 +222,41 @@ class ElfInputTest {
     }
 
     @Test
+    void dwarfLineInfoGivesFileAndLineAndDamagedLineInfoIsIgnored() throws Exception {
+        Path s = dir.resolve("switch.S");
+        Files.writeString(s, """
+                // the switch as a .S file, assembled by gcc -g (line info from the assembler)
+                        .text
+                        .globl cem_swapcontext
+                        .type cem_swapcontext, @function
+                cem_swapcontext:
+                        movq %rbx, 0(%rdi)
+                        movq %rbp, 8(%rdi)
+                        ret
+                        .size cem_swapcontext, .-cem_swapcontext
+                """);
+        Path withLines = gcc(s, "lines.o", "-g", "-c");
+        Assembly a = ElfInput.load(ElfFile.read(withLines, "lines.o"), "cem_swapcontext", true, 0x400000).assembly();
+        assertEquals(List.of("switch.S:6", "switch.S:7", "switch.S:8"),
+                a.lines().stream().map(l -> l.where().toString()).toList());
+        Result r = run("assemble", withLines.toString());
+        assertTrue(r.out().contains("switch.S:7"), r.out());
+        // the same with .debug_line overwritten: the listing falls back to symbol+offset
+        ElfFile.Section dl = ElfFile.read(withLines, "lines.o").section(".debug_line");
+        for (int pattern = 0; pattern < 4; pattern++) {
+            byte[] b = Files.readAllBytes(withLines);
+            for (int i = 4 * (pattern % 2); i < dl.size(); i++) {
+                b[(int) dl.offset() + i] = (byte) (pattern < 2 ? i * 37 : pattern == 2 ? 0xff : 0x80);
+            }
+            Path damaged = dir.resolve("damaged-lines-" + pattern + ".o");
+            Files.write(damaged, b);
+            Assembly d = ElfInput.load(ElfFile.read(damaged, "damaged.o"), "cem_swapcontext", true, 0x400000).assembly();
+            assertEquals(3, d.lines().size());
+            assertEquals(java.util.HexFormat.of().formatHex(a.code()), java.util.HexFormat.of().formatHex(d.code()));
+        }
+    }
+
+    @Test
     void theExtensionDoesNotMatterTheMagicDoes() throws IOException {
         Path renamed = dir.resolve("looks-like-source.s");
         Files.copy(object, renamed, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
