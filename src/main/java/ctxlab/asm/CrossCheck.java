@@ -94,6 +94,8 @@ public final class CrossCheck {
 
     // ---- the comparison --------------------------------------------------------------------
 
+    private static final Pattern WS = Pattern.compile("\\s+");
+    private static final Pattern WS_COMMA = Pattern.compile("[\\s,]+");
     private static final Pattern LABEL = Pattern.compile("^\\s*([A-Za-z_.$][\\w.$]*|\\d+)\\s*:(?!:)");
     private static final Set<String> PREFIXES = Set.of("lock", "rep", "repe", "repz", "repne", "repnz",
             "notrack", "bnd", "data16", "data32", "addr32", "addr16", "rex", "rex64", "rex.w", "xacquire",
@@ -134,13 +136,13 @@ public final class CrossCheck {
     static String compare(Assembly a, Assembly.Line l, List<Instruction> insns) {
         String text = l.text().strip();
         Matcher m;
-        while ((m = LABEL.matcher(text)).find()) text = text.substring(m.end()).strip();
-        String[] words = text.split("\\s+", 2);
+        while (text.indexOf(':') >= 0 && (m = LABEL.matcher(text)).find()) text = text.substring(m.end()).strip();
+        String[] words = WS.split(text, 2);
         String mnemonic = words[0].toLowerCase(Locale.ROOT);
         String operands = words.length > 1 ? words[1].strip() : "";
         // prefixes written before the mnemonic ("lock cmpxchg", "rep movsb")
         while (PREFIXES.contains(mnemonic) && !operands.isEmpty() && !operands.startsWith("%") && !operands.startsWith("$")) {
-            String[] w = operands.split("\\s+", 2);
+            String[] w = WS.split(operands, 2);
             mnemonic = w[0].toLowerCase(Locale.ROOT);
             operands = w.length > 1 ? w[1].strip() : "";
         }
@@ -286,7 +288,7 @@ public final class CrossCheck {
     private static boolean looksIntel(String operands) {
         if (operands.isEmpty() || operands.contains("%") || operands.contains("$")) return false;
         if (operands.contains("[") || operands.toLowerCase(Locale.ROOT).contains(" ptr")) return true;
-        String firstWord = operands.split("[\\s,]+")[0].toLowerCase(Locale.ROOT);
+        String firstWord = WS_COMMA.split(operands, 2)[0].toLowerCase(Locale.ROOT);
         return looksLikeRegister(firstWord);
     }
 
@@ -375,7 +377,7 @@ public final class CrossCheck {
 
     /** The name without prefixes ("rep movsb" → "movsb"), condition codes canonical ("jz" → "je"). */
     private static String normalise(String mnemonic) {
-        String[] parts = mnemonic.toLowerCase(Locale.ROOT).strip().split("\\s+");
+        String[] parts = WS.split(mnemonic.toLowerCase(Locale.ROOT).strip());
         String m = parts[parts.length - 1];
         for (String head : List.of("cmov", "set", "j")) {
             if (m.startsWith(head) && !m.equals("jmp") && !m.startsWith("jmp")) {

@@ -6,7 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +15,8 @@ import java.util.Map;
  */
 public final class Disassembler implements AutoCloseable {
     private final long handle;
-    private final Map<Integer, String> regNames = new HashMap<>();
+    /** Register names are fixed per architecture: learnt once per process, not per handle. */
+    private static final Map<Integer, String> REG_NAMES = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean closed;
 
     private Disassembler(long handle) {
@@ -133,10 +133,13 @@ public final class Disassembler implements AutoCloseable {
     /** Capstone's name of a register id; null for X86_REG_INVALID. */
     public String reg(int id) {
         if (id == CsConst.X86_REG_INVALID) return null;
-        return regNames.computeIfAbsent(id, k -> {
-            String n = Capstone.cs_reg_name(handle, k);
-            return n == null ? "reg" + k : n;
-        });
+        String name = REG_NAMES.get(id);
+        if (name == null) {
+            String n = Capstone.cs_reg_name(handle, id);
+            name = n == null ? "reg" + id : n;
+            REG_NAMES.put(id, name);
+        }
+        return name;
     }
 
     /** The last error of this handle, as cs_errno/cs_strerror say it. */
