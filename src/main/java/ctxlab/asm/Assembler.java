@@ -139,7 +139,9 @@ public final class Assembler {
         if (result == null || !result.stderr().isBlank() || !consistent(result.bytes(), statements.size())) {
             throw locate(statements, base, false);
         }
-        return layout(statements, reader, result.bytes(), base);
+        Assembly assembly = layout(statements, reader, result.bytes(), base);
+        CrossCheck.check(assembly);   // cross-check (branch elf): Capstone decodes every instruction Keystone emitted
+        return assembly;
     }
 
     private static String names(List<SourceFile> files) {

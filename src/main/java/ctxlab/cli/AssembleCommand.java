@@ -1,8 +1,6 @@
 package ctxlab.cli;
 
-import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
-import ctxlab.asm.SourceFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -18,8 +16,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "assemble", mixinStandardHelpOptions = true,
         description = "Assemble a GNU-as file with Keystone and list symbols, size and every instruction.")
 final class AssembleCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "GNU-as source (default: asm/context_x86_64.s)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+            description = "GNU-as source, or an ELF file (.o, .so, executable) to disassemble (default: asm/context_x86_64.s)")
     Path file;
+
+    @Option(names = "--symbol", paramLabel = "NAME",
+            description = "with an ELF file: the routine to list (default: the file's only function)")
+    String symbol;
 
     @Option(names = "--base", paramLabel = "ADDR", description = "address to assemble for (default: 0)", converter = Converters.Address.class)
     long base;
@@ -47,17 +50,21 @@ final class AssembleCommand implements Callable<Integer> {
         if (base < 0 || base > MAX_BASE) {
             throw new IllegalArgumentException(String.format("--base 0x%x is outside the user address space [0, 0x%x]", base, MAX_BASE));
         }
-        SourceFile source = SourceFile.read(path, asmOptions.options());
-        source = new SourceFile(Common.display(path), source.text());
-        Assembly a = Assembler.assemble(source, base);
+        if ((base & 0xfff) != 0 && ctxlab.asm.elf.ElfFile.isElf(path)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--base must be page-aligned for an ELF file");
+        }
+        Input input = Input.load(path, base, symbol, symbol != null, asmOptions.options());
+        Assembly a = input.assembly();
+        if (symbol != null) a.symbol(symbol);
         if (Long.compareUnsigned(base + a.size(), MAX_BASE + 1) > 0) {
             throw new IllegalArgumentException(String.format("--base 0x%x: the %d bytes of code would run past 0x%x, the end of the"
                     + " user address space", base, a.size(), MAX_BASE + 1));
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (input.elf()) return elf(out, input);
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
-            j.put("file", source.name());
+            j.put("file", input.name());
             j.put("size", a.size());
             j.put("instructions", a.instructionCount());
             j.put("bytes", a.hex());
@@ -89,7 +96,7 @@ final class AssembleCommand implements Callable<Integer> {
             out.println(Common.json(j));
             return Main.OK;
         }
-        out.printf("%s: %d bytes, %d instructions, assembled at %s%n", source.name(), a.size(), a.instructionCount(), Common.hex(a.base()));
+        out.printf("%s: %d bytes, %d instructions, assembled at %s%n", input.name(), a.size(), a.instructionCount(), Common.hex(a.base()));
         out.println();
         out.println("symbols:");
         a.symbols().values().stream().sorted((x, y) -> Long.compare(x.offset(), y.offset())).forEach(s ->
@@ -108,6 +115,71 @@ final class AssembleCommand implements Callable<Integer> {
         for (Assembly.Line l : lines) {
             out.printf("0x%04x    %-30s  %-28s  %s%n", l.offset(),
                     hexf.formatHex(a.code(), (int) l.offset(), (int) (l.offset() + l.length())), l.where(), l.text().strip());
+        }
+        return Main.OK;
+    }
+
+    /** An ELF routine: Capstone's disassembly, its symbols and the references that leave it. */
+    private int elf(PrintWriter out, Input input) {
+        Assembly a = input.assembly();
+        String routine = input.symbol();
+        long[] extent = a.extent(routine);
+        byte[] bytes = a.bytesOf(routine);
+        HexFormat hexf = HexFormat.ofDelimiter(" ");
+        if (json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("file", input.name());
+            j.put("format", "elf");
+            j.put("type", input.kind());
+            j.put("symbol", routine);
+            j.put("size", bytes.length);
+            j.put("instructions", a.instructionCount());
+            j.put("bytes", HexFormat.of().formatHex(bytes));
+            j.put("offset", extent[0]);
+            Map<String, Long> symbols = new LinkedHashMap<>();
+            a.symbols().values().stream().sorted((x, y) -> Long.compare(x.offset(), y.offset()))
+                    .forEach(s -> symbols.put(s.name(), s.offset()));
+            j.put("symbols", symbols);
+            j.put("base", a.base());
+            j.put("lines", a.lines().stream().map(l -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("offset", l.offset());
+                m.put("length", l.length());
+                m.put("bytes", HexFormat.of().formatHex(a.code(), (int) l.offset(), (int) (l.offset() + l.length())));
+                m.put("line", l.where().toString());
+                m.put("source", l.text());
+                m.put("instruction", true);
+                return m;
+            }).toList());
+            j.put("relocations", a.relocations().stream().map(r -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("offset", r.offset());
+                m.put("width", r.width());
+                m.put("symbol", r.symbol());
+                m.put("addend", r.addend());
+                m.put("instruction", r.instruction());
+                m.put("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
+                return m;
+            }).toList());
+            out.println(Common.json(j));
+            return Main.OK;
+        }
+        out.printf("%s (%s): %s, %d bytes, %d instructions (Capstone's disassembly), code offset %s, at %s%n", input.name(),
+                input.kind(), routine,
+                bytes.length, a.instructionCount(), Common.hex(extent[0]), Common.hex(a.base() + extent[0]));
+        out.println();
+        out.printf("%-8s  %-30s  %-28s  %s%n", "offset", "bytes", "where", "instruction");
+        byte[] code = a.code();
+        for (Assembly.Line l : a.lines()) {
+            out.printf("0x%04x    %-30s  %-28s  %s%n", l.offset(),
+                    hexf.formatHex(code, (int) l.offset(), (int) (l.offset() + l.length())), l.where(), l.text());
+        }
+        if (!a.relocations().isEmpty()) {
+            out.println();
+            out.println("references out of the code (stops in emulation):");
+            for (var r : a.relocations()) {
+                out.printf("  0x%04x  %-5s %s%n", r.instruction(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.symbol());
+            }
         }
         return Main.OK;
     }

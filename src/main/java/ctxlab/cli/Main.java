@@ -33,6 +33,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
             ctxlab.asm.Keystone.preload();
             Thread.ofPlatform().daemon().name("unicorn-preload").start(ctxlab.emu.Unicorn::available);
+            Thread.ofPlatform().daemon().name("capstone-preload").start(ctxlab.disasm.Capstone::available);
         }
         Output.Recording stdout = Output.stdout(), stderr = Output.stderr();
         PrintWriter out = Output.writer(stdout, System.out.charset()), err = Output.writer(stderr, System.err.charset());
@@ -98,6 +99,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                     + " is not named like an assembly file (.s, .S, .asm), so nothing of its text is shown";
         }
         if (ex instanceof AsmException || ex instanceof EmulatorUnavailableException) return firstLines(ex.getMessage(), 2);
+        if (ex instanceof ctxlab.disasm.DisasmException) return ex.getMessage();
         if (ex instanceof KeystoneException k) return "Keystone: " + k.getMessage();
         if (ex instanceof IllegalArgumentException || ex instanceof HostException) return ex.getMessage();
         String msg = ex.getMessage();

@@ -1,8 +1,6 @@
 package ctxlab.cli;
 
-import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
-import ctxlab.asm.SourceFile;
 import ctxlab.selftest.Selftest;
 import ctxlab.trace.HtmlFormat;
 import ctxlab.trace.JsonFormat;
@@ -19,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,7 +33,7 @@ import picocli.CommandLine.Spec;
                 "2 bad input or a missing prerequisite."})
 final class TraceCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
-            description = "GNU-as source of the routine (default: asm/context_x86_64.s)")
+            description = "GNU-as source or ELF file (.o, .so, executable) of the routine (default: asm/context_x86_64.s)")
     Path file;
 
     @Option(names = "--symbol", paramLabel = "NAME", description = "routine to call (default: cem_swapcontext)")
@@ -135,14 +132,12 @@ final class TraceCommand implements Callable<Integer> {
             trace = ScenarioTracer.trace(Common.root(), source, Common::display, asmOptions.options(), scenario,
                     new Tracer.Limits(budget, switches == 0 ? -1 : switches, Duration.ofSeconds(60)));
         } else {
-            String routine = symbol != null ? symbol : Selftest.SWITCH;
-            SourceFile read = SourceFile.read(source, asmOptions.options());
-            SourceFile named = new SourceFile(Common.display(source), read.text());
-            // The source view shows the file as written, not the preprocessor's output.
-            String shown = asmOptions.options().preprocesses(source.toString()) ? SourceFile.readRaw(source) : named.text();
-            Assembly assembly = Assembler.assemble(named, Selftest.CODE_BASE);
+            // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
+            Input input = Input.load(source, Selftest.CODE_BASE, symbol != null ? symbol : Selftest.SWITCH, symbol != null, asmOptions.options());
+            String routine = input.symbol();
+            Assembly assembly = input.assembly();
             assembly.symbol(routine);
-            TraceSetup setup = TraceSetup.defaultSwitch(assembly, routine, Map.of(named.name(), shown));
+            TraceSetup setup = TraceSetup.defaultSwitch(assembly, routine, input.sources());
             trace = Tracer.run(setup, new Tracer.Limits(budget, -1, Duration.ofSeconds(60)));
         }
 

@@ -1,8 +1,6 @@
 package ctxlab.cli;
 
-import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
-import ctxlab.asm.SourceFile;
 import ctxlab.verify.Bench;
 import ctxlab.verify.Finding;
 import ctxlab.verify.Property;
@@ -34,7 +32,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit codes: 0 all properties hold; 1 a property is violated (with --strict: also a"
                 + " warning finding); 2 bad input (cannot assemble, no such symbol, unreadable file, bad option)."})
 final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "GNU-as source (default: asm/context_x86_64.s)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "GNU-as source or ELF file (.o, .so, executable) (default: asm/context_x86_64.s)")
     Path file;
 
     @Option(names = "--symbol", paramLabel = "NAME", description = "the routine: NAME(save=%%rdi, restore=%%rsi) (default: ${DEFAULT-VALUE})")
@@ -79,13 +77,14 @@ final class VerifyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--iterations must be at least 1, got " + iterations);
         }
         Path path = file != null ? file : Common.defaultSwitchFile();
-        SourceFile source = SourceFile.read(path, asmOptions.options());
-        String name = Common.display(path);
-        source = new SourceFile(name, source.text());
         long s = seed != null ? seed : System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
-        Assembly assembly = Assembler.assemble(source, Verifier.CODE_BASE);
+        // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
+        Input input = Input.load(path, Verifier.CODE_BASE, symbol, spec.commandLine().getParseResult().hasMatchedOption("--symbol"), asmOptions.options());
+        String name = input.name();
+        Assembly assembly = input.assembly();
+        symbol = input.symbol();
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
         try (Verifier verifier = new Verifier(assembly, name, symbol)) {
             if (benchWorker) {
