@@ -85,6 +85,8 @@ public final class ElfFile {
 
     /** Whether the file starts with the ELF magic (the extension does not matter). */
     public static boolean isElf(Path path) {
+        // Only a regular file can be an ELF object; a FIFO must be opened once, by the source reader.
+        if (!Files.isRegularFile(path)) return false;
         try (var in = Files.newInputStream(path)) {
             return isElf(in.readNBytes(4));
         } catch (IOException e) {

@@ -202,7 +202,7 @@ class ElfInputTest {
         Result t = run("trace", object.toString(), "--symbol", "cem_swapcontext", "--color", "never");
         assertEquals(0, t.exit(), t.out() + t.err());
         assertTrue(t.out().contains("step 17/17 ── 0x40003e cem_swapcontext+0x3e"), t.out());
-        assertTrue(t.out().contains("switch.o:cem_swa"), t.out());
+        assertTrue(t.out().contains("ch.o:cem_swapcontext+0x3e"), t.out());   // headers shorten long paths in the middle
     }
 
     @Test
