@@ -42,25 +42,19 @@ public record SourceFile(String name, String text) {
         return t.startsWith("\uFEFF") ? t.substring(1) : t;
     }
 
+    /** {@link #readText}, with its failures as one-line {@link AsmException}s naming the file. */
     private static String readCapped(Path path) {
         if (Files.isDirectory(path)) throw new AsmException(path + ": is a directory, not a source file");
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(path)) {
-            // Read with a cap: /dev/zero or a FIFO must not fill the heap.
-            bytes = in.readNBytes(MAX_BYTES + 1);
+        try {
+            return readText(path);
         } catch (NoSuchFileException e) {
             throw new AsmException(path + ": no such file");
-        } catch (IOException e) {
-            throw new AsmException(path + ": cannot read: " + Text.escape(e.getMessage()));
-        }
-        if (bytes.length > MAX_BYTES) {
-            throw new AsmException(path + ": larger than " + MAX_BYTES / (1024 * 1024) + " MiB; ctxlab refuses it");
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (InputTooLargeException e) {
+            throw new AsmException(Text.escape(e.getMessage()));
         } catch (CharacterCodingException e) {
             throw new AsmException(path + ": not a UTF-8 text file");
+        } catch (IOException e) {
+            throw new AsmException(path + ": cannot read: " + Text.escape(e.getMessage()));
         }
     }
 
