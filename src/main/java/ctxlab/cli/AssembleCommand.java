@@ -1,6 +1,6 @@
 package ctxlab.cli;
 
-import ctxlab.asm.Assembler;
+import ctxlab.asm.AssemblyCache;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import java.io.PrintWriter;
@@ -38,7 +38,7 @@ final class AssembleCommand implements Callable<Integer> {
         Path path = file != null ? file : Common.defaultSwitchFile();
         SourceFile source = SourceFile.read(path);
         source = new SourceFile(Common.display(path), source.text());
-        Assembly a = Assembler.assemble(source, base);
+        Assembly a = AssemblyCache.assemble(source, base);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();

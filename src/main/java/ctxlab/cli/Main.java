@@ -20,6 +20,13 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Inherited by every command: assemble afresh instead of using the assembled-output cache. */
+    @CommandLine.Option(names = "--no-cache", scope = CommandLine.ScopeType.INHERIT,
+            description = "do not use the assembled-output cache (~/.cache/ctxlab or $XDG_CACHE_HOME/ctxlab): run Keystone")
+    void noCache(boolean on) {
+        if (on) ctxlab.asm.AssemblyCache.setEnabled(false);
+    }
+
     /** No command given: that is a usage error, like any other. */
     @Override
     public Integer call() {
@@ -30,8 +37,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static void main(String[] args) {
         // Both engines take a few hundred milliseconds to load: overlap them with each other and
         // with argument parsing (two cores on the machines this runs on).
+        // Keystone only when the assembled-output cache is off: a cache hit never needs it, and an
+        // idle core runs Unicorn's load instead.
         if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
-            ctxlab.asm.Keystone.preload();
+            if (java.util.Arrays.asList(args).contains("--no-cache")) ctxlab.asm.Keystone.preload();
             Thread.ofPlatform().daemon().name("unicorn-preload").start(ctxlab.emu.Unicorn::available);
         }
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -40,6 +49,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Runs the CLI with the given streams; the process-free entry point tests use. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        ctxlab.asm.AssemblyCache.setEnabled(!"false".equals(System.getProperty("ctxlab.cache")));
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);

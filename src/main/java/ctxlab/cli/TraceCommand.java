@@ -1,6 +1,6 @@
 package ctxlab.cli;
 
-import ctxlab.asm.Assembler;
+import ctxlab.asm.AssemblyCache;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.selftest.Selftest;
@@ -110,7 +110,7 @@ final class TraceCommand implements Callable<Integer> {
             String routine = symbol != null ? symbol : Selftest.SWITCH;
             SourceFile read = SourceFile.read(source);
             SourceFile named = new SourceFile(Common.display(source), read.text());
-            Assembly assembly = Assembler.assemble(named, Selftest.CODE_BASE);
+            Assembly assembly = AssemblyCache.assemble(named, Selftest.CODE_BASE);
             assembly.symbol(routine);
             TraceSetup setup = TraceSetup.defaultSwitch(assembly, routine, Map.of(named.name(), named.text()));
             trace = Tracer.run(setup, new Tracer.Limits(maxSteps, -1, Duration.ofSeconds(60)));

@@ -1,6 +1,6 @@
 package ctxlab.cli;
 
-import ctxlab.asm.Assembler;
+import ctxlab.asm.AssemblyCache;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.verify.Bench;
@@ -82,7 +82,7 @@ final class VerifyCommand implements Callable<Integer> {
         long s = seed != null ? seed : System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
-        Assembly assembly = Assembler.assemble(source, Verifier.CODE_BASE);
+        Assembly assembly = AssemblyCache.assemble(source, Verifier.CODE_BASE);
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
         try (Verifier verifier = new Verifier(assembly, name, symbol)) {
             if (benchWorker) {
