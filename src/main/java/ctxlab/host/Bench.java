@@ -197,18 +197,21 @@ final class Bench {
         private final Pages.Region page = Pages.fenced(4096), stack = Pages.stack(STACK);
         private final MethodHandle swap;
         private final long spin;
+        private final boolean byCall;
 
         RawRoundTrip(HostCode code) {
             memory.add(page.base(), page.size());
             memory.add(stack.base(), stack.size());
-            swap = code.function(ctxlab.selftest.Selftest.SWITCH, FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-                    Linker.Option.critical(false));
+            byCall = Scheduler.returnsWithRet(code);   // the scheduler's return-stack balance (scheduler.s)
+            swap = code.function(byCall ? ctxlab.selftest.Selftest.SWITCH : "sched_resume",
+                    FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
             spin = code.address("spin_program");
         }
 
         double run(long roundTrips) {
             long own = page.base(), scb = page.base() + 0x100;   // scb: a strand control block (scheduler.s)
             MakeContext.make(memory, scb, stack.base(), stack.size(), spin, Map.of(Slot.R12, scb, Slot.R13, own), 0);
+            memory.writeLong(scb + Scheduler.YIELD_BY_CALL, byCall ? 1 : 0);
             long t0 = System.nanoTime();
             try {
                 for (long i = 0; i < roundTrips; i++) swap.invokeExact(own, scb);
