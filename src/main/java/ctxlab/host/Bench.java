@@ -36,7 +36,8 @@ final class Bench {
 
     /** Options, as the parent passes them: --rounds N --switches N --scale-strands N ... */
     record Options(int rounds, long switches, long roundTrips, long glibcSwitches, long handoffs,
-                   int scaleStrands, long scaleStack, long scaleYields, Path boost, Path root, Path compare) {
+                   int scaleStrands, long scaleStack, long scaleYields, Path boost, Path root, Path compare,
+                   boolean nativeOnly) {
         static Options parse(List<String> args) {
             Map<String, String> m = new LinkedHashMap<>();
             for (int i = 0; i + 1 < args.size(); i += 2) m.put(args.get(i), args.get(i + 1));
@@ -50,7 +51,8 @@ final class Bench {
                     Long.parseLong(m.getOrDefault("--scale-yields", "10")),
                     m.containsKey("--boost") ? Path.of(m.get("--boost")) : null,
                     m.containsKey("--root") ? Path.of(m.get("--root")) : null,
-                    m.containsKey("--compare") ? Path.of(m.get("--compare")) : null);
+                    m.containsKey("--compare") ? Path.of(m.get("--compare")) : null,
+                    "1".equals(m.get("--native-only")));
         }
     }
 
@@ -58,6 +60,7 @@ final class Bench {
 
     static int main(Events events, HostCode code, List<String> args) {
         Options o = Options.parse(args);
+        if (o.nativeOnly) return nativeOnly(events, code, o);
         Map<String, Object> result = Events.event("bench");
         result.put("machine", machine());
         result.put("guardMethod", Pages.guardMethod().label);
@@ -141,6 +144,31 @@ final class Bench {
             running.put("what", "scale run: " + o.scaleStrands + " strands");
             events.emit(running);
             result.put("scale", scale(code, o.scaleStrands, o.scaleStack, o.scaleYields));
+        }
+        events.emit(result);
+        events.emit(Events.event("done"));
+        return 0;
+    }
+
+    /**
+     * Only (a), for the routine and the --compare one, interleaved: what {@link SwitchCost} asks for.
+     * Emits a "switchcost" event with both medians.
+     */
+    static int nativeOnly(Events events, HostCode code, Options o) {
+        Map<String, Object> result = Events.event("switchcost");
+        try (HostCode other = HostCode.build(HostSources.files(o.root, o.compare));
+             Native a = new Native(code); Native b = new Native(other)) {
+            a.run(o.switches / 10);
+            b.run(o.switches / 10);
+            double[][] rounds = new double[2][o.rounds];
+            for (int r = 0; r < o.rounds; r++) {
+                rounds[0][r] = a.run(o.switches);
+                rounds[1][r] = b.run(o.switches);
+            }
+            result.put("routineNs", median(rounds[0]));
+            result.put("compareNs", median(rounds[1]));
+            result.put("rounds", o.rounds);
+            result.put("switchesPerRound", o.switches);
         }
         events.emit(result);
         events.emit(Events.event("done"));
