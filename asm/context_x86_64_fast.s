@@ -34,7 +34,7 @@
  * Everything before the last two instructions is the seed's, in the seed's order, so a bad
  * context faults at the same instruction as with the seed. Measured and not taken: skipping
  * `ldmxcsr` when the MXCSR is unchanged (a compare clobbers eax and the flags, and the saving was
- * within the noise; docs/performance.md).
+ * no gain measurable in interleaved rounds; docs/performance.md).
  *
  * Not switched, as in the seed: the x87 control word (strands are expected not to change it) and
  * the CET shadow stack (the jmp onto another stack is what a CET process would reject, as the
