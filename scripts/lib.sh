@@ -46,3 +46,7 @@ use_jdk25() {
 
 # Maven's own guava warns under JDK 25 about sun.misc.Unsafe: quiet it.
 export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
+
+# The launcher's JVM flags, shared with the AOT training run in scripts/setup (an AOT cache is used
+# only by a JVM started the way the one that made it was). C1 only: start-up dominates every command.
+ctxlab_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xss8m -XX:+UseSerialGC -XX:TieredStopAtLevel=1)

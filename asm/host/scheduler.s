@@ -14,7 +14,8 @@
 #   0x48    yields: incremented by every strand_yield
 #   0x50    argument (Java writes it; also preset in rbx)
 #   0x58    result: whatever the program reports (each program says what)
-#   0x60    spare (0x20 bytes)
+#   0x60    yield by call: 1 when the switch routine ends in `ret` (see "Return-stack balance")
+#   0x68    spare (0x18 bytes)
 #
 # Registers a strand starts with (preset by makeContext, kept by every program because they
 # are callee-saved):
@@ -24,7 +25,30 @@
 # A program is an ordinary function entered with rsp = 8 mod 16. makeContext sets its return
 # address to strand_exit, so a program finishes by returning.
 
+#
+# Return-stack balance. The CPU predicts every `ret` from its return stack buffer (RSB), one for
+# both stacks. A routine ending in `ret` (the seed) pops one RSB entry per switch: Java's downcall
+# pushes one, the strand's `call strand_yield` pushes one, the two switches pop them (both
+# mispredicted, but the RSB stays in step with Java's own calls). A routine ending in an indirect
+# `jmp` (asm/context_x86_64_fast.s) pops none: the same two pushes would stay on the RSB, and every
+# `ret` Java makes afterwards would mispredict (Java's frames are several calls deep) — why pop+jmp
+# made the round trip slower, not faster. So with such a routine the scheduler enters by
+# sched_resume, whose switch back lands on a `ret` that matches Java's own call, and the programs
+# below yield without a call (push the resume address, jmp): the RSB is never out of step and both
+# switches are predicted by the branch target buffer. Scheduler.java picks the mode from the
+# routine's last instruction and sets SCB 0x60 for the programs; both modes are correct with
+# either routine (the stack is the same), only the prediction differs.
+
         .text
+
+# sched_resume(save = scheduler context, restore = strand context): the Java side's entry for a
+# routine that ends in jmp.
+        .globl  sched_resume
+sched_resume:
+        leaq    1f(%rip), %rax          # the scheduler's resume address, pushed without a call:
+        pushq   %rax                    # the RSB keeps Java's return address on top
+        jmp     cem_swapcontext         # saves rsp (-> 1f) into the scheduler context, runs the strand
+1:      ret                             # the strand switched back: to Java, predicted
 
         .globl  strand_yield
 strand_yield:                           # back to the scheduler; returns when resumed
@@ -48,8 +72,13 @@ counter_program:                        # rbx = number of yields
         xorl    %ebp, %ebp              # rbp = yields done
 1:      cmpq    %rbx, %rbp
         jae     2f
-        call    strand_yield
-        incq    %rbp
+        cmpq    $0, 0x60(%r12)          # SCB.yield by call?
+        jne     8f
+        leaq    9f(%rip), %rax          # no: push the resume address and jmp (no RSB push)
+        pushq   %rax
+        jmp     strand_yield
+8:      call    strand_yield
+9:      incq    %rbp
         movq    %rbp, 0x58(%r12)        # SCB.result = resumptions so far
         jmp     1b
 2:      addq    $8, %rsp
@@ -75,7 +104,13 @@ recurse_level:                          # rdi = levels still to go
         decq    %rdi
         call    recurse_level
         jmp     2f
-1:      call    strand_yield            # the bottom: all frames live across a switch
+1:      cmpq    $0, 0x60(%r12)          # the bottom: all frames live across a switch
+        jne     8f
+        leaq    9f(%rip), %rax          # no: push the resume address and jmp (no RSB push)
+        pushq   %rax
+        jmp     strand_yield
+8:      call    strand_yield
+9:
 2:      addq    $248, %rsp
         ret
 
@@ -83,7 +118,12 @@ recurse_level:                          # rdi = levels still to go
         .globl  spin_program
 spin_program:
         subq    $8, %rsp
-1:      call    strand_yield
-        jmp     1b
+1:      cmpq    $0, 0x60(%r12)          # SCB.yield by call?
+        jne     8f
+        leaq    9f(%rip), %rax          # no: push the resume address and jmp (no RSB push)
+        pushq   %rax
+        jmp     strand_yield
+8:      call    strand_yield
+9:      jmp     1b
 
         .section .note.GNU-stack,"",@progbits

@@ -23,6 +23,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to measure (default: asm/context_x86_64.s)")
     Path asm;
 
+    @Option(names = "--compare", paramLabel = "FILE", description = "a second routine measured in the same interleaved rounds"
+            + " (default without --asm: asm/context_x86_64_fast.s) [JSON: compared]")
+    Path compare;
+
+    @Option(names = "--no-compare", description = "measure only the routine under test")
+    boolean noCompare;
+
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
@@ -84,6 +91,11 @@ final class BenchCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("--rounds", "" + rounds, "--switches", "" + switches,
                 "--round-trips", "" + roundTrips, "--glibc-switches", "" + glibcSwitches, "--handoffs", "" + handoffs,
                 "--scale-strands", "" + scaleStrands, "--scale-stack", "" + scaleStack, "--scale-yields", "" + scaleYields));
+        Path other = noCompare ? null : compare != null ? compare : asm == null ? Common.root().resolve("asm/context_x86_64_fast.s") : null;
+        if (other != null) {
+            if (!java.nio.file.Files.isRegularFile(other)) throw new IllegalArgumentException(Common.display(other) + ": no such file");
+            args.addAll(List.of("--root", Common.root().toAbsolutePath().toString(), "--compare", other.toAbsolutePath().toString()));
+        }
         HostBench.Result r = HostBench.run(Common.root(), file, args, boostBinary, !noBoost, Common.timeout(timeout));
         PrintWriter out = spec.commandLine().getOut();
         if (r.crash() != null) {
@@ -98,6 +110,7 @@ final class BenchCommand implements Callable<Integer> {
             j.put("file", Common.display(file));
             j.put("rounds", rounds);
             j.set("roundsDetail", b.get("rounds"));
+            if (j.get("compared") instanceof ObjectNode c) c.put("file", Common.display(Path.of(c.path("file").asText())));
             if (r.boostNote() != null) j.put("boostNote", r.boostNote());
             out.println(Common.json(j));
             return Main.OK;
@@ -117,6 +130,16 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("%-46s %-22s %9.2f%n", "    (a) / Boost.Context", "[ratioToBoost]", b.path("ratioToBoost").asDouble());
         } else {
             out.println("    " + r.boostNote());
+        }
+        JsonNode cmp = b.path("compared");
+        if (!cmp.isMissingNode()) {
+            out.printf("%nthe same rounds, %s:%n", Common.display(Path.of(cmp.path("file").asText())));
+            row(out, cmp, "(a) two strands switching natively", "nativeSwitchNs", "per switch");
+            row(out, cmp, "(b) scheduler -> strand -> scheduler", "roundTripNs", "per round trip");
+            row(out, cmp, "    the same without the scheduler's queue", "bareRoundTripNs", "per round trip");
+            if (cmp.has("ratioToBoost")) {
+                out.printf("%-46s %-22s %9.2f%n", "    (a) / Boost.Context", "[ratioToBoost]", cmp.path("ratioToBoost").asDouble());
+            }
         }
         JsonNode s = b.path("scale");
         if (!s.isMissingNode()) {

@@ -1,7 +1,7 @@
 package ctxlab.cli;
 
-import ctxlab.asm.Assembler;
 import ctxlab.asm.Assembly;
+import ctxlab.asm.AssemblyCache;
 import ctxlab.asm.SourceFile;
 import ctxlab.asm.elf.ElfFile;
 import ctxlab.asm.elf.ElfInput;
@@ -35,6 +35,8 @@ record Input(Assembly assembly, String name, String symbol, Map<String, String> 
         SourceFile source = new SourceFile(name, SourceFile.read(path, options).text());
         // The source view shows the file as written, not the preprocessor's output.
         String shown = options.preprocesses(path.toString()) ? SourceFile.readRaw(path) : source.text();
-        return new Input(Assembler.assemble(source, base), name, symbol, Map.of(name, shown), SOURCE);
+        // Through the assembled-output cache (--no-cache turns it off); ELF input above never is.
+        Assembly a = AssemblyCache.assemble(java.util.List.of(source), base, options);
+        return new Input(a, name, symbol, Map.of(name, shown), SOURCE);
     }
 }

@@ -11,14 +11,42 @@ import picocli.CommandLine.Command;
 /** The {@code ctxlab} command line. Exit codes: 0 success, 1 a check failed, 2 bad input or setup. */
 @Command(name = "ctxlab", mixinStandardHelpOptions = true, version = "ctxlab 0.1.0",
         description = "Assemble, emulate, verify and trace an x86-64 green-thread context switch.",
-        subcommands = {AssembleCommand.class, VerifyCommand.class, SelftestCommand.class, VectorsCommand.class,
-                TraceCommand.class, BenchCommand.class, StrandsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 a check failed, 2 bad input, usage or missing prerequisite."})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int OK = 0, FAILED = 1, BAD_INPUT = 2;
 
+    /**
+     * The commands, in the order help lists them. Registered lazily: picocli builds a model of every
+     * registered command from its annotations, which a cold JVM pays for at every start, so a run of
+     * one command registers only that one (all of them for help, usage and errors).
+     */
+    private static final java.util.List<String> COMMANDS =
+            java.util.List.of("assemble", "verify", "selftest", "vectors", "trace", "bench", "strands", "help");
+
+    // A switch, not a map of constructor references: the JDK 25 AOT cache creation crashed on those
+    // (archiveHeapWriter guarantee) when they sat in a static field.
+    private static Object command(String name) {
+        return switch (name) {
+            case "assemble" -> new AssembleCommand();
+            case "verify" -> new VerifyCommand();
+            case "selftest" -> new SelftestCommand();
+            case "vectors" -> new VectorsCommand();
+            case "trace" -> new TraceCommand();
+            case "bench" -> new BenchCommand();
+            case "strands" -> new StrandsCommand();
+            default -> new CommandLine.HelpCommand();
+        };
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Inherited by every command: assemble afresh instead of using the assembled-output cache. */
+    @CommandLine.Option(names = "--no-cache", scope = CommandLine.ScopeType.INHERIT,
+            description = "do not use the assembled-output cache (~/.cache/ctxlab or $XDG_CACHE_HOME/ctxlab): run Keystone")
+    void noCache(boolean on) {
+        if (on) ctxlab.asm.AssemblyCache.setEnabled(false);
+    }
 
     /** No command given: that is a usage error, like any other. */
     @Override
@@ -30,8 +58,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static void main(String[] args) {
         // Both engines take a few hundred milliseconds to load: overlap them with each other and
         // with argument parsing (two cores on the machines this runs on).
+        // Keystone only when the assembled-output cache is off: a cache hit never needs it, and an
+        // idle core runs Unicorn's load instead.
         if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
-            ctxlab.asm.Keystone.preload();
+            if (java.util.Arrays.asList(args).contains("--no-cache")) ctxlab.asm.Keystone.preload();
             Thread.ofPlatform().daemon().name("unicorn-preload").start(ctxlab.emu.Unicorn::available);
             Thread.ofPlatform().daemon().name("capstone-preload").start(ctxlab.disasm.Capstone::available);
         }
@@ -51,7 +81,13 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Runs the CLI with the given streams; the process-free entry point tests use. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        ctxlab.asm.AssemblyCache.setEnabled(!"false".equals(System.getProperty("ctxlab.cache")));
         CommandLine cl = new CommandLine(new Main());
+        if (args.length > 0 && COMMANDS.contains(args[0]) && !args[0].equals("help")) {
+            cl.addSubcommand(command(args[0]));
+        } else {
+            for (String c : COMMANDS) cl.addSubcommand(command(c));
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -88,8 +88,35 @@ final class VectorsCommand implements Callable<Integer> {
         if (asmOptions.given() && asm == null) return usage(err, "--cpp, -D, -U and -I apply to --asm FILE");
         if (asmOptions.given() && host) return usage(err, "--cpp, -D, -U and -I are not available with --host yet");
         UnicornRunner runner = new UnicornRunner(Common.root(), asm, asmOptions.options());
+        if (asm != null && !record) entries = applicable(entries, err);
         if (host) return host(entries, runner, out, err);
         return record ? record(entries, runner, out, err) : run(entries, runner, out, err);
+    }
+
+    /**
+     * With {@code --asm}: the vectors whose point is the seed routine's exact instruction count (an
+     * explicit {@code call.budget}: "budget-exactly-17", "fault-budget-16") say nothing about another
+     * implementation, which has its own count; they are left out, and named.
+     */
+    private static List<Corpus.Entry> applicable(List<Corpus.Entry> entries, PrintWriter err) {
+        List<Corpus.Entry> kept = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (Corpus.Entry e : entries) {
+            Vector v;
+            try {
+                v = e.read();
+            } catch (VectorException ex) {
+                kept.add(e); // reported as malformed where it is run
+                continue;
+            }
+            if (v.call().budget() != Vector.DEFAULT_BUDGET) skipped.add(v.name());
+            else kept.add(e);
+        }
+        if (!skipped.isEmpty()) {
+            err.println("ctxlab: --asm: skipping " + skipped.size() + " vector(s) that pin the seed routine's instruction count: "
+                    + String.join(", ", skipped));
+        }
+        return kept;
     }
 
     private static int usage(PrintWriter err, String message) {

@@ -36,7 +36,8 @@ final class Bench {
 
     /** Options, as the parent passes them: --rounds N --switches N --scale-strands N ... */
     record Options(int rounds, long switches, long roundTrips, long glibcSwitches, long handoffs,
-                   int scaleStrands, long scaleStack, long scaleYields, Path boost) {
+                   int scaleStrands, long scaleStack, long scaleYields, Path boost, Path root, Path compare,
+                   boolean nativeOnly) {
         static Options parse(List<String> args) {
             Map<String, String> m = new LinkedHashMap<>();
             for (int i = 0; i + 1 < args.size(); i += 2) m.put(args.get(i), args.get(i + 1));
@@ -48,7 +49,10 @@ final class Bench {
                     Integer.parseInt(m.getOrDefault("--scale-strands", "100000")),
                     Long.parseLong(m.getOrDefault("--scale-stack", "4096")),
                     Long.parseLong(m.getOrDefault("--scale-yields", "10")),
-                    m.containsKey("--boost") ? Path.of(m.get("--boost")) : null);
+                    m.containsKey("--boost") ? Path.of(m.get("--boost")) : null,
+                    m.containsKey("--root") ? Path.of(m.get("--root")) : null,
+                    m.containsKey("--compare") ? Path.of(m.get("--compare")) : null,
+                    "1".equals(m.get("--native-only")));
         }
     }
 
@@ -56,11 +60,17 @@ final class Bench {
 
     static int main(Events events, HostCode code, List<String> args) {
         Options o = Options.parse(args);
+        if (o.nativeOnly) return nativeOnly(events, code, o);
         Map<String, Object> result = Events.event("bench");
         result.put("machine", machine());
         result.put("guardMethod", Pages.guardMethod().label);
+        // A second routine (--compare, e.g. asm/context_x86_64_fast.s) is measured in the same rounds,
+        // interleaved with the first: its own unit of code, through the same verification gate.
+        HostCode other = o.compare == null ? null : HostCode.build(HostSources.files(o.root, o.compare));
         try (Native a = new Native(code); Glibc c = new Glibc(code); Scheduler s = new Scheduler(code);
-             RawRoundTrip raw = new RawRoundTrip(code)) {
+             RawRoundTrip raw = new RawRoundTrip(code);
+             Native a2 = other == null ? null : new Native(other); Scheduler s2 = other == null ? null : new Scheduler(other);
+             RawRoundTrip raw2 = other == null ? null : new RawRoundTrip(other)) {
             // Warm-up: the JIT compiles the Java halves before anything is timed.
             a.run(o.switches / 20);
             roundTrip(s, o.roundTrips / 10);
@@ -68,15 +78,23 @@ final class Bench {
             c.run(o.glibcSwitches / 20);
             virtualThreads(o.handoffs / 10);
             if (o.boost != null) boost(o.boost, o.switches / 10);
+            if (other != null) {
+                a2.run(o.switches / 20);
+                roundTrip(s2, o.roundTrips / 10);
+                raw2.run(o.roundTrips / 10);
+            }
 
-            double[][] rounds = new double[6][o.rounds];
+            double[][] rounds = new double[9][o.rounds];
             for (int r = 0; r < o.rounds; r++) {
                 rounds[0][r] = a.run(o.switches);
+                if (other != null) rounds[6][r] = a2.run(o.switches);
                 rounds[1][r] = roundTrip(s, o.roundTrips);
+                if (other != null) rounds[7][r] = roundTrip(s2, o.roundTrips);
                 rounds[2][r] = c.run(o.glibcSwitches);
                 rounds[3][r] = virtualThreads(o.handoffs);
                 if (o.boost != null) rounds[4][r] = boost(o.boost, o.switches);
                 rounds[5][r] = raw.run(o.roundTrips);
+                if (other != null) rounds[8][r] = raw2.run(o.roundTrips);
                 Map<String, Object> progress = Events.event("round");
                 progress.put("round", r + 1);
                 events.emit(progress);
@@ -104,12 +122,53 @@ final class Bench {
             counts.put("glibcSwitches", 2 * (o.glibcSwitches / 2) + 1);
             counts.put("virtualThreadHandoffs", 2 * (o.handoffs / 2));
             result.put("perRound", counts);
+            if (other != null) {
+                Map<String, Object> cmp = new LinkedHashMap<>();
+                cmp.put("file", o.compare.toString());
+                cmp.put("nativeSwitchNs", median(rounds[6]));
+                cmp.put("roundTripNs", median(rounds[7]));
+                cmp.put("bareRoundTripNs", median(rounds[8]));
+                if (o.boost != null) cmp.put("ratioToBoost", median(rounds[6]) / median(rounds[4]));
+                Map<String, Object> cmpRounds = new LinkedHashMap<>();
+                cmpRounds.put("nativeSwitchNs", rounds[6]);
+                cmpRounds.put("roundTripNs", rounds[7]);
+                cmpRounds.put("bareRoundTripNs", rounds[8]);
+                cmp.put("rounds", cmpRounds);
+                result.put("compared", cmp);
+            }
+        } finally {
+            if (other != null) other.close();
         }
         if (o.scaleStrands > 0) {
             Map<String, Object> running = Events.event("running");
             running.put("what", "scale run: " + o.scaleStrands + " strands");
             events.emit(running);
             result.put("scale", scale(code, o.scaleStrands, o.scaleStack, o.scaleYields));
+        }
+        events.emit(result);
+        events.emit(Events.event("done"));
+        return 0;
+    }
+
+    /**
+     * Only (a), for the routine and the --compare one, interleaved: what {@link SwitchCost} asks for.
+     * Emits a "switchcost" event with both medians.
+     */
+    static int nativeOnly(Events events, HostCode code, Options o) {
+        Map<String, Object> result = Events.event("switchcost");
+        try (HostCode other = HostCode.build(HostSources.files(o.root, o.compare));
+             Native a = new Native(code); Native b = new Native(other)) {
+            a.run(o.switches / 10);
+            b.run(o.switches / 10);
+            double[][] rounds = new double[2][o.rounds];
+            for (int r = 0; r < o.rounds; r++) {
+                rounds[0][r] = a.run(o.switches);
+                rounds[1][r] = b.run(o.switches);
+            }
+            result.put("routineNs", median(rounds[0]));
+            result.put("compareNs", median(rounds[1]));
+            result.put("rounds", o.rounds);
+            result.put("switchesPerRound", o.switches);
         }
         events.emit(result);
         events.emit(Events.event("done"));
@@ -166,18 +225,21 @@ final class Bench {
         private final Pages.Region page = Pages.fenced(4096), stack = Pages.stack(STACK);
         private final MethodHandle swap;
         private final long spin;
+        private final boolean byCall;
 
         RawRoundTrip(HostCode code) {
             memory.add(page.base(), page.size());
             memory.add(stack.base(), stack.size());
-            swap = code.function(ctxlab.selftest.Selftest.SWITCH, FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-                    Linker.Option.critical(false));
+            byCall = Scheduler.returnsWithRet(code);   // the scheduler's return-stack balance (scheduler.s)
+            swap = code.function(byCall ? ctxlab.selftest.Selftest.SWITCH : "sched_resume",
+                    FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
             spin = code.address("spin_program");
         }
 
         double run(long roundTrips) {
             long own = page.base(), scb = page.base() + 0x100;   // scb: a strand control block (scheduler.s)
             MakeContext.make(memory, scb, stack.base(), stack.size(), spin, Map.of(Slot.R12, scb, Slot.R13, own), 0);
+            memory.writeLong(scb + Scheduler.YIELD_BY_CALL, byCall ? 1 : 0);
             long t0 = System.nanoTime();
             try {
                 for (long i = 0; i < roundTrips; i++) swap.invokeExact(own, scb);

@@ -30,7 +30,7 @@ import java.util.Map;
  */
 public final class Scheduler implements AutoCloseable {
     static final int SCB_SIZE = 128;
-    static final int STATE = 0x40, YIELDS = 0x48, ARGUMENT = 0x50, RESULT = 0x58;
+    static final int STATE = 0x40, YIELDS = 0x48, ARGUMENT = 0x50, RESULT = 0x58, YIELD_BY_CALL = 0x60;
     static final long FINISHED = 1;
     /** SCBs come from chunks of this many bytes. */
     private static final long CHUNK = 1 << 20;
@@ -95,6 +95,7 @@ public final class Scheduler implements AutoCloseable {
 
     private final HostCode code;
     private final MethodHandle swap;
+    private final boolean yieldByCall;
     private final HostMemory memory = new HostMemory();
     private final Pages.Region own;            // the scheduler's context
     private final long schedulerContext;
@@ -113,7 +114,11 @@ public final class Scheduler implements AutoCloseable {
         this.code = code;
         // critical: no thread-state transition around the call, which is most of an FFM call's
         // cost; allowed because the strands never block, call back into Java, or take long.
-        this.swap = code.function(ctxlab.selftest.Selftest.SWITCH,
+        // Return-stack balance (scheduler.s): a routine ending in ret is called directly and strands
+        // yield by call; one ending in a jump is entered through sched_resume and strands yield by
+        // push+jmp. Either way the return stack buffer stays in step with Java's own calls.
+        this.yieldByCall = returnsWithRet(code);
+        this.swap = code.function(yieldByCall ? ctxlab.selftest.Selftest.SWITCH : "sched_resume",
                 FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
         this.exit = code.address("strand_exit");
         this.own = Pages.fenced(ContextLayout.SIZE);
@@ -134,11 +139,19 @@ public final class Scheduler implements AutoCloseable {
         memory.add(stack.base(), stack.size());
         HostMemory.ALL.asSlice(scb, SCB_SIZE).fill((byte) 0);
         memory.writeLong(scb + ARGUMENT, program.argument());
+        memory.writeLong(scb + YIELD_BY_CALL, yieldByCall ? 1 : 0);
         MakeContext.make(memory, scb, stack.base(), stack.size(), entry,
                 Map.of(Slot.R12, scb, Slot.R13, schedulerContext, Slot.RBX, program.argument()), exit);
         Strand s = new Strand(nextId++, program, scb, stack);
         ready.add(s);
         return s;
+    }
+
+    /** Whether the switch routine's last instruction is a {@code ret} (the seed) rather than a jump. */
+    static boolean returnsWithRet(HostCode code) {
+        List<ctxlab.asm.Assembly.Line> lines = code.assembly().linesOf(ctxlab.selftest.Selftest.SWITCH).stream()
+                .filter(ctxlab.asm.Assembly.Line::instruction).toList();
+        return lines.isEmpty() || lines.getLast().text().strip().toLowerCase(java.util.Locale.ROOT).matches("retq?\\b.*|retq?");
     }
 
     private long allocateScb() {

@@ -1,6 +1,6 @@
 package ctxlab.selftest;
 
-import ctxlab.asm.Assembler;
+import ctxlab.asm.AssemblyCache;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.asm.SourceOptions;
@@ -48,7 +48,7 @@ public final class Selftest {
     /** Assembles {@link #sources} after {@link #requireSwitch} on the first. */
     public static Assembly assemble(List<SourceFile> sources) {
         requireSwitch(sources.get(0));
-        return Assembler.assemble(sources, CODE_BASE);
+        return AssemblyCache.assemble(sources, CODE_BASE);
     }
 
     /**
@@ -56,7 +56,7 @@ public final class Selftest {
      * ("no symbol 'cem_swapcontext' …"), not as a missing symbol in some strand body.
      */
     public static void requireSwitch(SourceFile switchFile) {
-        Assembler.assemble(switchFile, CODE_BASE).symbol(SWITCH);
+        AssemblyCache.assemble(switchFile, CODE_BASE).symbol(SWITCH);
     }
 
     /** Runs every scenario on a fresh backend of its own, so one's failure cannot leak into another. */

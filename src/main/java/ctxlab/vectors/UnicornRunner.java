@@ -1,7 +1,7 @@
 package ctxlab.vectors;
 
 import ctxlab.asm.AsmException;
-import ctxlab.asm.Assembler;
+import ctxlab.asm.AssemblyCache;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.asm.SourceOptions;
@@ -76,7 +76,7 @@ public final class UnicornRunner {
         Assembly a = assemblies.get(files);
         if (a == null) {
             try {
-                a = Assembler.assemble(files, CODE_BASE);
+                a = AssemblyCache.assemble(files, CODE_BASE);
             } catch (AsmException e) {
                 throw new VectorException(v.display() + ": " + e.getMessage());
             }

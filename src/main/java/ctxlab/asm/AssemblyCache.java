@@ -1,0 +1,393 @@
+package ctxlab.asm;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * A content-addressed cache of assembled output, so that a repeated command skips Keystone (whose
+ * instantiation is most of a cold start: about half a second).
+ *
+ * <p>The key is the SHA-256 of everything the output depends on: this cache's format version, the
+ * shape of the {@link Assembly} record (its component names and types, recursively), the
+ * <em>build</em> of the assembler (every class and resource under {@code ctxlab/asm/} — the
+ * front-end, Keystone's binding and Keystone's wasm itself, whose compiled module lives there —
+ * so any change of ctxlab's front-end or of the Keystone wasm is a different key; stricter than a
+ * version number), the base address, the caller's flags, and each source file's name and bytes in
+ * order. An entry is the serialised {@link Assembly} under {@code <key>.asm} in the cache directory
+ * ({@code $XDG_CACHE_HOME/ctxlab/assembly}, else {@code ~/.cache/ctxlab/assembly}).
+ *
+ * <p>Safe to share between processes: an entry is written to a temporary file in the same
+ * directory and renamed into place (atomic on one file system), so a reader sees a whole entry or
+ * none. It fails closed: an entry it cannot read completely, or an {@link Assembly} with
+ * components this serialiser does not know (another branch may add one), is a miss and the files
+ * are assembled; errors are never cached; a cache directory that cannot be written only costs the
+ * time saved.
+ */
+public final class AssemblyCache {
+    /** Bump on any change of {@link #write}/{@link #read}. */
+    static final int FORMAT = 1;
+    private static final int MAGIC = 0x43544141; // "CTAA"
+
+    /** The components this serialiser writes, per record: anything else is not understood. */
+    private static final Map<Class<?>, String> KNOWN = Map.of(
+            Assembly.class, "code:byte[],base:long,symbols:java.util.Map,lines:java.util.List,relocations:java.util.List",
+            Assembly.Symbol.class, "name:java.lang.String,offset:long,global:boolean,size:long",
+            Assembly.Line.class, "offset:long,length:int,where:ctxlab.asm.SourceLocation,text:java.lang.String,instruction:boolean",
+            SourceLocation.class, "file:java.lang.String,line:int",
+            Relocation.class, "offset:long,width:int,symbol:java.lang.String,addend:long,instruction:long,kind:ctxlab.asm.Relocation$Kind");
+
+    private static volatile boolean enabled = !"false".equals(System.getProperty("ctxlab.cache"));
+    private static volatile AssemblyCache shared;
+    private static String build; // the assembler build's fingerprint, computed once
+
+    private final Path dir;
+    private volatile int hits, misses;
+
+    public AssemblyCache(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Turns the shared cache on or off for this process ({@code --no-cache}). */
+    public static void setEnabled(boolean on) {
+        enabled = on;
+    }
+
+    public static boolean isEnabled() {
+        return enabled;
+    }
+
+    /** The per-user cache directory: {@code $XDG_CACHE_HOME/ctxlab/assembly} or {@code ~/.cache/ctxlab/assembly}. */
+    public static Path defaultDirectory() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()
+                ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("ctxlab").resolve("assembly");
+    }
+
+    /** {@link Assembler#assemble(List, long)} through the shared cache, unless it is turned off. */
+    public static Assembly assemble(List<SourceFile> files, long base) {
+        if (!enabled) return Assembler.assemble(files, base);
+        AssemblyCache c = shared;
+        if (c == null) shared = c = new AssemblyCache(defaultDirectory());
+        return c.get(files, base, List.of());
+    }
+
+    public static Assembly assemble(SourceFile file, long base) {
+        return assemble(List.of(file), base);
+    }
+
+    /**
+     * The same for files read with these preprocessor options. The texts are already the
+     * preprocessor's output, so they alone decide the result; the options are in the key as well, so
+     * that an entry is never shared between runs that asked for different preprocessing.
+     */
+    public static Assembly assemble(List<SourceFile> files, long base, SourceOptions options) {
+        if (!enabled) return Assembler.assemble(files, base);
+        AssemblyCache c = shared;
+        if (c == null) shared = c = new AssemblyCache(defaultDirectory());
+        return c.get(files, base, flags(options));
+    }
+
+    /** The options as the C preprocessor's arguments, in order, with {@code --cpp} first. */
+    static List<String> flags(SourceOptions options) {
+        List<String> f = new ArrayList<>();
+        f.add("--cpp=" + options.cpp());
+        for (String d : options.defines()) f.add("-D" + d);
+        for (String u : options.undefines()) f.add("-U" + u);
+        for (String i : options.includes()) f.add("-I" + i);
+        return f;
+    }
+
+    /**
+     * The assembly of {@code files} at {@code base}: from the cache when an entry exists for exactly
+     * these inputs, else assembled (and stored).
+     *
+     * @param flags anything else the output depends on (preprocessor definitions, options), in order
+     */
+    public Assembly get(List<SourceFile> files, long base, List<String> flags) {
+        String key = understood() ? key(files, base, flags) : null;
+        if (key == null) return Assembler.assemble(files, base);
+        Path entry = dir.resolve(key + ".asm");
+        Assembly cached = load(entry, key);
+        if (cached != null) {
+            hits++;
+            return cached;
+        }
+        misses++;
+        Assembly a = Assembler.assemble(files, base); // errors propagate, and are not cached
+        store(entry, key, a);
+        return a;
+    }
+
+    /** Lookups through the shared cache in this process so far (hits and misses): what went through it. */
+    public static int sharedLookups() {
+        AssemblyCache c = shared;
+        return c == null ? 0 : c.hits + c.misses;
+    }
+
+    public int hits() {
+        return hits;
+    }
+
+    public int misses() {
+        return misses;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    // ---- the key ----------------------------------------------------------------------------
+
+    /** The hex SHA-256 key of these inputs, or null if the build cannot be fingerprinted. */
+    String key(List<SourceFile> files, long base, List<String> flags) {
+        String b = build();
+        if (b == null) return null;
+        MessageDigest md = sha256();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(FORMAT);
+            out.writeUTF(shape());
+            out.writeUTF(b);
+            out.writeLong(base);
+            out.writeInt(flags.size());
+            for (String f : flags) writeString(out, f);
+            out.writeInt(files.size());
+            for (SourceFile f : files) {
+                writeString(out, f.name());
+                writeString(out, f.text());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return HexFormat.of().formatHex(md.digest(bytes.toByteArray()));
+    }
+
+    /** True when every record of an {@link Assembly} has exactly the components written here. */
+    static boolean understood() {
+        for (var e : KNOWN.entrySet()) {
+            if (!e.getValue().equals(components(e.getKey()))) return false;
+        }
+        return true;
+    }
+
+    private static String shape() {
+        StringBuilder s = new StringBuilder();
+        for (Class<?> c : List.of(Assembly.class, Assembly.Symbol.class, Assembly.Line.class, SourceLocation.class, Relocation.class)) {
+            s.append(c.getName()).append('{').append(components(c)).append('}');
+        }
+        s.append(Arrays.toString(Relocation.Kind.values()));
+        return s.toString();
+    }
+
+    private static String components(Class<?> record) {
+        RecordComponent[] rc = record.getRecordComponents();
+        if (rc == null) return "";
+        StringBuilder s = new StringBuilder();
+        for (RecordComponent c : rc) {
+            if (!s.isEmpty()) s.append(',');
+            s.append(c.getName()).append(':').append(c.getType().getTypeName());
+        }
+        return s.toString();
+    }
+
+    /**
+     * A fingerprint of the assembler as built: name, size and CRC of every entry under
+     * {@code ctxlab/asm/} of the jar it was loaded from (the central directory has them: nothing is
+     * decompressed), or the SHA-256 of every file under that directory of a classes folder.
+     */
+    static synchronized String build() {
+        if (build != null) return build;
+        try {
+            var source = Assembler.class.getProtectionDomain().getCodeSource();
+            if (source == null) return null;
+            Path where = Path.of(source.getLocation().toURI());
+            MessageDigest md = sha256();
+            if (Files.isRegularFile(where)) {
+                try (JarFile jar = new JarFile(where.toFile())) {
+                    List<JarEntry> entries = new ArrayList<>();
+                    jar.stream().filter(e -> e.getName().startsWith("ctxlab/asm/") && !e.isDirectory()).forEach(entries::add);
+                    entries.sort((x, y) -> x.getName().compareTo(y.getName()));
+                    for (JarEntry e : entries) {
+                        if (e.getCrc() < 0 || e.getSize() < 0) return null;
+                        md.update((e.getName() + ":" + e.getSize() + ":" + e.getCrc() + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            } else {
+                Path pkg = where.resolve("ctxlab").resolve("asm");
+                List<Path> paths;
+                try (Stream<Path> s = Files.walk(pkg)) {
+                    paths = s.filter(Files::isRegularFile).sorted().toList();
+                }
+                for (Path p : paths) {
+                    md.update(pkg.relativize(p).toString().getBytes(StandardCharsets.UTF_8));
+                    md.update(Files.readAllBytes(p));
+                }
+            }
+            return build = HexFormat.of().formatHex(md.digest());
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return null; // cannot tell which build this is: no caching
+        }
+    }
+
+    // ---- entries ----------------------------------------------------------------------------
+
+    private static Assembly load(Path entry, String key) {
+        byte[] data;
+        try {
+            data = Files.readAllBytes(entry);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return read(data, key);
+    }
+
+    private void store(Path entry, String key, Assembly a) {
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, key.substring(0, 16) + ".", ".tmp");
+            try {
+                Files.write(tmp, write(a, key));
+                try {
+                    Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, entry, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unwritable cache costs the time it would have saved, nothing else
+        }
+    }
+
+    /** The entry's bytes: magic, format, key, then the assembly. */
+    static byte[] write(Assembly a, String key) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(FORMAT);
+            out.writeUTF(key);
+            byte[] code = a.code();
+            out.writeInt(code.length);
+            out.write(code);
+            out.writeLong(a.base());
+            out.writeInt(a.symbols().size());
+            for (Assembly.Symbol s : a.symbols().values()) {
+                writeString(out, s.name());
+                out.writeLong(s.offset());
+                out.writeBoolean(s.global());
+                out.writeLong(s.size());
+            }
+            out.writeInt(a.lines().size());
+            for (Assembly.Line l : a.lines()) {
+                out.writeLong(l.offset());
+                out.writeInt(l.length());
+                writeString(out, l.where().file());
+                out.writeInt(l.where().line());
+                writeString(out, l.text());
+                out.writeBoolean(l.instruction());
+            }
+            out.writeInt(a.relocations().size());
+            for (Relocation r : a.relocations()) {
+                out.writeLong(r.offset());
+                out.writeInt(r.width());
+                writeString(out, r.symbol());
+                out.writeLong(r.addend());
+                out.writeLong(r.instruction());
+                writeString(out, r.kind().name());
+            }
+            out.writeInt(MAGIC); // a truncated entry never parses
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The assembly in an entry, or null if it is not a complete entry of this format for this key. */
+    static Assembly read(byte[] data, String key) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            if (in.readInt() != MAGIC || in.readInt() != FORMAT || !in.readUTF().equals(key)) return null;
+            byte[] code = new byte[count(in, data.length)];
+            in.readFully(code);
+            long base = in.readLong();
+            int n = count(in, data.length);
+            Map<String, Assembly.Symbol> symbols = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                Assembly.Symbol s = new Assembly.Symbol(readString(in), in.readLong(), in.readBoolean(), in.readLong());
+                symbols.put(s.name(), s);
+            }
+            n = count(in, data.length);
+            List<Assembly.Line> lines = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                long offset = in.readLong();
+                int length = in.readInt();
+                SourceLocation where = new SourceLocation(readString(in), in.readInt());
+                lines.add(new Assembly.Line(offset, length, where, readString(in), in.readBoolean()));
+            }
+            n = count(in, data.length);
+            List<Relocation> relocations = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                relocations.add(new Relocation(in.readLong(), in.readInt(), readString(in), in.readLong(), in.readLong(),
+                        Relocation.Kind.valueOf(readString(in))));
+            }
+            if (in.readInt() != MAGIC || in.read() != -1) return null;
+            return new Assembly(code, base, symbols, lines, relocations);
+        } catch (IOException | RuntimeException e) {
+            return null; // truncated, corrupt, or from something else: a miss
+        }
+    }
+
+    private static int count(DataInputStream in, int limit) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > limit) throw new IOException("bad count " + n);
+        return n;
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) throw new IOException("bad string length " + n);
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
