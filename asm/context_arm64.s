@@ -1,5 +1,6 @@
 /*
  * context_arm64.s — the Cem runtime's green-thread context switch, AArch64 (AAPCS64).
+ * ctxlab-arch: arm64
  *
  *   void cem_swapcontext(cem_context *save, cem_context *restore);
  *                         x0 = save            x1 = restore

@@ -30,19 +30,24 @@ final class AssembleCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        Path path = file != null ? file : Common.defaultSwitchFile();
+        boolean arm64 = arch.arm64(file);
+        Path path = file != null ? file : ArchOption.defaultFile(arch.resolve(file));
         SourceFile source = SourceFile.read(path);
         source = new SourceFile(Common.display(path), source.text());
-        Assembly a = Assembler.assemble(source, base);
+        Assembly a = arm64 ? ctxlab.asm.Arm64Assembler.assemble(source, base) : Assembler.assemble(source, base);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("file", source.name());
+            if (arm64) j.put("arch", "arm64");
             j.put("size", a.size());
             j.put("instructions", a.instructionCount());
             j.put("bytes", a.hex());

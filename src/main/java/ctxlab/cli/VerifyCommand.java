@@ -64,6 +64,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -75,12 +78,14 @@ final class VerifyCommand implements Callable<Integer> {
         if (iterations <= 0) {
             throw new ParameterException(spec.commandLine(), "--iterations must be at least 1, got " + iterations);
         }
-        Path path = file != null ? file : Common.defaultSwitchFile();
+        ArchOption.Arch a = arch.resolve(file);
+        Path path = file != null ? file : ArchOption.defaultFile(a);
         SourceFile source = SourceFile.read(path);
         String name = Common.display(path);
         source = new SourceFile(name, source.text());
         long s = seed != null ? seed : System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
+        if (a == ArchOption.Arch.ARM64) return Arm64Commands.verify(out, source, symbol, iterations, s, strict, json);
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
         Assembly assembly = Assembler.assemble(source, Verifier.CODE_BASE);
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation

@@ -1,0 +1,118 @@
+package ctxlab.cli;
+
+import ctxlab.asm.Arm64Assembler;
+import ctxlab.asm.Assembly;
+import ctxlab.asm.SourceFile;
+import ctxlab.verify.Arm64Property;
+import ctxlab.verify.Arm64Report;
+import ctxlab.verify.Arm64Verifier;
+import ctxlab.verify.Finding;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The AArch64 side of the commands, so that each command only branches on {@code --arch}. */
+final class Arm64Commands {
+    private Arm64Commands() {}
+
+    static final String CHECK = "one random machine state run through two switches (A -> B, then B -> A)"
+            + " and held against all 9 AAPCS64 properties";
+
+    /** {@code verify --arch arm64}: exit 0 pass, 1 violated (or a warning with --strict). */
+    static int verify(PrintWriter out, SourceFile source, String symbol, int iterations, long seed, boolean strict,
+                      boolean json) {
+        Assembly assembly = Arm64Assembler.assemble(source, Arm64Verifier.CODE_BASE);
+        assembly.symbol(symbol);
+        try (Arm64Verifier verifier = new Arm64Verifier(assembly, source.name(), symbol)) {
+            Arm64Report r = verifier.run(iterations, seed);
+            if (json) out.println(Common.json(json(r, strict)));
+            else text(out, r, strict);
+            return r.passed(strict) ? Main.OK : Main.FAILED;
+        }
+    }
+
+    static Map<String, Object> json(Arm64Report r, boolean strict) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("verdict", r.verdict(strict));
+        j.put("arch", "arm64");
+        j.put("convention", "cem-arm64");
+        j.put("symbol", r.symbol());
+        j.put("file", r.file());
+        j.put("iterations", r.iterations());
+        j.put("seed", r.seed());
+        j.put("strict", strict);
+        j.put("violations", r.violations().stream().map(v -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("property", v.property().id());
+            m.put("detail", v.detail());
+            m.put("line", v.line());
+            m.put("iteration", v.iteration());
+            m.put("counterexample", v.counterexample());
+            return m;
+        }).toList());
+        j.put("findings", r.findings().stream().map(f -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", f.id());
+            m.put("severity", f.severity().name().toLowerCase(Locale.ROOT));
+            m.put("detail", f.detail());
+            return m;
+        }).toList());
+        j.put("codeSize", r.codeSize());
+        j.put("instructionCount", r.instructionCount());
+        j.put("switchesFpcr", r.switchesFpcr());
+        Map<String, Long> executed = new LinkedHashMap<>();
+        executed.put("min", r.minExecuted());
+        executed.put("max", r.maxExecuted());
+        j.put("executedPerSwitch", executed);
+        j.put("checksPerSecond", Math.round(r.checksPerSecond()));
+        j.put("checkDefinition", CHECK);
+        Map<String, Long> ev = new LinkedHashMap<>();
+        for (Arm64Property p : Arm64Property.values()) ev.put(p.id(), r.evaluations().getOrDefault(p, 0L));
+        j.put("propertyEvaluations", ev);
+        j.put("switches", r.switches());
+        j.put("elapsedMs", r.nanos() / 1e6);
+        return j;
+    }
+
+    static void text(PrintWriter out, Arm64Report r, boolean strict) {
+        out.printf("verify %s in %s (arm64, AAPCS64, 176-byte Cem context): seed %d, %d random states%n%n", r.symbol(),
+                r.file(), r.seed(), r.iterations());
+        for (Arm64Property p : Arm64Property.values()) {
+            Arm64Report.Violation v = r.violation(p);
+            long n = r.evaluations().getOrDefault(p, 0L);
+            out.printf("  %-12s %-4s %6d evaluated   %s%n", p.id(), v != null ? "FAIL" : n == 0 ? "-" : "ok", n, p.summary());
+        }
+        for (Arm64Report.Violation v : r.violations()) {
+            out.printf("%n%s violated: %s%n", v.property().id(), v.detail());
+            for (String l : v.counterexample().split("\n")) out.println("  " + l);
+        }
+        out.printf("%nfindings:%n");
+        for (Finding f : r.findings()) out.printf("  %-17s %s%n", f.id() + (f.warning() ? "" : " (info)"), f.detail());
+        out.printf("%n%d checks in %.1f ms: %,.0f checks/s (a check = %s; %d property evaluations, %d emulated switches)%n",
+                r.iterations(), r.nanos() / 1e6, r.checksPerSecond(), CHECK, r.totalEvaluations(), r.switches());
+        boolean passed = r.passed(strict);
+        out.printf("verdict: %s%s%n", passed ? "PASS" : "FAIL", !r.violations().isEmpty()
+                ? " (" + String.join(", ", r.violations().stream().map(v -> v.property().id()).toList()) + "); reproduce with --seed " + r.seed()
+                : passed ? "" : " (--strict: warnings " + String.join(", ", r.findings().stream().filter(Finding::warning)
+                .map(Finding::id).toList()) + ")");
+    }
+
+    /** Host commands cannot run AArch64 code on this CPU: one line, exit 2. */
+    static int nativeUnavailable(PrintWriter err, String command) {
+        String cpu = System.getProperty("os.arch");
+        if (cpu.equals("aarch64")) {
+            err.println("ctxlab: " + command + " --arch arm64: the native AArch64 path is not implemented yet on this"
+                    + " aarch64 host; the emulated commands (verify, selftest, assemble) work");
+        } else {
+            err.println("ctxlab: " + command + " --arch arm64 runs AArch64 code natively, but this host is " + cpu
+                    + "; use the emulated commands (verify, selftest) instead");
+        }
+        return Main.BAD_INPUT;
+    }
+
+    static List<String> archIds() {
+        return List.of("x86-64", "arm64");
+    }
+}
