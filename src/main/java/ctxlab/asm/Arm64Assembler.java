@@ -64,7 +64,10 @@ public final class Arm64Assembler {
                     + ": no instructions to assemble");
         }
         Keystone.Result result = run(program(statements, true, statements.size()), base);
-        if (result == null || !result.stderr().isBlank()) throw locate(statements, base, result);
+        // Keystone's AArch64 parser can also give up silently (no error, no bytes): locate that too.
+        if (result == null || !result.stderr().isBlank() || result.bytes().length < (statements.size() + 1) * 8) {
+            throw locate(statements, base, result);
+        }
         return layout(statements, reader, result.bytes(), base);
     }
 
@@ -111,12 +114,18 @@ public final class Arm64Assembler {
     }
 
     private static AsmException locate(List<Statement> statements, long base, Keystone.Result whole) {
+        int before = 0;
         for (int k = 1; k <= statements.size(); k++) {
             Statement s = statements.get(k - 1);
             if (s.body().isEmpty()) continue;
             Keystone.Result r = run(program(statements, false, k), base);
             if (r == null) return new AsmException(s.where(), s.text(), "Keystone: " + describe(lastError));
             if (!r.stderr().isBlank()) return new AsmException(s.where(), s.text(), "Keystone: " + r.stderr().strip());
+            if (s.kind() == Kind.INSTRUCTION && r.bytes().length <= before) {
+                return new AsmException(s.where(), s.text(), "Keystone (AArch64) produced no bytes for this statement:"
+                        + " not an AArch64 instruction it understands");
+            }
+            before = r.bytes().length;
         }
         String file = statements.get(0).where().file();
         if (whole != null) return new AsmException(file + ": Keystone: " + whole.stderr().strip());
