@@ -99,6 +99,12 @@ final class Arm64Commands {
                 .map(Finding::id).toList()) + ")");
     }
 
+    /** {@code selftest --arch arm64}: the six scenarios in Unicorn with the AArch64 strand bodies. */
+    static List<ctxlab.selftest.Outcome> selftest(java.nio.file.Path file) {
+        var sources = ctxlab.selftest.Arm64Selftest.sources(Common.root(), file, Common::display);
+        return ctxlab.selftest.Arm64Selftest.run(ctxlab.selftest.Arm64Selftest.assemble(sources));
+    }
+
     /** Host commands cannot run AArch64 code on this CPU: one line, exit 2. */
     static int nativeUnavailable(PrintWriter err, String command) {
         String cpu = System.getProperty("os.arch");

@@ -34,33 +34,42 @@ final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        Path file = asm != null ? asm : Common.defaultSwitchFile();
+        boolean arm64 = arch.arm64(asm);
+        Path file = asm != null ? asm : ArchOption.defaultFile(arch.resolve(asm));
         if (unverified && !host) throw new IllegalArgumentException("--unverified only makes sense with --host");
+        if (arm64 && host) return Arm64Commands.nativeUnavailable(spec.commandLine().getErr(), "selftest --host");
         if (host) {
             HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified);
             if (json) spec.commandLine().getOut().println(Common.json(r.json()));
             else HostSelftest.print(r, spec.commandLine().getOut());
             return r.exit();
         }
-        Assembly assembly = Selftest.assemble(Common.root(), file);
-        assembly.symbol(Selftest.SWITCH);
-        List<Outcome> outcomes = Selftest.runEmulated(assembly);
+        List<Outcome> outcomes = arm64 ? Arm64Commands.selftest(file) : null;
+        if (!arm64) {
+            Assembly assembly = Selftest.assemble(Common.root(), file);
+            assembly.symbol(Selftest.SWITCH);
+            outcomes = Selftest.runEmulated(assembly);
+        }
         boolean passed = outcomes.stream().allMatch(Outcome::passed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("backend", "unicorn");
+            if (arm64) j.put("arch", "arm64");
             j.put("scenarios", outcomes.stream().map(Outcome::toJson).toList());
             j.put("passed", passed);
             out.println(Common.json(j));
             return passed ? Main.OK : Main.FAILED;
         }
-        out.printf("selftest of %s in Unicorn%n%n", Common.display(file));
+        out.printf("selftest of %s in Unicorn%s%n%n", Common.display(file), arm64 ? " (arm64)" : "");
         out.printf("%-24s %-6s %9s %13s %10s%n", "scenario", "result", "switches", "instructions", "time");
         for (Outcome o : outcomes) {
             out.printf("%-24s %-6s %9s %13s %8.1f ms%n", o.name(), o.passed() ? "PASS" : "FAIL",

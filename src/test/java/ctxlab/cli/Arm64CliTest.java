@@ -97,6 +97,23 @@ class Arm64CliTest {
     }
 
     @Test
+    void selftestRunsTheSixScenariosForArm64AndRefusesTheHost() throws Exception {
+        Result r = run("selftest", "--asm", "asm/context_arm64.s");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().startsWith("selftest of asm/context_arm64.s in Unicorn (arm64)"), r.out());
+        assertTrue(r.out().contains("6 passed, 0 failed"), r.out());
+        JsonNode j = new ObjectMapper().readTree(run("selftest", "--arch", "arm64", "--json").out());
+        assertEquals("arm64", j.get("arch").asText());
+        assertTrue(j.get("passed").asBoolean());
+        r = run("selftest", "--asm", "asm/variants-arm64/ok-no-fpcr-168-bytes.s");
+        assertEquals(1, r.exit());
+        r = run("selftest", "--arch", "arm64", "--host");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("ctxlab: selftest --host --arch arm64 "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
     void inference(@TempDir Path dir) throws Exception {
         assertEquals(ArchOption.Arch.ARM64, ArchOption.infer(Path.of("asm/context_arm64.s")));
         assertEquals(ArchOption.Arch.X86_64, ArchOption.infer(Path.of("asm/context_x86_64.s")));
