@@ -105,6 +105,30 @@ final class Arm64Commands {
         return ctxlab.selftest.Arm64Selftest.run(ctxlab.selftest.Arm64Selftest.assemble(sources));
     }
 
+    /** {@code trace --arch arm64}: main -> a fresh strand, every instruction; text or JSON. */
+    static int trace(PrintWriter out, PrintWriter err, java.nio.file.Path file, String symbol, String format,
+                     java.nio.file.Path outFile, long maxSteps) throws java.io.IOException {
+        String routine = symbol != null ? symbol : Arm64Verifier.DEFAULT_SYMBOL;
+        SourceFile source = new SourceFile(Common.display(file), SourceFile.read(file).text());
+        Assembly assembly = Arm64Assembler.assemble(source, 0x40_0000L);
+        assembly.symbol(routine);
+        var r = ctxlab.trace.Arm64Tracer.trace(assembly, source.name(), routine, maxSteps);
+        String text = format.equals("json") ? Common.json(ctxlab.trace.Arm64Tracer.json(r)) + "\n" : ctxlab.trace.Arm64Tracer.text(r);
+        if (outFile != null) {
+            if (outFile.getParent() != null) java.nio.file.Files.createDirectories(outFile.getParent());
+            java.nio.file.Files.writeString(outFile, text);
+            out.printf("wrote %s: %d steps, %s%n", Common.display(outFile), r.steps().size(), r.end());
+        } else {
+            out.print(text);
+            out.flush();
+        }
+        if (!r.arrived()) {
+            err.println("ctxlab: trace failed: " + r.end());
+            return Main.FAILED;
+        }
+        return Main.OK;
+    }
+
     /** Host commands cannot run AArch64 code on this CPU: one line, exit 2. */
     static int nativeUnavailable(PrintWriter err, String command) {
         String cpu = System.getProperty("os.arch");

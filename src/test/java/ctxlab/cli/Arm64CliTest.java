@@ -114,6 +114,20 @@ class Arm64CliTest {
     }
 
     @Test
+    void traceShowsTheArm64Switch() throws Exception {
+        Result r = run("trace", "asm/context_arm64.s");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("trace of cem_swapcontext in asm/context_arm64.s (arm64)"), r.out());
+        assertTrue(r.out().contains("ret arrived at the strand's entry"), r.out());
+        JsonNode j = new ObjectMapper().readTree(run("trace", "--arch", "arm64", "--format", "json").out());
+        assertEquals(29, j.get("steps").size());
+        r = run("trace", "asm/variants-arm64/broken-brk.s");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("ctxlab: trace failed: "), r.err());
+        assertEquals(2, run("trace", "--arch", "arm64", "--format", "html").exit());
+    }
+
+    @Test
     void inference(@TempDir Path dir) throws Exception {
         assertEquals(ArchOption.Arch.ARM64, ArchOption.infer(Path.of("asm/context_arm64.s")));
         assertEquals(ArchOption.Arch.X86_64, ArchOption.infer(Path.of("asm/context_x86_64.s")));
