@@ -129,6 +129,64 @@ final class Arm64Commands {
         return Main.OK;
     }
 
+    /** {@code vectors --arch arm64}: testvectors-arm64/ (or the given files) against the routine. */
+    static int vectors(PrintWriter out, PrintWriter err, List<java.nio.file.Path> paths, java.nio.file.Path asm, boolean json) {
+        List<java.nio.file.Path> where = paths.isEmpty() ? List.of(Common.root().resolve("testvectors-arm64")) : paths;
+        List<java.nio.file.Path> files = new java.util.ArrayList<>();
+        for (java.nio.file.Path p : where) {
+            if (java.nio.file.Files.isDirectory(p)) {
+                try (var s = java.nio.file.Files.list(p)) {
+                    s.filter(f -> f.toString().endsWith(".json")).sorted().forEach(files::add);
+                } catch (java.io.IOException e) {
+                    err.println("ctxlab: cannot read " + Common.display(p) + ": " + e.getMessage());
+                    return Main.BAD_INPUT;
+                }
+            } else if (java.nio.file.Files.isRegularFile(p)) {
+                files.add(p);
+            } else {
+                err.println("ctxlab: " + Common.display(p) + ": no such file or folder");
+                return Main.BAD_INPUT;
+            }
+        }
+        if (files.isEmpty()) {
+            err.println("ctxlab: no vector files (*.json) in " + String.join(", ", where.stream().map(Common::display).toList()));
+            return Main.BAD_INPUT;
+        }
+        List<ctxlab.vectors.Arm64Vector> vectors = new java.util.ArrayList<>();
+        for (java.nio.file.Path f : files) vectors.add(ctxlab.vectors.Arm64Vector.read(f));   // malformed: exit 2 before running
+        java.nio.file.Path routine = asm != null ? asm : Common.root().resolve("asm/context_arm64.s");
+        SourceFile src = new SourceFile(Common.display(routine), SourceFile.read(routine).text());
+        Assembly a = Arm64Assembler.assemble(src, 0x40_0000L);
+        long entry = a.address(Arm64Verifier.DEFAULT_SYMBOL);
+        List<Map<String, Object>> results = new java.util.ArrayList<>();
+        int passed = 0;
+        for (ctxlab.vectors.Arm64Vector v : vectors) {
+            List<String> diffs = v.run(a.code(), entry, a::describe);
+            if (diffs.isEmpty()) passed++;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", v.name());
+            m.put("passed", diffs.isEmpty());
+            m.put("diffs", diffs);
+            results.add(m);
+            if (!json) {
+                out.printf("%-4s %s%n", diffs.isEmpty() ? "ok" : "FAIL", v.name());
+                for (String d : diffs) out.printf("       %s%n", d);
+            }
+        }
+        if (json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("arch", "arm64");
+            j.put("total", vectors.size());
+            j.put("passed", passed);
+            j.put("failed", vectors.size() - passed);
+            j.put("results", results);
+            out.println(Common.json(j));
+        } else {
+            out.printf("%n%d passed, %d failed%n", passed, vectors.size() - passed);
+        }
+        return passed == vectors.size() ? Main.OK : Main.FAILED;
+    }
+
     /** Host commands cannot run AArch64 code on this CPU: one line, exit 2. */
     static int nativeUnavailable(PrintWriter err, String command) {
         String cpu = System.getProperty("os.arch");

@@ -59,11 +59,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (arch.arm64(asm)) return Arm64Commands.nativeUnavailable(spec.commandLine().getErr(), "bench");
         if (rounds < 1 || switches < 2 || roundTrips < 1 || glibcSwitches < 2 || handoffs < 2 || scaleStrands < 0 || scaleYields < 0) {
             throw new IllegalArgumentException("bench: rounds and counts must be positive");
         }

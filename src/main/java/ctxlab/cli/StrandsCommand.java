@@ -38,11 +38,15 @@ final class StrandsCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (arch.arm64(null)) return Arm64Commands.nativeUnavailable(spec.commandLine().getErr(), "strands");
         Path file = asm != null ? asm : Common.defaultSwitchFile();
         HostStrands.Result r = HostStrands.run(Common.root(), file, program, count, stack, arg);
         PrintWriter out = spec.commandLine().getOut();

@@ -128,6 +128,25 @@ class Arm64CliTest {
     }
 
     @Test
+    void vectorsAndTheNativeCommands() throws Exception {
+        Result r = run("vectors", "--arch", "arm64");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("26 passed, 0 failed"), r.out());
+        r = run("vectors", "testvectors-arm64/values-zero.json", "--json", "--asm", "asm/variants-arm64/broken-fpcr-not-saved.s");
+        assertEquals(1, r.exit());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(1, j.get("failed").asInt());
+        assertTrue(j.get("results").get(0).get("diffs").get(0).asText().startsWith("save-zone+"), j.toString());
+        for (String[] args : new String[][] {{"strands", "--arch", "arm64"}, {"bench", "--asm", "asm/context_arm64.s"},
+                {"vectors", "--arch", "arm64", "--host"}}) {
+            Result n = run(args);
+            assertEquals(2, n.exit(), String.join(" ", args));
+            assertTrue(n.err().contains("--arch arm64 runs AArch64 code natively, but this host is")
+                    || n.err().contains("not implemented yet on this aarch64 host"), n.err());
+        }
+    }
+
+    @Test
     void inference(@TempDir Path dir) throws Exception {
         assertEquals(ArchOption.Arch.ARM64, ArchOption.infer(Path.of("asm/context_arm64.s")));
         assertEquals(ArchOption.Arch.X86_64, ArchOption.infer(Path.of("asm/context_x86_64.s")));
