@@ -85,7 +85,10 @@ final class VerifyCommand implements Callable<Integer> {
         source = new SourceFile(name, source.text());
         long s = seed != null ? seed : System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
-        if (a == ArchOption.Arch.ARM64) return Arm64Commands.verify(out, source, symbol, iterations, s, strict, json);
+        if (a == ArchOption.Arch.ARM64) {
+            if (bench || benchWorker) throw new ParameterException(spec.commandLine(), "--bench is not available for arm64 yet");
+            return Arm64Commands.verify(out, source, symbol, iterations, s, strict, json);
+        }
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
         Assembly assembly = Assembler.assemble(source, Verifier.CODE_BASE);
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
