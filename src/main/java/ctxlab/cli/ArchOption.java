@@ -74,6 +74,14 @@ final class ArchOption {
         return A64_OPERAND.matcher(text).find() && !ATT_REGISTER.matcher(text).find() ? Arch.ARM64 : Arch.X86_64;
     }
 
+    /** Whether a vector path lies in (or is) a {@code testvectors-arm64} folder. */
+    static boolean inArm64Vectors(Path p) {
+        for (Path element : p.toAbsolutePath().normalize()) {
+            if (element.toString().equals("testvectors-arm64")) return true;
+        }
+        return false;
+    }
+
     /** The default switch routine for the architecture. */
     static Path defaultFile(Arch arch) {
         return Common.root().resolve(arch == Arch.ARM64 ? "asm/context_arm64.s" : "asm/context_x86_64.s");

@@ -157,6 +157,10 @@ class Arm64CliTest {
         assertEquals(ArchOption.Arch.X86_64, ArchOption.infer(plain));
         Files.writeString(plain, "// ctxlab-arch: x86-64\nf: ret\n");
         assertEquals(ArchOption.Arch.X86_64, ArchOption.infer(plain));
+        // Vectors: only a testvectors-arm64 folder means arm64, not "arm64" anywhere in a path.
+        assertTrue(ArchOption.inArm64Vectors(Path.of("testvectors-arm64/values-zero.json")));
+        assertTrue(ArchOption.inArm64Vectors(Path.of("testvectors-arm64")));
+        assertFalse(ArchOption.inArm64Vectors(Path.of("/work/arm64/testvectors/registers/boundary-zero.json")));
         byte[] elf = new byte[64];
         elf[0] = 0x7F; elf[1] = 'E'; elf[2] = 'L'; elf[3] = 'F'; elf[18] = (byte) 183;
         Path o = dir.resolve("x.o");
