@@ -111,6 +111,19 @@ public final class AssemblyCache {
         return c.get(files, base, flags(options));
     }
 
+    /**
+     * {@link Arm64Assembler#assemble(List, long)} through the shared cache: the same key with an
+     * {@code arch=arm64} flag, which no x86-64 lookup has, so the two never share an entry.
+     */
+    public static Assembly assembleArm64(List<SourceFile> files, long base) {
+        if (!enabled) return Arm64Assembler.assemble(files, base);
+        AssemblyCache c = shared;
+        if (c == null) shared = c = new AssemblyCache(defaultDirectory());
+        return c.get(files, base, List.of(ARM64), Arm64Assembler::assemble);
+    }
+
+    static final String ARM64 = "arch=arm64";
+
     /** The options as the C preprocessor's arguments, in order, with {@code --cpp} first. */
     static List<String> flags(SourceOptions options) {
         List<String> f = new ArrayList<>();
@@ -128,8 +141,14 @@ public final class AssemblyCache {
      * @param flags anything else the output depends on (preprocessor definitions, options), in order
      */
     public Assembly get(List<SourceFile> files, long base, List<String> flags) {
+        return get(files, base, flags, Assembler::assemble);
+    }
+
+    /** The same with another assembler; {@code flags} must tell its entries apart (see {@link #assembleArm64}). */
+    Assembly get(List<SourceFile> files, long base, List<String> flags,
+                 java.util.function.BiFunction<List<SourceFile>, Long, Assembly> assembler) {
         String key = understood() ? key(files, base, flags) : null;
-        if (key == null) return Assembler.assemble(files, base);
+        if (key == null) return assembler.apply(files, base);
         Path entry = dir.resolve(key + ".asm");
         Assembly cached = load(entry, key);
         if (cached != null) {
@@ -137,7 +156,7 @@ public final class AssemblyCache {
             return cached;
         }
         misses++;
-        Assembly a = Assembler.assemble(files, base); // errors propagate, and are not cached
+        Assembly a = assembler.apply(files, base); // errors propagate, and are not cached
         store(entry, key, a);
         return a;
     }

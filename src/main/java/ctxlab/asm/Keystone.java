@@ -35,6 +35,8 @@ import java.util.List;
  */
 public final class Keystone implements AutoCloseable {
     public static final int KS_ARCH_X86 = 4, KS_MODE_64 = 8;
+    /** {@code ks_arch} KS_ARCH_ARM64 and {@code ks_mode} KS_MODE_LITTLE_ENDIAN (keystone.h). */
+    public static final int KS_ARCH_ARM64 = 2, KS_MODE_LITTLE_ENDIAN = 0;
 
     /**
      * One ks_asm result: the machine code, Keystone's statement count, and what the engine wrote to
@@ -73,10 +75,15 @@ public final class Keystone implements AutoCloseable {
     }
 
     public static Keystone open() {
-        return new Keystone();
+        return new Keystone(KS_ARCH_X86, KS_MODE_64);
     }
 
-    private Keystone() {
+    /** An engine for another architecture of the same module, e.g. {@code open(KS_ARCH_ARM64, KS_MODE_LITTLE_ENDIAN)}. */
+    public static Keystone open(int arch, int mode) {
+        return new Keystone(arch, mode);
+    }
+
+    private Keystone(int arch, int mode) {
         Aot aot = Aot.get();
         ImportValues imports = ImportValues.builder().withFunctions(hostFunctions(aot.module())).build();
         try {
@@ -100,7 +107,7 @@ public final class Keystone implements AutoCloseable {
         aot.data().writeTo(memory);
         call(ctors);
         int out = alloc(4);
-        int err = (int) call(ksOpen, KS_ARCH_X86, KS_MODE_64, out)[0];
+        int err = (int) call(ksOpen, arch, mode, out)[0];
         engine = memory.readInt(out);
         call(free, out);
         if (err != 0) {

@@ -36,6 +36,9 @@ final class AssembleCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -44,7 +47,8 @@ final class AssembleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path path = file != null ? file : Common.defaultSwitchFile();
+        boolean arm64 = arch.arm64(file);
+        Path path = file != null ? file : arm64 ? ArchOption.defaultFile(ArchOption.Arch.ARM64) : Common.defaultSwitchFile();
         // User code lives in the lower half of the 47-bit address space; beyond it addresses are
         // not canonical (or wrap past 2^64), which Keystone would take without a word.
         if (base < 0 || base > MAX_BASE) {
@@ -53,7 +57,8 @@ final class AssembleCommand implements Callable<Integer> {
         if ((base & 0xfff) != 0 && ctxlab.asm.elf.ElfFile.isElf(path)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--base must be page-aligned for an ELF file");
         }
-        Input input = Input.load(path, base, symbol, symbol != null, asmOptions.options());
+        Input input = arm64 ? Arm64Commands.input(path, base, symbol, asmOptions)
+                : Input.load(path, base, symbol, symbol != null, asmOptions.options());
         Assembly a = input.assembly();
         if (symbol != null) a.symbol(symbol);
         if (Long.compareUnsigned(base + a.size(), MAX_BASE + 1) > 0) {
@@ -65,6 +70,7 @@ final class AssembleCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("file", input.name());
+            if (arm64) j.put("arch", "arm64");
             j.put("size", a.size());
             j.put("instructions", a.instructionCount());
             j.put("bytes", a.hex());

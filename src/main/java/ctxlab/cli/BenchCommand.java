@@ -69,6 +69,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
     long timeout = 90;
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -78,6 +81,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (arch.arm64(asm)) return Arm64Commands.nativeUnavailable(spec.commandLine().getErr(), "bench");
         // Each figure named with its own lower bound (two strands take turns, so a switch count is at least 2).
         atLeast("--rounds", rounds, 1);
         atLeast("--switches", switches, 2);

@@ -36,6 +36,10 @@ final class SelftestCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();
+
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
     long timeout = 30;
 
@@ -44,8 +48,10 @@ final class SelftestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path file = asm != null ? asm : Common.defaultSwitchFile();
+        boolean arm64 = arch.arm64(asm);
+        Path file = asm != null ? asm : ArchOption.defaultFile(arch.resolve(asm));
         if (unverified && !host) throw new IllegalArgumentException("--unverified only makes sense with --host");
+        if (arm64 && host) return Arm64Commands.nativeUnavailable(spec.commandLine().getErr(), "selftest --host");
         if (host) {
             if (asmOptions.given()) throw new IllegalArgumentException("--cpp, -D, -U and -I are not available with --host yet (a .S file is still preprocessed)");
             HostSelftest.Report r = HostSelftest.run(Common.root(), file, Common.display(file), unverified, Common.timeout(timeout));
@@ -53,20 +59,26 @@ final class SelftestCommand implements Callable<Integer> {
             else HostSelftest.print(r, spec.commandLine().getOut());
             return r.exit();
         }
-        Assembly assembly = Selftest.assemble(Common.root(), file, asmOptions.options());
-        assembly.symbol(Selftest.SWITCH);
-        List<Outcome> outcomes = Selftest.runEmulated(assembly);
+        List<Outcome> outcomes;
+        if (arm64) {
+            outcomes = Arm64Commands.selftest(file, asmOptions);
+        } else {
+            Assembly assembly = Selftest.assemble(Common.root(), file, asmOptions.options());
+            assembly.symbol(Selftest.SWITCH);
+            outcomes = Selftest.runEmulated(assembly);
+        }
         boolean passed = outcomes.stream().allMatch(Outcome::passed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("backend", "unicorn");
+            if (arm64) j.put("arch", "arm64");
             j.put("scenarios", outcomes.stream().map(Outcome::toJson).toList());
             j.put("passed", passed);
             out.println(Common.json(j));
             return passed ? Main.OK : Main.FAILED;
         }
-        out.printf("selftest of %s in Unicorn%n%n", Common.display(file));
+        out.printf("selftest of %s in Unicorn%s%n%n", Common.display(file), arm64 ? " (arm64)" : "");
         out.printf("%-24s %-6s %9s %13s %10s%n", "scenario", "result", "switches", "instructions", "time");
         for (Outcome o : outcomes) {
             out.printf("%-24s %-6s %9s %13s %8.1f ms%n", o.name(), o.passed() ? "PASS" : "FAIL",

@@ -41,11 +41,15 @@ final class StrandsCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
     long timeout = 30;
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (arch.arm64(null)) return Arm64Commands.nativeUnavailable(spec.commandLine().getErr(), "strands");
         Path file = asm != null ? asm : Common.defaultSwitchFile();
         Limits.strands(count, stack);
         if (program.equals("spin_program")) {

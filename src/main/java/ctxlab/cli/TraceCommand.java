@@ -76,6 +76,9 @@ final class TraceCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -119,6 +122,12 @@ final class TraceCommand implements Callable<Integer> {
             if (scenario != null || file != null || symbol != null) {
                 return usage(err, "--vector cannot be combined with --scenario, FILE or --symbol");
             }
+        }
+        if (vector == null && arch.arm64(file)) {
+            if (scenario != null) return usage(err, "--scenario is not available for arm64 yet (trace the switch itself)");
+            if (format.equals("html")) return usage(err, "--format html is not available for arm64 yet (text or json)");
+            return Arm64Commands.trace(spec.commandLine().getOut(), err, file != null ? file
+                    : ArchOption.defaultFile(ArchOption.Arch.ARM64), symbol, format, out, budget, asmOptions);
         }
         Path source = file != null ? file : Common.defaultSwitchFile();
         Trace trace;

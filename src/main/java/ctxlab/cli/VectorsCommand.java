@@ -66,12 +66,21 @@ final class VectorsCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (arch.arch == ArchOption.Arch.ARM64 || arch.arch == null && !paths.isEmpty()
+                && paths.stream().allMatch(ArchOption::inArm64Vectors)) {
+            if (host) return Arm64Commands.nativeUnavailable(err, "vectors --host");
+            if (record) return usage(err, "--record is not available for arm64 (its vectors are derived by testvectors-arm64/README.md's model)");
+            return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions);
+        }
         if (force && !record) return usage(err, "--force only goes with --record");
         if (record && json) return usage(err, "--json is not available with --record");
         if (record && paths.isEmpty()) return usage(err, "--record needs the FILE… to record into");

@@ -65,6 +65,9 @@ final class VerifyCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();
 
+    @picocli.CommandLine.Mixin
+    ArchOption arch = new ArchOption();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -76,9 +79,14 @@ final class VerifyCommand implements Callable<Integer> {
         if (iterations <= 0) {
             throw new ParameterException(spec.commandLine(), "--iterations must be at least 1, got " + iterations);
         }
-        Path path = file != null ? file : Common.defaultSwitchFile();
+        ArchOption.Arch a = arch.resolve(file);
+        Path path = file != null ? file : a == ArchOption.Arch.ARM64 ? ArchOption.defaultFile(a) : Common.defaultSwitchFile();
         long s = seed != null ? seed : System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
+        if (a == ArchOption.Arch.ARM64) {
+            if (bench || benchWorker) throw new ParameterException(spec.commandLine(), "--bench is not available for arm64 yet");
+            return Arm64Commands.verify(out, Arm64Commands.source(path, asmOptions), symbol, iterations, s, strict, json);
+        }
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
         // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
         Input input = Input.load(path, Verifier.CODE_BASE, symbol, spec.commandLine().getParseResult().hasMatchedOption("--symbol"), asmOptions.options());

@@ -85,6 +85,18 @@ class AssemblyCacheTest {
     }
 
     @Test
+    void arm64AndX8664NeverShareAnEntry(@TempDir Path dir) {
+        AssemblyCache c = new AssemblyCache(dir);
+        List<SourceFile> files = List.of(new SourceFile("r.s", ".globl f\nf:\n    ret\n"));
+        Assembly a64 = c.get(files, 0, List.of(AssemblyCache.ARM64), Arm64Assembler::assemble);
+        assertEquals("c0035fd6", a64.hex());
+        assertEquals("c3", c.get(files, 0, List.of()).hex(), "the x86-64 lookup of the same text is not the AArch64 entry");
+        assertEquals(2, c.misses());
+        assertEquals("c0035fd6", c.get(files, 0, List.of(AssemblyCache.ARM64), Arm64Assembler::assemble).hex());
+        assertEquals(1, c.hits());
+    }
+
+    @Test
     void corruptOrTruncatedEntriesAreMisses(@TempDir Path dir) throws Exception {
         AssemblyCache c = new AssemblyCache(dir);
         List<SourceFile> files = List.of(new SourceFile("f.s", SRC));
