@@ -761,8 +761,9 @@ public final class Verifier implements AutoCloseable {
         long last = lastInstruction(rec);   // traced runs only; -1 on the fast machine
         boolean offTheEnd = e.kind() == Kind.OTHER && inCode(e.pc() - 1) && e.pc() - 1 >= codeStart + code.length;
         long pc = switch (e.kind()) {
-            // Unicorn reports the faulting instruction for these...
-            case UNMAPPED_READ, READ_PROT, INVALID_INSN -> inCode(e.pc()) ? e.pc() : last;
+            // Unicorn reports the faulting instruction for these (a privileged or kernel-entering
+            // instruction did not execute: the machine puts pc back on it)...
+            case UNMAPPED_READ, READ_PROT, INVALID_INSN, PRIVILEGED -> inCode(e.pc()) ? e.pc() : last;
             // ... and the address after a trap (int3, hlt), so the trace knows better.
             case CPU_EXCEPTION -> last >= 0 ? last : inCode(e.pc()) ? e.pc() : -1;
             case OTHER -> offTheEnd ? last : last >= 0 ? last : e.pc() - 1;
@@ -774,6 +775,7 @@ public final class Verifier implements AutoCloseable {
             case UNMAPPED_READ, READ_PROT -> "read of unmapped memory at " + hex(e.address()) + " (" + where(f, e.address())
                     + ") by " + at;
             case INVALID_INSN -> "invalid instruction at " + at;
+            case PRIVILEGED -> "an instruction user code cannot execute, at " + at + " (" + e.getMessage() + ")";
             case CPU_EXCEPTION -> "CPU exception (trap or fault, e.g. int3, #DE, #GP) raised by " + at;
             case OTHER -> offTheEnd ? "ran off the end of the code after " + at + " (into the hlt padding at "
                     + hex(e.pc() - 1) + ")" : "the CPU halted (hlt) at " + at;

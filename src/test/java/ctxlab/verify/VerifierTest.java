@@ -201,4 +201,27 @@ class VerifierTest {
         assertTrue(redZoneStraddles && resumeAtPageEdge, "stacks across page boundaries");
         assertTrue(daz && ftz && rounding.size() == 4, "MXCSR control bits vary");
     }
+
+    /** A routine that makes a system call fails termination, blamed on the syscall's line, traced or not. */
+    @Test
+    void aSyscallFailsTerminationNamingItsLine() {
+        String src = """
+                .globl cem_swapcontext
+                cem_swapcontext:
+                        movq    %rbx, 0(%rdi)
+                        syscall
+                        ret
+                """;
+        Assembly a = assemble("sys.s", src);
+        for (boolean explain : new boolean[] {true, false}) {
+            try (Verifier v = new Verifier(a, "sys.s", Verifier.DEFAULT_SYMBOL).explain(explain)) {
+                Report r = v.run(20, 3);
+                assertFalse(r.passed(false));
+                Violation t = r.violations().stream().filter(x -> x.property() == Property.TERMINATION).findFirst()
+                        .orElseThrow(() -> new AssertionError("no termination violation: " + CorpusTest.describe(r)));
+                assertEquals("sys.s:4: syscall", t.line(), "explain=" + explain + ": " + t.detail());
+                assertTrue(t.detail().contains("cannot execute") && t.detail().contains("syscall"), t.detail());
+            }
+        }
+    }
 }
