@@ -104,8 +104,8 @@ public final class Verifier implements AutoCloseable {
     private final int codeSize;
     private final int instructionCount;
     private final boolean shadowStackAware;
-    /** Write hook only: the bulk of the states. */
-    private final Machine fast;
+    /** Write hook only: the bulk of the states. Replaced now and then, see {@link #REPLACE_AFTER_FETCHES}. */
+    private Machine fast;
     /** Instruction hook too, with a register snapshot per instruction: samples and replays. */
     private Machine traced;
     /** The machine of the current iteration. */
@@ -192,6 +192,42 @@ public final class Verifier implements AutoCloseable {
     private Machine traced() {
         if (traced == null) traced = newMachine(true);
         return traced;
+    }
+
+    /**
+     * Unicorn keeps a translation block (~200 bytes) for every run that ends fetching unmapped memory
+     * until the engine is closed ({@link Machine#unmappedFetches}): a routine that jumps to a wild
+     * address does so in every check, and 300,000 checks grew the process by ~58 MB (1,000,000:
+     * ~200 MB). A machine with that many such runs behind it is closed and built afresh, with the same
+     * harness: a new engine costs ~20 ms, paid once per 50,000 faulting checks, and memory stays flat.
+     */
+    static final long REPLACE_AFTER_FETCHES = 50_000;
+    private long replaceAfter = REPLACE_AFTER_FETCHES;
+    private int replaced;
+
+    /** Tests: replace the machines after fewer faults, to see that nothing else changes. */
+    Verifier replaceAfter(long fetches) {
+        this.replaceAfter = fetches;
+        return this;
+    }
+
+    /** How many times a machine was closed and built afresh. */
+    int machinesReplaced() {
+        return replaced;
+    }
+
+    private void renewMachines() {
+        if (fast.unmappedFetches() >= replaceAfter) {
+            Machine old = fast;
+            fast = newMachine(false);
+            old.close();
+            replaced++;
+        }
+        if (traced != null && traced.unmappedFetches() >= replaceAfter) {
+            traced.close();
+            traced = null;   // built again when next needed
+            replaced++;
+        }
     }
 
     public int codeSize() {
@@ -454,6 +490,7 @@ public final class Verifier implements AutoCloseable {
     }
 
     private Outcome execute(Trial t, long seed, boolean trace) {
+        renewMachines();
         machine = trace ? traced() : fast;
         Outcome o = new Outcome();
         o.traced = trace;

@@ -224,4 +224,35 @@ class VerifierTest {
             }
         }
     }
+
+    /**
+     * A routine that jumps to unmapped memory faults in every check; the verifier then replaces its
+     * machines now and then (Unicorn's memory per such fault is freed only by closing the engine).
+     * The report must not change: same violations, counterexamples, evaluations and findings.
+     */
+    @Test
+    void replacingTheMachineChangesNothingInTheReport() {
+        String src = """
+                .globl cem_swapcontext
+                cem_swapcontext:
+                        movq    %rbx, 0(%rdi)
+                        movabsq $0x123456789000, %rax
+                        jmp     *%rax
+                """;
+        Assembly a = assemble("wild.s", src);
+        Report plain, renewed;
+        try (Verifier v = new Verifier(a, "wild.s", Verifier.DEFAULT_SYMBOL)) {
+            plain = v.run(600, 11);
+            assertEquals(0, v.machinesReplaced(), "600 faults are far below the default threshold");
+        }
+        try (Verifier v = new Verifier(a, "wild.s", Verifier.DEFAULT_SYMBOL).replaceAfter(100)) {
+            renewed = v.run(600, 11);
+            assertTrue(v.machinesReplaced() >= 5, "replaced " + v.machinesReplaced() + " times");
+        }
+        assertFalse(plain.passed(false));
+        assertEquals(plain.violations(), renewed.violations());
+        assertEquals(plain.evaluations(), renewed.evaluations());
+        assertEquals(plain.findings(), renewed.findings());
+        assertEquals(plain.switches(), renewed.switches());
+    }
 }
