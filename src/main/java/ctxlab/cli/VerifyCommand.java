@@ -51,6 +51,15 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of text")
     boolean json;
 
+    @Option(names = "--threads", paramLabel = "N", description = "split the checks over N threads, one Unicorn engine"
+            + " each (default: all cores, ${DEFAULT-VALUE} here); the report is the same whatever N")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    static final int MAX_THREADS = 256;
+
+    /** The threads the run used (never more than the checks). */
+    private int threadsUsed = 1;
+
     @Option(names = "--bench", description = "after verifying, measure checks per second (warm-up, then timed rounds)"
             + " in this JVM and in a forked JVM with the default JIT, side by side")
     boolean bench;
@@ -79,12 +88,18 @@ final class VerifyCommand implements Callable<Integer> {
         if (iterations <= 0) {
             throw new ParameterException(spec.commandLine(), "--iterations must be at least 1, got " + iterations);
         }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new ParameterException(spec.commandLine(), "--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
+        }
         ArchOption.Arch a = arch.resolve(file);
         Path path = file != null ? file : a == ArchOption.Arch.ARM64 ? ArchOption.defaultFile(a) : Common.defaultSwitchFile();
         long s = seed != null ? seed : System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         if (a == ArchOption.Arch.ARM64) {
             if (bench || benchWorker) throw new ParameterException(spec.commandLine(), "--bench is not available for arm64 yet");
+            if (threads != 1 && spec.commandLine().getParseResult().hasMatchedOption("--threads")) {
+                throw new ParameterException(spec.commandLine(), "--threads is not available for arm64 yet (it runs on one thread)");
+            }
             return Arm64Commands.verify(out, Arm64Commands.source(path, asmOptions), symbol, iterations, s, strict, json);
         }
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
@@ -99,7 +114,8 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println(Common.json(Map.of("rounds", roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));
                 return Main.OK;
             }
-            Report report = verifier.run(iterations, s);
+            threadsUsed = Math.min(threads, iterations);
+            Report report = verifier.run(iterations, s, threadsUsed);
             Map<String, Object> benchResult = bench ? bench(verifier, path, s) : null;
             if (json) {
                 Map<String, Object> j = json(report);
@@ -210,6 +226,7 @@ final class VerifyCommand implements Callable<Integer> {
         executed.put("max", r.maxExecuted());
         j.put("executedPerSwitch", executed);
         j.put("checksPerSecond", Math.round(r.checksPerSecond()));
+        j.put("threads", threadsUsed);
         j.put("checkDefinition", CHECK);
         Map<String, Long> ev = new LinkedHashMap<>();
         for (Property p : Property.values()) ev.put(p.id(), r.evaluations().getOrDefault(p, 0L));
@@ -236,9 +253,9 @@ final class VerifyCommand implements Callable<Integer> {
         for (Finding f : r.findings()) {
             out.printf("  %-17s %s%n", f.id() + (f.warning() ? "" : " (info)"), f.detail());
         }
-        out.printf("%n%d checks in %.1f ms: %,.0f checks/s (a check = %s; %d property evaluations, %d emulated"
-                        + " switches)%n", r.iterations(), r.nanos() / 1e6, r.checksPerSecond(), CHECK, r.totalEvaluations(),
-                r.switches());
+        out.printf("%n%d checks in %.1f ms on %d thread%s: %,.0f checks/s (a check = %s; %d property evaluations, %d emulated"
+                        + " switches)%n", r.iterations(), r.nanos() / 1e6, threadsUsed, threadsUsed == 1 ? "" : "s",
+                r.checksPerSecond(), CHECK, r.totalEvaluations(), r.switches());
         if (bench != null) {
             out.printf("%nbench, checks/s (warm; a check as above):%n");
             for (String side : List.of("inProcess", "forked")) {

@@ -769,22 +769,23 @@ public final class Machine implements AutoCloseable {
     /** Finds the offset of {@code old_exception} in a saved context: -1 before a #GP, 13 after it. */
     private static final class OldException {
         private static volatile int offset = -2;
-        private static volatile boolean calibrating;
 
         static int offset() {
             int o = offset;
-            if (o != -2 || calibrating) return o == -2 ? -1 : o;
+            if (o != -2) return o;
+            // The calibration's own machine asking: not calibrated. Another thread (verify --threads)
+            // waits for the result instead, so that every thread handles the fault alike.
+            if (Thread.holdsLock(OldException.class)) return -1;
             synchronized (OldException.class) {
                 if (offset != -2) return offset;
-                calibrating = true;
+                int found;
                 try {
-                    offset = calibrate();
+                    found = calibrate();
                 } catch (RuntimeException e) {
-                    offset = -1;
-                } finally {
-                    calibrating = false;
+                    found = -1;
                 }
-                return offset;
+                offset = found;
+                return found;
             }
         }
 

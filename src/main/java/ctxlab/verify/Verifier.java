@@ -347,55 +347,151 @@ public final class Verifier implements AutoCloseable {
      */
     public Report run(int iterations, long seed, boolean stopAtFirst) {
         if (iterations <= 0) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
-        Map<Property, Violation> first = new EnumMap<>(Property.class);
-        Map<Property, Long> evaluations = new EnumMap<>(Property.class);
-        for (Property p : Property.values()) evaluations.put(p, 0L);
-        String x87 = null;
-        boolean cetSeen = false;
-        long x87Count = 0, roundTrips = 0, switches = 0;
-        minExec = Long.MAX_VALUE;
-        maxExec = -1;
-        cetPc = Long.MIN_VALUE;
-        int fresh = 0, done = 0;
         long t0 = System.nanoTime();
-        for (int i = 0; i < iterations; i++) {
+        Tally tally = stripe(iterations, seed, 0, 1, stopAtFirst);
+        return report(tally, seed, t0);
+    }
+
+    /**
+     * {@link #run(int, long)} with the iterations split over {@code threads} threads, each with a
+     * Verifier (so a Unicorn engine) of its own: thread k checks iterations k, k + threads, ... and
+     * this Verifier is thread 0. Iteration i always checks the state drawn from (seed, i) and samples
+     * and replays exactly as alone, and the merge keeps for each property the violation of the lowest
+     * iteration: the report is the same whatever the thread count (only the time differs).
+     */
+    public Report run(int iterations, long seed, int threads) {
+        if (iterations <= 0) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        int n = Math.min(threads, iterations);
+        if (n == 1) return run(iterations, seed);
+        long t0 = System.nanoTime();
+        List<java.util.concurrent.CompletableFuture<Tally>> others = new ArrayList<>();
+        for (int k = 1; k < n; k++) {
+            int start = k;
+            java.util.concurrent.CompletableFuture<Tally> f = new java.util.concurrent.CompletableFuture<>();
+            // A machine is confined to the thread that made it: each worker builds its own Verifier.
+            Thread.ofPlatform().daemon().name("verify-" + k).start(() -> {
+                try (Verifier v = new Verifier(assembly, file, symbol)) {
+                    v.explain = explain;
+                    v.replaceAfter = replaceAfter;
+                    f.complete(v.stripe(iterations, seed, start, n, false));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            others.add(f);
+        }
+        Tally tally = stripe(iterations, seed, 0, n, false);
+        for (var f : others) {
+            try {
+                tally.merge(f.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw e;
+            }
+        }
+        return report(tally, seed, t0);
+    }
+
+    /** What a run (or one thread's share of it) counted. */
+    private static final class Tally {
+        final Map<Property, Violation> first = new EnumMap<>(Property.class);
+        final Map<Property, Long> evaluations = new EnumMap<>(Property.class);
+        String x87;
+        int x87Iteration = Integer.MAX_VALUE, cetIteration = Integer.MAX_VALUE;
+        boolean cetSeen;
+        long x87Count, roundTrips, switches;
+        long minExec = Long.MAX_VALUE, maxExec = -1, cetPc = Long.MIN_VALUE;
+        int fresh, done;
+
+        Tally() {
+            for (Property p : Property.values()) evaluations.put(p, 0L);
+        }
+
+        /** Measured on traced runs only (the fast machine does not see instructions). */
+        void measured(Outcome o) {
+            for (int k = 0; k < o.arrivals; k++) {
+                minExec = Math.min(minExec, o.executed[k]);
+                maxExec = Math.max(maxExec, o.executed[k]);
+            }
+            if (o.cet && o.iteration < cetIteration) {
+                cetPc = o.cetPc;
+                cetIteration = o.iteration;
+            }
+        }
+
+        /** Adds another thread's share: sums, extremes, and what the lowest iteration found. */
+        void merge(Tally o) {
+            o.first.forEach((p, v) -> first.merge(p, v, (a, b) -> a.iteration() <= b.iteration() ? a : b));
+            o.evaluations.forEach((p, n) -> evaluations.merge(p, n, Long::sum));
+            if (o.x87 != null && o.x87Iteration < x87Iteration) {
+                x87 = o.x87;
+                x87Iteration = o.x87Iteration;
+            }
+            if (o.cetIteration < cetIteration) {
+                cetPc = o.cetPc;
+                cetIteration = o.cetIteration;
+            }
+            cetSeen |= o.cetSeen;
+            x87Count += o.x87Count;
+            roundTrips += o.roundTrips;
+            switches += o.switches;
+            minExec = Math.min(minExec, o.minExec);
+            maxExec = Math.max(maxExec, o.maxExec);
+            fresh += o.fresh;
+            done += o.done;
+        }
+    }
+
+    /** Iterations {@code start}, {@code start + step}, ... below {@code iterations}, on this Verifier's machines. */
+    private Tally stripe(int iterations, long seed, int start, int step, boolean stopAtFirst) {
+        Tally y = new Tally();
+        for (int i = start; i < iterations; i += step) {
             Trial t = new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE);
             Outcome o = execute(t, seed, explain && i % TRACE_EVERY == 0);
-            done++;
-            if (t.fresh) fresh++;
-            for (Property p : o.evaluated) evaluations.merge(p, 1L, Long::sum);
-            switches += o.switches;
-            if (o.roundTrip) roundTrips++;
+            y.done++;
+            if (t.fresh) y.fresh++;
+            for (Property p : o.evaluated) y.evaluations.merge(p, 1L, Long::sum);
+            y.switches += o.switches;
+            if (o.roundTrip) y.roundTrips++;
             if (o.x87) {
-                x87Count++;
-                if (x87 == null) x87 = x87Finding(t, seed, o.fpcwBack);
+                y.x87Count++;
+                if (y.x87 == null) {
+                    y.x87 = x87Finding(t, seed, o.fpcwBack);
+                    y.x87Iteration = i;
+                }
             }
-            if (o.cet) cetSeen = true;
-            if (o.problems.keySet().stream().anyMatch(p -> !first.containsKey(p))) {
+            if (o.cet) y.cetSeen = true;
+            if (o.problems.keySet().stream().anyMatch(p -> !y.first.containsKey(p))) {
                 // Replay on the traced machine to name the instruction to blame.
                 Outcome traced = o.traced || !explain ? o : execute(t, seed, true);
-                measured(traced);
+                y.measured(traced);
                 for (Map<Property, Problem> m : List.of(traced.problems, o.problems)) {
-                    m.forEach((p, pr) -> first.putIfAbsent(p, new Violation(p, pr.detail, pr.line, t.iteration, pr.text())));
+                    m.forEach((p, pr) -> y.first.putIfAbsent(p, new Violation(p, pr.detail, pr.line, t.iteration, pr.text())));
                 }
                 if (stopAtFirst) break;
             } else if (o.traced) {
-                measured(o);
+                y.measured(o);
             }
         }
-        if (explain && cetSeen && cetPc == Long.MIN_VALUE) {
+        return y;
+    }
+
+    private Report report(Tally y, long seed, long t0) {
+        if (explain && y.cetSeen && y.cetPc == Long.MIN_VALUE) {
             // Stack switches were seen only on the fast machine: trace one to name the instruction.
-            for (int i = 0; i < done && cetPc == Long.MIN_VALUE; i++) {
-                measured(execute(new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE), seed, true));
+            for (int i = 0; i < y.done && y.cetPc == Long.MIN_VALUE; i++) {
+                y.measured(execute(new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE), seed, true));
             }
         }
-        String cet = cetSeen ? cetFinding(cetPc == Long.MIN_VALUE ? -1 : cetPc) : null;
-        long minExec = this.minExec, maxExec = this.maxExec;
+        String cet = y.cetSeen ? cetFinding(y.cetPc == Long.MIN_VALUE ? -1 : y.cetPc) : null;
+        long minExec = y.minExec, maxExec = y.maxExec;
         long nanos = System.nanoTime() - t0;
         List<Finding> findings = new ArrayList<>();
-        if (x87 != null) {
-            findings.add(new Finding(Finding.X87, Finding.Severity.WARNING, x87 + " (" + x87Count + " of "
-                    + roundTrips + " round trips). The psABI makes the x87 control word callee-saved;"
+        if (y.x87 != null) {
+            findings.add(new Finding(Finding.X87, Finding.Severity.WARNING, y.x87 + " (" + y.x87Count + " of "
+                    + y.roundTrips + " round trips). The psABI makes the x87 control word callee-saved;"
                     + " Boost.Context saves it with fnstcw/fldcw, and the spare bytes 0x3c-0x3f would hold it."));
         }
         if (cet != null) findings.add(new Finding(Finding.CET, Finding.Severity.WARNING, cet));
@@ -403,13 +499,10 @@ public final class Verifier implements AutoCloseable {
                 : (minExec == maxExec ? minExec : minExec + "-" + maxExec) + " executed per switch (traced sample)";
         findings.add(new Finding(Finding.CODE_SIZE, Finding.Severity.INFO, codeSize + " bytes, "
                 + instructionCount + " instructions; " + executed));
-        List<Violation> violations = new ArrayList<>(first.values());
-        return new Report(file, symbol, seed, done, violations, findings, evaluations, fresh, codeSize,
-                instructionCount, maxExec < 0 ? -1 : minExec, maxExec, switches, nanos);
+        List<Violation> violations = new ArrayList<>(y.first.values());
+        return new Report(file, symbol, seed, y.done, violations, findings, y.evaluations, y.fresh, codeSize,
+                instructionCount, maxExec < 0 ? -1 : minExec, maxExec, y.switches, nanos);
     }
-
-    // Measured on traced runs only (the fast machine does not see instructions).
-    private long minExec, maxExec, cetPc;
 
     private boolean explain = true;
 
@@ -422,13 +515,6 @@ public final class Verifier implements AutoCloseable {
         return this;
     }
 
-    private void measured(Outcome o) {
-        for (int k = 0; k < o.arrivals; k++) {
-            minExec = Math.min(minExec, o.executed[k]);
-            maxExec = Math.max(maxExec, o.executed[k]);
-        }
-        if (o.cet && cetPc == Long.MIN_VALUE) cetPc = o.cetPc;
-    }
 
     /** What one iteration showed. */
     private static final class Outcome {
@@ -439,6 +525,7 @@ public final class Verifier implements AutoCloseable {
         boolean roundTrip, traced;
         boolean x87, cet;
         long fpcwBack, cetPc;
+        int iteration;
 
         void problem(Problem p) {
             problems.putIfAbsent(p.property, p);
@@ -494,6 +581,7 @@ public final class Verifier implements AutoCloseable {
         machine = trace ? traced() : fast;
         Outcome o = new Outcome();
         o.traced = trace;
+        o.iteration = t.iteration;
         machine.write(t.save, t.saveFill);
         machine.write(t.save2, t.save2Fill);
         byte[] restoreBytes;

@@ -134,4 +134,21 @@ class VerifyCliTest {
         JsonNode f = b.get("forked");
         assertTrue(f.get("medianSwitchesPerSecond").asLong() > f.get("medianChecksPerSecond").asLong());
     }
+
+    @Test
+    void threadsAreReportedAndDoNotChangeTheVerdict() throws Exception {
+        JsonNode one = json(run("verify", "asm/variants/broken-df-left-set.s", "--seed", "9", "--iterations", "300", "--json", "--threads", "1"));
+        JsonNode two = json(run("verify", "asm/variants/broken-df-left-set.s", "--seed", "9", "--iterations", "300", "--json", "--threads", "2"));
+        assertEquals(1, one.get("threads").asInt());
+        assertEquals(2, two.get("threads").asInt());
+        assertEquals(one.get("violations"), two.get("violations"));
+        assertEquals(one.get("propertyEvaluations"), two.get("propertyEvaluations"));
+        assertEquals(1, json(run("verify", "--iterations", "1", "--threads", "8", "--json", "--seed", "1")).get("threads").asInt(),
+                "never more threads than checks");
+        for (String bad : new String[] {"0", "-1", "257"}) {
+            Result r = run("verify", "--threads", bad);
+            assertEquals(2, r.exit(), bad);
+            assertTrue(r.err().contains("--threads must be between 1 and 256"), r.err());
+        }
+    }
 }
