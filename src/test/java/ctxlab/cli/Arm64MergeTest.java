@@ -59,9 +59,14 @@ class Arm64MergeTest {
         Path o = dir.resolve("switch.o");
         Files.write(o, header);
         for (String c : COMMANDS) {
-            Arm64CliTest.Result r = Arm64CliTest.run(c, o.toString());
+            Arm64CliTest.Result r = Arm64CliTest.run(c, o.toString(), "--arch", "arm64");
             assertEquals(2, r.exit(), c + ": " + r.out() + r.err());
             assertTrue(r.err().contains("an ELF file; with --arch arm64 give the GNU-as source"), c + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            // Without --arch the ELF path reads it, and names the foreign machine itself.
+            Arm64CliTest.Result inferred = Arm64CliTest.run(c, o.toString());
+            assertEquals(2, inferred.exit(), c + ": " + inferred.out() + inferred.err());
+            assertTrue(inferred.err().contains("not an x86-64 ELF file (e_machine 183"), c + ": " + inferred.err());
         }
     }
 }
