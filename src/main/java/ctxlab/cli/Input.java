@@ -37,4 +37,36 @@ record Input(Assembly assembly, String name, String symbol, Map<String, String> 
         String shown = options.preprocesses(path.toString()) ? SourceFile.readRaw(path) : source.text();
         return new Input(Assembler.assemble(source, base), name, symbol, Map.of(name, shown), SOURCE);
     }
+
+    /**
+     * Like {@link #load}, but without {@code --symbol} the routine is the first of {@code preferred}
+     * the file defines (the known conventions' routine names), else the file's only global routine.
+     */
+    static Input loadPreferring(Path path, long base, String symbol, java.util.List<String> preferred,
+                                ctxlab.asm.SourceOptions options) {
+        if (symbol != null) return load(path, base, symbol, true, options);
+        String name = Common.display(path);
+        if (ElfFile.isElf(path)) {
+            ElfFile elf = ElfFile.read(path, name);
+            java.util.Set<String> defined = new java.util.HashSet<>();
+            ElfInput.functions(elf).forEach(f -> defined.add(f.name()));
+            String pick = preferred.stream().filter(defined::contains).findFirst().orElse(null);
+            ElfInput.Routine r = ElfInput.load(elf, pick, pick != null, base);
+            return new Input(r.assembly(), name, r.symbol(), Map.of(), elf.typeName());
+        }
+        Input in = load(path, base, null, false, options);
+        Map<String, Assembly.Symbol> symbols = in.assembly().symbols();
+        String pick = preferred.stream().filter(symbols::containsKey).findFirst().orElse(null);
+        if (pick == null) {
+            java.util.List<String> globals = symbols.values().stream().filter(Assembly.Symbol::global).map(Assembly.Symbol::name)
+                    .sorted().toList();
+            if (globals.size() != 1) {
+                throw new IllegalArgumentException(name + ": " + (globals.isEmpty() ? "no global symbol and none of the known"
+                        + " routines (" + String.join(", ", preferred) + ")" : "several global symbols (" + String.join(", ", globals)
+                        + ") and none of the known routines: pick one with --symbol"));
+            }
+            pick = globals.get(0);
+        }
+        return new Input(in.assembly(), name, pick, in.sources(), in.kind());
+    }
 }

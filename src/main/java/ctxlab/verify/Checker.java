@@ -1,0 +1,10 @@
+package ctxlab.verify;
+
+/** Something that checks a routine from random states: the Cem {@link Verifier}, or a {@link ConventionVerifier}. */
+public interface Checker extends AutoCloseable {
+    /** Checks {@code iterations} random states from {@code seed}. */
+    Report run(int iterations, long seed);
+
+    @Override
+    void close();
+}
