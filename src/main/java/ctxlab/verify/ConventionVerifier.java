@@ -82,6 +82,7 @@ public final class ConventionVerifier implements Checker {
     private final MakerCode maker;
     private final long makerEntry;
     private final boolean hasFresh;
+    private final Dirty fastDirty = new Dirty(), tracedDirty = new Dirty();
     private final Machine fast;
     private Machine traced;
 
@@ -177,7 +178,11 @@ public final class ConventionVerifier implements Checker {
             } else {
                 m.countInstructions(false);
             }
-            m.onMemoryWrite(this::onWrite);
+            Dirty d = tracing ? tracedDirty : fastDirty;
+            m.onMemoryWrite((pc, address, size, value) -> {
+                d.mark(address, size);
+                onWrite(pc, address, size, value);
+            });
             return m;
         } catch (RuntimeException e) {
             m.close();
@@ -258,16 +263,26 @@ public final class ConventionVerifier implements Checker {
         long saveB = zone(Z_SAVE_B) + 8L * r.nextInt(200);
         long cellA = zone(Z_SCRATCH) + 8L * r.nextInt(64), cellB = cellA + 0x400;
         long ea = zone(Z_STACK_A) + 0x1000 + 8 + 16L * r.nextInt(100);
-        // Random bytes wherever the routine may look: the structs' windows, A's stack around its
-        // entry rsp, B's stack (suspended and fresh), the handle cells. A slot nothing writes, or a
-        // word a broken routine reads by mistake, is then random rather than a convenient zero.
-        int structWindow = 8 * 200 + size + 8;
-        fillRandom(m, r, zone(Z_SAVE_A), structWindow);
-        fillRandom(m, r, zone(Z_RESTORE_B), structWindow);
-        fillRandom(m, r, zone(Z_SAVE_B), structWindow);
-        fillRandom(m, r, ea - 0x400, 0x500);
-        fillRandom(m, r, zone(Z_STACK_B) + 0x700, 0x1100);
-        fillRandom(m, r, zone(Z_SCRATCH), 0x800);
+        long freshTop = (zone(Z_STACK_B) + 0x1400 + 8L * r.nextInt(100)) & ~15L;
+        long bRsp = zone(Z_STACK_B) + 0x800 + 8L * r.nextInt(100);
+        // Every byte the last state wrote is zero again, so nothing of it leaks into this one (a
+        // state is the same on any machine, which the blame re-run relies on). Then random bytes
+        // wherever the routine may look: the structs, A's stack around its entry rsp, B's stack,
+        // the handle cells: a slot nothing writes, or a word a broken routine reads by mistake,
+        // is random rather than a convenient zero.
+        Dirty d = dirtyOf(m);
+        d.clean(m);
+        int window = size + 64;
+        fillRandom(m, d, r, saveA, window);
+        fillRandom(m, d, r, restB, window);
+        fillRandom(m, d, r, saveB, window);
+        long below = Math.max(0x200, 0x100 - conv.storage().at());
+        fillRandom(m, d, r, ea - below, (int) below + 0x40);
+        fillRandom(m, d, r, bRsp - 0x300, 0x400);
+        fillRandom(m, d, r, freshTop - 0x300, 0x300);
+        fillRandom(m, d, r, cellA, 8);
+        fillRandom(m, d, r, cellB, 8);
+        if (fresh) d.mark(freshTop - FRESH_STACK, FRESH_STACK);   // the maker and the layout write there
         long[] a = randomState(r), b = randomState(r);
         if (b[Reg.FPCW.ordinal()] == a[Reg.FPCW.ordinal()]) b[Reg.FPCW.ordinal()] ^= 0x0C00;
         if (b[Reg.MXCSR.ordinal()] == a[Reg.MXCSR.ordinal()]) b[Reg.MXCSR.ordinal()] ^= 0x6000;
@@ -276,9 +291,7 @@ public final class ConventionVerifier implements Checker {
 
         // ---- B: the context to resume
         long restore;                 // B's handle: its struct, or its frame
-        long freshTop = (zone(Z_STACK_B) + 0x1400 + 8L * r.nextInt(100)) & ~15L;
         if (!fresh) {
-            long bRsp = zone(Z_STACK_B) + 0x800 + 8L * r.nextInt(100);
             if (frame) {
                 restore = bRsp;
                 conv.slotHolding(Holds.RESUME).ifPresent(s -> m.writeLong(restore + s.offset(), RESUME));
@@ -373,6 +386,7 @@ public final class ConventionVerifier implements Checker {
             return;
         }
         m.writeLong(e2, B_RETURN);
+        dirtyOf(m).mark(e2, 8);
         long[] in2 = b.clone();
         long data2 = r.nextLong();
         long aHandle = conv.argument(Role.SAVE_HANDLE_AT).isPresent() ? m.readLong(cellA) : fromA;
@@ -430,6 +444,7 @@ public final class ConventionVerifier implements Checker {
             allow(zone(Z_SCRATCH), zone(Z_SCRATCH) + ZONE_SIZE);
             allow(top - FRESH_STACK, top);
             allow(restB, restB + size);
+            dirtyOf(m).mark(zone(Z_SCRATCH) + ZONE_SIZE - 72, 8);   // the sentinel return address call() stores
             try {
                 m.call(makerEntry, zone(Z_SCRATCH) + ZONE_SIZE - 64, MAKER_BUDGET, null, Arrays.copyOf(args, n));
             } catch (EmulationException e) {
@@ -631,12 +646,43 @@ public final class ConventionVerifier implements Checker {
         return "B's " + slot + " slot" + (conv.resume().rspPlus() > 0 ? " + " + conv.resume().rspPlus() : "");
     }
 
-    private final byte[] fill = new byte[(int) ZONE_SIZE];
-
-    private void fillRandom(Machine m, SplittableRandom r, long at, int length) {
-        byte[] b = length == fill.length ? fill : new byte[length];
+    private void fillRandom(Machine m, Dirty d, SplittableRandom r, long at, int length) {
+        byte[] b = new byte[length];
         r.nextBytes(b);
         m.write(at, b);
+        d.mark(at, length);
+    }
+
+    private Dirty dirtyOf(Machine m) {
+        return m == fast ? fastDirty : tracedDirty;
+    }
+
+    /** Per zone, the span of bytes written since the last clean (by the harness or the emulated code). */
+    static final class Dirty {
+        final long[] lo = new long[6], hi = new long[6];
+
+        Dirty() {
+            Arrays.fill(lo, Long.MAX_VALUE);
+        }
+
+        void mark(long at, long length) {
+            if (at < ZONES || length <= 0) return;
+            int z = (int) ((at - ZONES) / ZONE_STRIDE);
+            if (z >= 6) return;
+            long zl = zone(z), zh = zl + ZONE_SIZE;
+            long a = Math.max(at, zl), b = Math.min(at + length, zh);
+            if (a >= b) return;
+            lo[z] = Math.min(lo[z], a);
+            hi[z] = Math.max(hi[z], b);
+        }
+
+        void clean(Machine m) {
+            for (int z = 0; z < 6; z++) {
+                if (hi[z] > lo[z]) m.write(lo[z], new byte[(int) (hi[z] - lo[z])]);
+                lo[z] = Long.MAX_VALUE;
+                hi[z] = 0;
+            }
+        }
     }
 
     private static long[] randomState(SplittableRandom r) {
