@@ -476,7 +476,7 @@ public final class ConventionVerifier implements Checker {
         long anchor = ly.rsp().eval(env);
         long handle = frame ? anchor : restB;
         if (!inZones(anchor - 64, 64 + size + 8L * ly.stack().size()) || !inZones(handle, size)) {
-            throw new IllegalStateException("convention " + conv.name() + ": the fresh layout puts "
+            throw new ctxlab.abi.ConventionException(conv.source(), "the fresh layout puts "
                     + (frame ? "the frame" : "rsp") + " at " + hex(anchor) + ", outside the fresh stack (top " + hex(top) + ")");
         }
         env.put(frame ? "frame" : "rsp", anchor);
