@@ -107,6 +107,7 @@ public final class ConventionFile {
                 case "rsp" -> holds = Holds.RSP;
                 case "resume" -> holds = Holds.RESUME;
                 case "opaque" -> holds = Holds.OPAQUE;
+                case "tls-guard" -> holds = Holds.TLS_GUARD;
                 case "mxcsr" -> { holds = Holds.MXCSR; reg = Reg.MXCSR; }
                 case "fpcw", "x87cw" -> { holds = Holds.FPCW; reg = Reg.FPCW; }
                 default -> { holds = Holds.REGISTER; reg = gpr(holdsText, where + "holds"); }
