@@ -576,10 +576,20 @@ public final class ConventionVerifier implements Checker {
                             + hex(want), Blame.last(number)));
                 }
             }
-            default -> problems.add(new Problem(Property.TERMINATION, fault.getMessage(),
+            default -> problems.add(new Problem(Property.TERMINATION, fault.getMessage() + shadowStackNote(fault.pc()),
                     inCode(fault.pc()) ? Blame.pc(fault.pc()) : Blame.last(number)));
         }
         return null;
+    }
+
+    /** Why a CET shadow-stack instruction cannot pass here, if the faulting one is one. */
+    private String shadowStackNote(long pc) {
+        Assembly.Line l = inCode(pc) && pc >= assembly.base() && pc < assembly.base() + assembly.size() ? assembly.lineAt(pc) : null;
+        if (l == null) return "";
+        String op = l.text().strip().toLowerCase(Locale.ROOT).split("\\s+")[0];
+        if (!op.matches("rstorssp|saveprevssp|incssp[dq]?|setssbsy|clrssbsy|wrss[dq]?|wruss[dq]?")) return "";
+        return ": " + op + " is a CET shadow-stack instruction, which faults (#UD) unless the OS enabled shadow stacks;"
+                + " the emulator does not model them, so verify the build without shadow-stack support";
     }
 
     private void checkSave(Machine m, int number, long base, long cell, long[] in, long entryRsp, long guard, String who,
