@@ -48,8 +48,11 @@ record Input(Assembly assembly, String name, String symbol, Map<String, String> 
         String name = Common.display(path);
         if (ElfFile.isElf(path)) {
             ElfFile elf = ElfFile.read(path, name);
+            // Any defined symbol: hand-written assembly often has no .size, so no function size.
             java.util.Set<String> defined = new java.util.HashSet<>();
-            ElfInput.functions(elf).forEach(f -> defined.add(f.name()));
+            for (java.util.List<ElfFile.Symbol> t : java.util.List.of(elf.symtab(), elf.dynsym())) {
+                t.stream().filter(ElfFile.Symbol::defined).forEach(f -> defined.add(f.name()));
+            }
             String pick = preferred.stream().filter(defined::contains).findFirst().orElse(null);
             ElfInput.Routine r = ElfInput.load(elf, pick, pick != null, base);
             return new Input(r.assembly(), name, r.symbol(), Map.of(), elf.typeName());
