@@ -102,11 +102,13 @@ final class VerifyCommand implements Callable<Integer> {
         boolean symbolGiven = spec.commandLine().getParseResult().hasMatchedOption("--symbol");
         boolean auto = "auto".equals(convention);
         Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
-        List<String> preferred = explicit != null ? explicit.symbols()
-                : Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
+        java.util.function.Supplier<List<String>> preferred = explicit != null ? explicit::symbols
+                : () -> Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
+        String first = explicit == null && !auto ? Verifier.DEFAULT_SYMBOL : null;
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
         // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
-        Input input = Input.loadPreferring(path, Verifier.CODE_BASE, symbolGiven ? symbol : null, preferred, asmOptions.options());
+        Input input = Input.loadPreferring(path, Verifier.CODE_BASE, symbolGiven ? symbol : null, first, preferred,
+                asmOptions.options());
         String name = input.name();
         Assembly assembly = input.assembly();
         symbol = input.symbol();
