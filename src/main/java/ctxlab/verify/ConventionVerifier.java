@@ -230,25 +230,48 @@ public final class ConventionVerifier implements Checker {
 
     /** Checks {@code iterations} random states from {@code seed}. */
     public Report run(int iterations, long seed) {
-        Outcome o = new Outcome();
+        return run(iterations, seed, 1);
+    }
+
+    /**
+     * The iterations split over {@code threads} threads, each with a verifier (so a Unicorn engine)
+     * of its own: thread k checks iterations k, k + threads, ...; iteration i is always the state of
+     * (seed, i), and for each property the violation of the lowest iteration is kept, so the report
+     * is the same whatever the thread count (only the time differs).
+     */
+    @Override
+    public Report run(int iterations, long seed, int threads) {
+        if (iterations <= 0) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+        int n = Math.max(1, Math.min(threads, iterations));
         long t0 = System.nanoTime();
-        Map<Property, Violation> first = new EnumMap<>(Property.class);
-        Map<Property, Problem> firstProblem = new EnumMap<>(Property.class);
-        for (int it = 0; it < iterations; it++) {
-            List<Problem> problems = new ArrayList<>();
-            iteration(fast, seed, it, problems, o);
-            for (Problem p : problems) {
-                if (!firstProblem.containsKey(p.property)) {
-                    firstProblem.put(p.property, p);
-                    first.put(p.property, null);
-                    p.iteration = it;
+        List<java.util.concurrent.CompletableFuture<Tally>> others = new ArrayList<>();
+        for (int k = 1; k < n; k++) {
+            int start = k;
+            var f = new java.util.concurrent.CompletableFuture<Tally>();
+            // A machine belongs to the thread that made it: each worker builds its own verifier.
+            Thread.ofPlatform().daemon().name("verify-" + k).start(() -> {
+                try (ConventionVerifier v = new ConventionVerifier(conv, assembly, file, symbol, maker)) {
+                    f.complete(v.stripe(iterations, seed, start, n));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
                 }
+            });
+            others.add(f);
+        }
+        Tally tally = stripe(iterations, seed, 0, n);
+        for (var f : others) {
+            try {
+                tally.merge(f.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw e;
             }
         }
         long nanos = System.nanoTime() - t0;
         List<Violation> violations = new ArrayList<>();
         for (Property p : Property.values()) {
-            Problem pr = firstProblem.get(p);
+            Problem pr = tally.first.get(p);
             if (pr != null) violations.add(violation(pr, seed));
         }
         List<Finding> findings = new ArrayList<>();
@@ -258,8 +281,38 @@ public final class ConventionVerifier implements Checker {
                     + (conv.fresh() != null && conv.fresh().maker() != null ? "no " + conv.fresh().maker().symbol() + " in the file; "
                     + "give one with --maker FILE:SYMBOL" : "none described") + "): makecontext was not checked"));
         }
+        Outcome o = tally.outcome;
         return new Report(file, symbol, seed, iterations, violations, findings, o.evaluated, o.fresh, codeSize,
                 instructionCount, -1, -1, o.switches, nanos);
+    }
+
+    /** Iterations start, start + step, ... below iterations, on this verifier's machine. */
+    private Tally stripe(int iterations, long seed, int start, int step) {
+        Tally t = new Tally();
+        for (int it = start; it < iterations; it += step) {
+            List<Problem> problems = new ArrayList<>();
+            iteration(fast, seed, it, problems, t.outcome);
+            for (Problem p : problems) {
+                if (!t.first.containsKey(p.property)) {
+                    p.iteration = it;
+                    t.first.put(p.property, p);
+                }
+            }
+        }
+        return t;
+    }
+
+    /** What one stripe found: the first problem per property, and the counts. */
+    static final class Tally {
+        final Map<Property, Problem> first = new EnumMap<>(Property.class);
+        final Outcome outcome = new Outcome();
+
+        void merge(Tally o) {
+            o.first.forEach((p, pr) -> first.merge(p, pr, (a, b) -> a.iteration <= b.iteration ? a : b));
+            o.outcome.evaluated.forEach((p, n) -> outcome.evaluated.merge(p, n, Long::sum));
+            outcome.fresh += o.outcome.fresh;
+            outcome.switches += o.outcome.switches;
+        }
     }
 
     /** One state; problems go to {@code problems}. Deterministic for (seed, it) on any machine. */
