@@ -23,6 +23,16 @@ final class AsmOptions {
         return new SourceOptions(cpp, defines, undefines, includes);
     }
 
+    /** The options again, as arguments for a child JVM (verify --bench's forked side). */
+    List<String> forwarded() {
+        List<String> a = new ArrayList<>();
+        if (cpp) a.add("--cpp");
+        defines.forEach(d -> a.add("-D" + d));
+        undefines.forEach(u -> a.add("-U" + u));
+        includes.forEach(i -> a.add("-I" + i));
+        return a;
+    }
+
     /** Whether anything was given (the --host children do not take these yet). */
     boolean given() {
         return cpp || !defines.isEmpty() || !undefines.isEmpty() || !includes.isEmpty();

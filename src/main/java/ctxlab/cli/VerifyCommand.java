@@ -1,7 +1,12 @@
 package ctxlab.cli;
 
+import ctxlab.abi.Convention;
+import ctxlab.abi.Conventions;
 import ctxlab.asm.Assembly;
+import ctxlab.verify.AutoDetect;
 import ctxlab.verify.Bench;
+import ctxlab.verify.Checker;
+import ctxlab.verify.ConventionVerifier;
 import ctxlab.verify.Finding;
 import ctxlab.verify.Property;
 import ctxlab.verify.Report;
@@ -11,9 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,19 +27,36 @@ import picocli.CommandLine.Spec;
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Check a context-switch routine against the System V ABI, from random states.",
                 "",
-                "Emulates call NAME(save, restore) in Unicorn from random machine states, with the Cem"
-                        + " 64-byte context layout, and checks seven properties: restore, save, roundtrip, memory,"
+                "Emulates the routine in Unicorn from random machine states under its runtime's convention"
+                        + " (Cem's cem_swapcontext(save, restore) by default; Boost.Context, libaco, minicoro, libco"
+                        + " or your own with --convention) and checks seven properties: restore, save, roundtrip, memory,"
                         + " flags, termination, makecontext. A check is one random machine state run through two"
                         + " switches (A -> B, then B -> A) and held against all seven properties.",
+                "",
+                "Which convention: --convention NAME or PATH; else the one whose routine the symbol names"
+                        + " (cem_swapcontext, jump_fcontext, acosw, _mco_switch, coctx_swap) or a '# convention: NAME'"
+                        + " line in the file; else auto: every known convention is tried and the one the routine"
+                        + " satisfies is named.",
                 ""},
         footer = {"", "Exit codes: 0 all properties hold; 1 a property is violated (with --strict: also a"
-                + " warning finding); 2 bad input (cannot assemble, no such symbol, unreadable file, bad option)."})
+                + " warning finding); 2 bad input (cannot assemble, no such symbol, unreadable file, bad option,"
+                + " bad convention file), or under auto: no known convention fits the routine."})
 final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "GNU-as source or ELF file (.o, .so, executable) (default: asm/context_x86_64.s)")
     Path file;
 
-    @Option(names = "--symbol", paramLabel = "NAME", description = "the routine: NAME(save=%%rdi, restore=%%rsi) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--symbol", paramLabel = "NAME", description = "the routine (default: the convention's routine the file"
+            + " defines, e.g. ${DEFAULT-VALUE}; else the file's only global symbol)")
     String symbol = Verifier.DEFAULT_SYMBOL;
+
+    @Option(names = "--convention", paramLabel = "NAME|PATH|auto", description = "the routine's contract: a known convention ("
+            + "cem, boost-fcontext, libaco, minicoro, libco), a convention .json file (format: README), or auto: try every"
+            + " known one (default: named by the symbol or the file, else auto)")
+    String convention;
+
+    @Option(names = "--maker", paramLabel = "FILE:SYMBOL", description = "make fresh contexts with this routine (a .s/.S source"
+            + " or an ELF object, e.g. runtime/context.o:cem_makecontext) instead of the convention's own maker or layout")
+    String makerSpec;
 
     @Option(names = "--iterations", paramLabel = "N", description = "random machine states to check (default: ${DEFAULT-VALUE})")
     int iterations = Verifier.DEFAULT_ITERATIONS;
@@ -100,33 +120,118 @@ final class VerifyCommand implements Callable<Integer> {
             if (threads != 1 && spec.commandLine().getParseResult().hasMatchedOption("--threads")) {
                 throw new ParameterException(spec.commandLine(), "--threads is not available for arm64 yet (it runs on one thread)");
             }
+            if (convention != null || makerSpec != null) {
+                throw new ParameterException(spec.commandLine(), "--convention and --maker are for x86-64 routines; arm64 has Cem's"
+                        + " convention only");
+            }
             return Arm64Commands.verify(out, Arm64Commands.source(path, asmOptions), symbol, iterations, s, strict, json);
         }
+        boolean symbolGiven = spec.commandLine().getParseResult().hasMatchedOption("--symbol");
+        boolean auto = "auto".equals(convention);
+        Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
+        java.util.function.Supplier<List<String>> preferred = explicit != null ? explicit::symbols
+                : () -> Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
+        String first = explicit == null && !auto ? Verifier.DEFAULT_SYMBOL : null;
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
         // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
-        Input input = Input.load(path, Verifier.CODE_BASE, symbol, spec.commandLine().getParseResult().hasMatchedOption("--symbol"), asmOptions.options());
+        Input input = Input.loadPreferring(path, Verifier.CODE_BASE, symbolGiven ? symbol : null, first, preferred,
+                asmOptions.options());
         String name = input.name();
         Assembly assembly = input.assembly();
         symbol = input.symbol();
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
-        try (Verifier verifier = new Verifier(assembly, name, symbol)) {
+        ConventionVerifier.MakerCode maker = makerSpec != null ? maker(makerSpec) : null;
+        Convention chosen = explicit;
+        String how = explicit != null ? "--convention" : null;
+        if (chosen == null && !auto) {
+            chosen = named(input).orElse(null);
+            how = chosen != null ? "named in the file" : null;
+            if (chosen == null) {
+                chosen = Conventions.bySymbol(symbol).orElse(null);
+                how = chosen != null ? "symbol " + symbol : null;
+            }
+        }
+        AutoDetect.Result tried = null;
+        if (chosen == null) {
+            tried = AutoDetect.run(Conventions.shipped(), assembly, name, symbol, maker, iterations, s);
+            List<AutoDetect.Tried> fit = tried.fitting();
+            if (fit.size() != 1) return noFit(out, name, tried, fit);
+            chosen = fit.get(0).convention();
+            how = "auto";
+        }
+        boolean cem = explicit == null && chosen.name().equals(Conventions.DEFAULT) && maker == null
+                || explicit != null && convention.equals(Conventions.DEFAULT) && maker == null;
+        try (Checker verifier = cem ? new Verifier(assembly, name, symbol) : new ConventionVerifier(chosen, assembly, name, symbol, maker)) {
             if (benchWorker) {
-                out.println(Common.json(Map.of("rounds", roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));
+                out.println(Common.json(new Rounds(roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));
                 return Main.OK;
             }
             threadsUsed = Math.min(threads, iterations);
             Report report = verifier.run(iterations, s, threadsUsed);
-            Map<String, Object> benchResult = bench ? bench(verifier, path, s) : null;
+            VerifyJson.BenchJson benchResult = bench ? bench(verifier, path, s) : null;
             if (json) {
-                Map<String, Object> j = json(report);
-                if (benchResult != null) j.put("bench", benchResult);
-                out.println(Common.json(j));
+                VerifyJson j = VerifyJson.of(report, strict, CHECK, threadsUsed).withConvention(chosen.name(), how,
+                        chosen.source().startsWith("conventions/") ? null : chosen.source(),
+                        maker != null ? maker.symbol() + " (" + maker.file() + ")" : null,
+                        tried != null ? VerifyJson.Tried.of(tried) : null);
+                out.println(Common.json(benchResult != null ? j.withBench(benchResult) : j));
             } else {
-                text(out, report, benchResult);
+                text(out, report, benchResult, chosen, how, verifier instanceof ConventionVerifier cv ? cv.freshSource() : null, tried);
             }
             return report.passed(strict) ? Main.OK : Main.FAILED;
         }
     }
+
+    /** A {@code # convention: NAME} (or {@code // convention: NAME}) line in the source. */
+    private static java.util.Optional<Convention> named(Input input) {
+        for (String text : input.sources().values()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s*(?:#|//|;|/\\*)\\s*convention:\\s*([A-Za-z0-9._-]+)").matcher(text);
+            if (m.find()) {
+                String n = m.group(1);
+                return java.util.Optional.of(Conventions.byName(n).orElseThrow(() -> new IllegalArgumentException(input.name()
+                        + ": names convention '" + n + "', which is not known (known: " + String.join(", ", Conventions.names())
+                        + "); give its file with --convention PATH")));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private ConventionVerifier.MakerCode maker(String spec) {
+        int colon = spec.lastIndexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw new ParameterException(this.spec.commandLine(), "--maker takes FILE:SYMBOL (e.g. runtime/context.o:cem_makecontext), got '"
+                    + spec + "'");
+        }
+        Path p = Path.of(spec.substring(0, colon));
+        Input in = Input.load(p, ConventionVerifier.MAKER_BASE, spec.substring(colon + 1), true, asmOptions.options());
+        in.assembly().symbol(in.symbol());
+        if (in.assembly().size() > ConventionVerifier.MAKER_BASE - Verifier.CODE_BASE) {
+            throw new IllegalArgumentException(in.name() + ": the maker's code is larger than "
+                    + (ConventionVerifier.MAKER_BASE - Verifier.CODE_BASE) + " bytes");
+        }
+        return new ConventionVerifier.MakerCode(in.assembly(), in.symbol(), in.name());
+    }
+
+    /** Auto found none (or several): exit 2, naming the closest. */
+    private int noFit(PrintWriter out, String name, AutoDetect.Result tried, List<AutoDetect.Tried> fit) {
+        String message;
+        if (fit.isEmpty()) {
+            AutoDetect.Tried c = tried.closest();
+            message = "no known convention fits " + symbol + "; closest: " + c.convention().name() + " (violates: "
+                    + String.join(", ", c.report().violations().stream().map(v -> v.property().id()).toList())
+                    + "); describe yours with --convention FILE";
+        } else {
+            message = symbol + " fits several conventions (" + String.join(", ", fit.stream().map(t -> t.convention().name()).toList())
+                    + "): choose one with --convention";
+        }
+        if (json) {
+            out.println(Common.json(new VerifyJson.NoFit(fit.isEmpty() ? "no-convention" : "ambiguous", symbol, name,
+                    tried.tried().get(0).report().seed(), message, VerifyJson.Tried.of(tried))));
+        }
+        spec.commandLine().getErr().println("ctxlab: " + message);
+        return Main.BAD_INPUT;
+    }
+
 
     static final int IN_PROCESS_ROUND = 10_000, FORKED_ROUND = 20_000;
 
@@ -134,31 +239,26 @@ final class VerifyCommand implements Callable<Integer> {
      * Checks per second, side by side: in this JVM (the launcher's, tuned for startup: C1 only),
      * and in a forked JVM with the default tiered JIT, as JMH forks one.
      */
-    private Map<String, Object> bench(Verifier verifier, Path path, long s) {
-        Map<String, Object> b = new LinkedHashMap<>();
+    private VerifyJson.BenchJson bench(Checker verifier, Path path, long s) {
         List<Bench.Round> here = Bench.run(verifier, s, IN_PROCESS_ROUND, 3, 1000);
-        Map<String, Object> inProcess = new LinkedHashMap<>();
-        inProcess.put("jvm", jvmDescription());
-        inProcess.put("statesPerRound", IN_PROCESS_ROUND);
-        inProcess.put("rounds", roundsJson(here));
-        inProcess.put("medianChecksPerSecond", Math.round(Bench.median(here).checksPerSecond()));
-        b.put("inProcess", inProcess);
-        Map<String, Object> forked = new LinkedHashMap<>();
-        forked.put("jvm", "forked JVM (-XX:+UseSerialGC, default tiered JIT)");
-        forked.put("statesPerRound", FORKED_ROUND);
+        var inProcess = new VerifyJson.BenchSide(jvmDescription(), IN_PROCESS_ROUND, roundsJson(here),
+                Math.round(Bench.median(here).checksPerSecond()), null, null, null);
+        String forkedJvm = "forked JVM (-XX:+UseSerialGC, default tiered JIT)";
+        VerifyJson.BenchSide forked;
         try {
             List<Bench.Round> there = fork(path, s);
-            forked.put("rounds", roundsJson(there));
             Bench.Round m = Bench.median(there);
-            forked.put("medianChecksPerSecond", Math.round(m.checksPerSecond()));
-            forked.put("medianPropertyEvaluationsPerSecond", Math.round(m.evaluationsPerSecond()));
-            forked.put("medianSwitchesPerSecond", Math.round(m.switchesPerSecond()));
+            forked = new VerifyJson.BenchSide(forkedJvm, FORKED_ROUND, roundsJson(there), Math.round(m.checksPerSecond()),
+                    Math.round(m.evaluationsPerSecond()), Math.round(m.switchesPerSecond()), null);
         } catch (java.io.IOException | InterruptedException | RuntimeException e) {
-            forked.put("error", "could not run the forked JVM: " + e.getMessage());
+            forked = new VerifyJson.BenchSide(forkedJvm, FORKED_ROUND, null, null, null, null,
+                    "could not run the forked JVM: " + e.getMessage());
         }
-        b.put("forked", forked);
-        return b;
+        return new VerifyJson.BenchJson(inProcess, forked);
     }
+
+    /** What the forked side of --bench prints. */
+    record Rounds(List<VerifyJson.Round> rounds) {}
 
     private static String jvmDescription() {
         List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -171,6 +271,10 @@ final class VerifyCommand implements Callable<Integer> {
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 "-Dctxlab.root=" + Common.root().toAbsolutePath(), Main.class.getName(), "verify",
                 path.toAbsolutePath().toString(), "--symbol", symbol, "--seed", Long.toString(s), "--bench-worker"));
+        if (convention != null) cmd.addAll(List.of("--convention", convention.contains("/") || convention.endsWith(".json")
+                ? Path.of(convention).toAbsolutePath().toString() : convention));
+        if (makerSpec != null) cmd.addAll(List.of("--maker", makerSpec));
+        cmd.addAll(asmOptions.forwarded());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
         p.getOutputStream().close();
         byte[] stdout = p.getInputStream().readAllBytes();
@@ -185,68 +289,32 @@ final class VerifyCommand implements Callable<Integer> {
         return out;
     }
 
-    private static List<Map<String, Long>> roundsJson(List<Bench.Round> rounds) {
-        return rounds.stream().map(r -> {
-            Map<String, Long> m = new LinkedHashMap<>();
-            m.put("checksPerSecond", Math.round(r.checksPerSecond()));
-            m.put("propertyEvaluationsPerSecond", Math.round(r.evaluationsPerSecond()));
-            m.put("switchesPerSecond", Math.round(r.switchesPerSecond()));
-            return m;
-        }).toList();
+    private static List<VerifyJson.Round> roundsJson(List<Bench.Round> rounds) {
+        return rounds.stream().map(r -> new VerifyJson.Round(Math.round(r.checksPerSecond()),
+                Math.round(r.evaluationsPerSecond()), Math.round(r.switchesPerSecond()))).toList();
     }
 
-    private Map<String, Object> json(Report r) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("verdict", r.verdict(strict));
-        j.put("symbol", r.symbol());
-        j.put("file", r.file());
-        j.put("iterations", r.iterations());
-        j.put("seed", r.seed());
-        j.put("strict", strict);
-        j.put("violations", r.violations().stream().map(v -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("property", v.property().id());
-            m.put("detail", v.detail());
-            m.put("line", v.line());
-            m.put("iteration", v.iteration());
-            m.put("counterexample", v.counterexample());
-            return m;
-        }).toList());
-        j.put("findings", r.findings().stream().map(f -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", f.id());
-            m.put("severity", f.severity().name().toLowerCase(java.util.Locale.ROOT));
-            m.put("detail", f.detail());
-            return m;
-        }).toList());
-        j.put("codeSize", r.codeSize());
-        j.put("instructionCount", r.instructionCount());
-        Map<String, Long> executed = new LinkedHashMap<>();
-        executed.put("min", r.minExecuted());
-        executed.put("max", r.maxExecuted());
-        j.put("executedPerSwitch", executed);
-        j.put("checksPerSecond", Math.round(r.checksPerSecond()));
-        j.put("threads", threadsUsed);
-        j.put("checkDefinition", CHECK);
-        Map<String, Long> ev = new LinkedHashMap<>();
-        for (Property p : Property.values()) ev.put(p.id(), r.evaluations().getOrDefault(p, 0L));
-        j.put("propertyEvaluations", ev);
-        j.put("switches", r.switches());
-        j.put("elapsedMs", r.nanos() / 1e6);
-        return j;
-    }
-
-    @SuppressWarnings("unchecked")
-    private void text(PrintWriter out, Report r, Map<String, Object> bench) {
-        out.printf("verify %s in %s: seed %d, %d random states%n%n", r.symbol(), r.file(), r.seed(), r.iterations());
+    private void text(PrintWriter out, Report r, VerifyJson.BenchJson bench, Convention c, String how, String fresh,
+                      AutoDetect.Result tried) {
+        out.printf("verify %s in %s: seed %d, %d random states%n", r.symbol(), r.file(), r.seed(), r.iterations());
+        out.printf("convention %s (%s; %s)%n", c.name(), c.runtime() != null ? c.runtime() : c.source(), how);
+        if (tried != null) {
+            out.printf("  auto: %s%n", String.join("; ", tried.tried().stream().map(t -> t.convention().name() + " "
+                    + (t.fits() ? "fits" : "violates " + String.join(" ", t.report().violations().stream().map(v -> v.property().id()).toList())))
+                    .toList()));
+        }
+        if (fresh != null) out.printf("  fresh contexts: %s%n", fresh);
+        out.println();
+        boolean cemText = c.name().equals(Conventions.DEFAULT) && fresh == null;
         for (Property p : Property.values()) {
             Violation v = r.violation(p);
             long n = r.evaluations().getOrDefault(p, 0L);
             String result = v != null ? "FAIL" : n == 0 ? "-" : "ok";
-            out.printf("  %-12s %-4s %6d evaluated   %s%n", p.id(), result, n, p.summary());
+            out.printf("  %-12s %-4s %6d evaluated   %s%n", p.id(), result, n, cemText ? p.summary() : ConventionVerifier.summary(p, c));
         }
         for (Violation v : r.violations()) {
             out.printf("%n%s violated: %s%n", v.property().id(), v.detail());
+            if (v.line() != null && !v.counterexample().contains(v.line())) out.printf("  at %s%n", v.line());
             out.print(indent(v.counterexample()));
         }
         out.printf("%nfindings:%n");
@@ -258,21 +326,18 @@ final class VerifyCommand implements Callable<Integer> {
                 r.checksPerSecond(), CHECK, r.totalEvaluations(), r.switches());
         if (bench != null) {
             out.printf("%nbench, checks/s (warm; a check as above):%n");
-            for (String side : List.of("inProcess", "forked")) {
-                Map<String, Object> b = (Map<String, Object>) bench.get(side);
-                if (b.containsKey("error")) {
-                    out.printf("  %-52s %s%n", b.get("jvm"), b.get("error"));
+            for (VerifyJson.BenchSide b : List.of(bench.inProcess(), bench.forked())) {
+                if (b.error() != null) {
+                    out.printf("  %-52s %s%n", b.jvm(), b.error());
                     continue;
                 }
-                List<Map<String, Long>> rounds = (List<Map<String, Long>>) b.get("rounds");
-                out.printf("  %-52s median %,7d  (rounds of %,d: %s)%n", b.get("jvm"), (Long) b.get("medianChecksPerSecond"),
-                        (Integer) b.get("statesPerRound"), String.join(", ", rounds.stream()
-                                .map(x -> String.format("%,d", x.get("checksPerSecond"))).toList()));
+                out.printf("  %-52s median %,7d  (rounds of %,d: %s)%n", b.jvm(), b.medianChecksPerSecond(), b.statesPerRound(),
+                        String.join(", ", b.rounds().stream().map(x -> String.format("%,d", x.checksPerSecond())).toList()));
             }
-            Map<String, Object> f = (Map<String, Object>) bench.get("forked");
-            if (f.containsKey("medianSwitchesPerSecond")) {
+            VerifyJson.BenchSide f = bench.forked();
+            if (f.medianSwitchesPerSecond() != null) {
                 out.printf("  forked median = %,d property evaluations/s = %,d emulated switches/s%n",
-                        (Long) f.get("medianPropertyEvaluationsPerSecond"), (Long) f.get("medianSwitchesPerSecond"));
+                        f.medianPropertyEvaluationsPerSecond(), f.medianSwitchesPerSecond());
             }
         }
         boolean passed = r.passed(strict);

@@ -14,7 +14,7 @@ public final class Bench {
      * Warms up for {@code warmupMillis} (rounds of a quarter size), then times {@code rounds} rounds of
      * {@code perRound} states, each with its own seed (so no round repeats another's states).
      */
-    public static List<Round> run(Verifier verifier, long seed, int perRound, int rounds, long warmupMillis) {
+    public static List<Round> run(Checker verifier, long seed, int perRound, int rounds, long warmupMillis) {
         long until = System.nanoTime() + warmupMillis * 1_000_000L;
         long s = seed;
         while (System.nanoTime() < until) verifier.run(Math.max(1, perRound / 4), ++s);

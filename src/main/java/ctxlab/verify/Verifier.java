@@ -39,7 +39,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe; confined to the thread that created it (as its machine is).
  */
-public final class Verifier implements AutoCloseable {
+public final class Verifier implements Checker {
     /** Where the code is assembled and mapped. */
     public static final long CODE_BASE = 0x40_0000L;
     /** Instructions one switch may execute before it counts as not terminating. */

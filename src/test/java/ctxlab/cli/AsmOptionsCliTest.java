@@ -48,7 +48,7 @@ class AsmOptionsCliTest {
     @Test
     void verifyTakesThemToo() {
         Assumptions.assumeTrue(haveCpp(), "no C preprocessor");
-        CliTest.Result r = CliTest.run("verify", S.toString(), "-DGUARD_SLOT=0x28", INC, "--symbol", "ctx_swap",
+        CliTest.Result r = CliTest.run("verify", S.toString(), "-DGUARD_SLOT=0x28", INC, "--symbol", "ctx_swap", "--convention", "cem",
                 "--iterations", "3", "--seed", "1", "--json");
         assertTrue(r.exit() == 0 || r.exit() == 1, r.err()); // assembled and checked (the guard read is the emulator's business)
         assertTrue(r.out().contains("\"symbol\""), r.out());
