@@ -88,7 +88,9 @@ public final class ConventionVerifier implements Checker {
     private final boolean usesTls;
     private final Slot guardSlot;
     private final Dirty fastDirty = new Dirty(), tracedDirty = new Dirty();
-    private final Machine fast;
+    private Machine fast;
+    /** Unicorn keeps ~200 bytes per run that fetched unmapped memory until uc_close: a fresh engine after this many. */
+    static final int REPLACE_AFTER_UNMAPPED_FETCHES = 50_000;
     private Machine traced;
 
     // --- the state of the switch being run (read by the write hook)
@@ -291,6 +293,12 @@ public final class ConventionVerifier implements Checker {
         Tally t = new Tally();
         for (int it = start; it < iterations; it += step) {
             List<Problem> problems = new ArrayList<>();
+            if (fast.unmappedFetches() >= REPLACE_AFTER_UNMAPPED_FETCHES) {
+                fast.close();
+                fast = null;
+                fastDirty.clean(null);
+                fast = newMachine(false);
+            }
             iteration(fast, seed, it, problems, t.outcome);
             for (Problem p : problems) {
                 if (!t.first.containsKey(p.property)) {
@@ -782,11 +790,12 @@ public final class ConventionVerifier implements Checker {
             hi[z] = Math.max(hi[z], b);
         }
 
+        /** Zeroes what was written ({@code m} null: forget it, the machine is new). */
         void clean(Machine m) {
-            if (tls) m.write(TLS, new byte[(int) Machine.PAGE_SIZE]);
+            if (tls && m != null) m.write(TLS, new byte[(int) Machine.PAGE_SIZE]);
             tls = false;
             for (int z = 0; z < 6; z++) {
-                if (hi[z] > lo[z]) m.write(lo[z], new byte[(int) (hi[z] - lo[z])]);
+                if (hi[z] > lo[z] && m != null) m.write(lo[z], new byte[(int) (hi[z] - lo[z])]);
                 lo[z] = Long.MAX_VALUE;
                 hi[z] = 0;
             }
