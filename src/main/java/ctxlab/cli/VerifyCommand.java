@@ -80,6 +80,10 @@ final class VerifyCommand implements Callable<Integer> {
     /** The threads the run used (never more than the checks). */
     private int threadsUsed = 1;
 
+    @Option(names = "--measure", description = "on an x86-64 Linux host, measure this routine natively beside the same"
+            + " routine ending in pop+jmp (a few seconds, in a child JVM) and put the figures in the return-stack finding")
+    boolean measure;
+
     @Option(names = "--bench", description = "after verifying, measure checks per second (warm-up, then timed rounds)"
             + " in this JVM and in a forked JVM with the default JIT, side by side")
     boolean bench;
@@ -168,6 +172,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
             threadsUsed = Math.min(threads, iterations);
             Report report = verifier.run(iterations, s, threadsUsed);
+            if (cem) report = returnStack(report, assembly, path);
             VerifyJson.BenchJson benchResult = bench ? bench(verifier, path, s) : null;
             if (json) {
                 VerifyJson j = VerifyJson.of(report, strict, CHECK, threadsUsed).withConvention(chosen.name(), how,
@@ -180,6 +185,36 @@ final class VerifyCommand implements Callable<Integer> {
             }
             return report.passed(strict) ? Main.OK : Main.FAILED;
         }
+    }
+
+    /**
+     * A ret that pops its address from another stack than the one the routine was called on: the
+     * CPU's return-stack buffer predicts the caller's return address and is wrong on every switch.
+     * With --measure on an x86-64 Linux host, the finding carries both routines' measured ns.
+     */
+    private Report returnStack(Report r, Assembly assembly, Path path) {
+        boolean switchesStacks = r.findings().stream().anyMatch(f -> f.id().equals(Finding.CET));
+        List<Assembly.Line> code = assembly.linesOf(symbol).stream().filter(Assembly.Line::instruction).toList();
+        if (!switchesStacks || code.isEmpty() || !code.getLast().text().strip().toLowerCase(java.util.Locale.ROOT).matches("retq?")) {
+            return r;
+        }
+        String at = code.getLast().where() + ": " + code.getLast().text().strip();
+        String what = "ret (" + at + ") pops the resumed strand's address from another stack than the call pushed it on:"
+                + " the return-stack buffer predicts the caller's return address, so every switch mispredicts; ending in"
+                + " pop+jmp (or lea+jmp, asm/context_x86_64_fast.s) avoids it";
+        if (!measure) {
+            return r.withFinding(new Finding(Finding.RETURN_STACK, Finding.Severity.INFO, what
+                    + " (measure it with --measure on an x86-64 Linux host)"));
+        }
+        String figures;
+        try {
+            var m = ctxlab.host.SwitchCost.measure(Common.root(), path, 5, 2_000_000);
+            figures = String.format(" — measured here, medians of %d interleaved rounds: %.2f ns per switch as written, %.2f ns"
+                    + " with pop+jmp (%.2fx)", m.rounds(), m.routineNs(), m.popJmpNs(), m.ratio());
+        } catch (RuntimeException e) {
+            figures = " (not measured: " + e.getMessage() + ")";
+        }
+        return r.withFinding(new Finding(Finding.RETURN_STACK, Finding.Severity.INFO, what + figures));
     }
 
     /** A {@code # convention: NAME} (or {@code // convention: NAME}) line in the source. */

@@ -29,6 +29,14 @@ public record Report(String file, String symbol, long seed, int iterations, List
         evaluations = Map.copyOf(evaluations.isEmpty() ? new EnumMap<>(Property.class) : evaluations);
     }
 
+    /** The same report with one more finding. */
+    public Report withFinding(Finding f) {
+        List<Finding> all = new java.util.ArrayList<>(findings);
+        all.add(f);
+        return new Report(file, symbol, seed, iterations, violations, all, evaluations, freshContexts, codeSize,
+                instructionCount, minExecuted, maxExecuted, switches, nanos);
+    }
+
     /** True when no property was violated, and (with {@code strict}) no warning was found. */
     public boolean passed(boolean strict) {
         return violations.isEmpty() && (!strict || findings.stream().noneMatch(Finding::warning));

@@ -64,7 +64,7 @@ class VerifyCliTest {
             ids.add(f.get("id").asText());
             assertFalse(f.get("detail").asText().isBlank());
         }
-        assertEquals(List.of("x87-control-word", "cet-shadow-stack", "code-size"), ids);
+        assertEquals(List.of("x87-control-word", "cet-shadow-stack", "code-size", "return-stack"), ids);
     }
 
     @Test
@@ -150,5 +150,23 @@ class VerifyCliTest {
             assertEquals(2, r.exit(), bad);
             assertTrue(r.err().contains("--threads must be between 1 and 256"), r.err());
         }
+    }
+
+    @Test
+    void theReturnStackFindingNamesTheRetAndIsMeasuredOnRequest() throws Exception {
+        Result seed = run("verify", "--seed", "1", "--iterations", "100", "--json");
+        JsonNode f = null;
+        for (JsonNode x : new ObjectMapper().readTree(seed.out()).get("findings")) if (x.get("id").asText().equals("return-stack")) f = x;
+        assertTrue(f != null, seed.out());
+        assertEquals("info", f.get("severity").asText());
+        assertTrue(f.get("detail").asText().contains("context_x86_64.s:58: ret"), f.toString());
+        // The fast routine ends in lea+jmp: nothing to mispredict, no finding.
+        Result fast = run("verify", "asm/context_x86_64_fast.s", "--seed", "1", "--iterations", "100", "--json");
+        assertFalse(fast.out().contains("return-stack"), fast.out());
+        org.junit.jupiter.api.Assumptions.assumeTrue(ctxlab.host.Host.unsupported().isEmpty(), "not an x86-64 Linux host");
+        Result measured = run("verify", "--seed", "1", "--iterations", "100", "--measure");
+        assertEquals(0, measured.exit(), measured.err());
+        assertTrue(measured.out().matches("(?s).*return-stack.*measured here, medians of 5 interleaved rounds: [0-9.]+ ns per switch as"
+                + " written, [0-9.]+ ns with pop\\+jmp.*"), measured.out());
     }
 }
