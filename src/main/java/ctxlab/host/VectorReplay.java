@@ -1,6 +1,5 @@
 package ctxlab.host;
 
-import ctxlab.abi.ContextLayout;
 import ctxlab.emu.Reg;
 import ctxlab.emu.UcConst;
 import ctxlab.vectors.Linked;
@@ -61,7 +60,7 @@ public final class VectorReplay {
         if (l.until() == null) return null;
         Long slot = switch (l.vector().until()) {
             case Vector.Until.Return r -> l.registers().get(Reg.RSP);
-            case Vector.Until.Resume r -> l.qword(l.registers().get(Reg.RSI) + ContextLayout.Slot.RSP.offset);
+            case Vector.Until.Resume r -> l.resumeCell();
             case Vector.Until.At at -> find(l, l.until());
             case Vector.Until.None n -> null;
         };
