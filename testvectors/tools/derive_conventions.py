@@ -254,7 +254,7 @@ def libaco(v, r):
 
 def minicoro(v, r, through_ret=False):
     # _mco_switch(from = rdi, to = rsi): from gets rip = the routine's own final ret (mco_resume in
-    # ok-mco-switch.s), rsp = E, rbp, rbx, r12-r15; then rsp = to->rsp, jmp *to->rip. A target
+    # ok-mco-switch.s and the broken variants), rsp = E, rbp, rbx, r12-r15; then rsp = to->rsp, jmp *to->rip. A target
     # suspended by _mco_switch resumes on that ret, which pops its caller's return address: the
     # vectors that run through it (until = that address) model the ret too. MXCSR and the x87 CW
     # are not switched.
@@ -269,9 +269,6 @@ def minicoro(v, r, through_ret=False):
     if r['rip'] == sym('mco_resume') and v.until != 'stop-at-ret':
         r['rip'] = v.read(r['rsp'], 8)      # the ret of the suspended side
         r['rsp'] += 8
-    elif r['rip'] == sym('_mco_wrap_main'):
-        r['rdi'] = r['r13']                 # _mco_wrap_main: rdi = the coroutine (r13), jmp *r12
-        r['rip'] = r['r12']
     return [(save, vals)]
 
 def libco(v, r):
@@ -417,7 +414,7 @@ def aco():
 def mco():
     c = 'minicoro'
     out = []
-    sym('mco_resume'); sym('_mco_wrap_main')
+    sym('mco_resume')
     def base(name, desc):
         v = Vec(c, name, desc)
         v.region('block', BLOCK)
@@ -439,14 +436,12 @@ def mco():
 
     v = base('minicoro-fresh-context', 'The first switch into a coroutine as _mco_makectx lays it out on a '
              '0x1000-byte stack: rsp = top - 136 holding the dummy return address 0xdeaddeaddeaddead, rip = '
-             '_mco_wrap_main, r12 = _mco_main, r13 = the coroutine, the rest 0. Through _mco_wrap_main: _mco_main '
-             'starts with rsp 8 mod 16 and rdi = the coroutine (until = _mco_main).')
+             '_mco_wrap_main (here an address nothing maps: the run stops there), r12 = _mco_main, r13 = the '
+             'coroutine, the rest 0. The wrapper starts with rsp 8 mod 16 and r12/r13 as laid out.')
     v.blank(BLOCK)
     sp = TARGET + 0x1000 - 136
     v.qword(sp, 0xdeaddeaddeaddead)
-    v.storage(BLOCK + 0x80, rip=sym('_mco_wrap_main'), rsp=sp, rbp=0, rbx=0, r12=ENTRY, r13=BLOCK + 0x800, r14=0, r15=0)
-    v.until = ENTRY
-    v.extra = ['rdi']
+    v.storage(BLOCK + 0x80, rip=0x1f0000000500, rsp=sp, rbp=0, rbx=0, r12=ENTRY, r13=BLOCK + 0x800, r14=0, r15=0)
     v.entry(CALLER + 0xfc8, [BLOCK, BLOCK + 0x80])
     out.append(v)
 
