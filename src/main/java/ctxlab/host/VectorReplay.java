@@ -106,11 +106,12 @@ public final class VectorReplay {
             for (Image i : l.images()) {
                 if (i.region().prot() != rw) h.protect(i.base(), i.region().size(), UcConst.UC_PROT_READ);
                 byte[] b = segments.get(i.region().name()).toArray(ValueLayout.JAVA_BYTE);
-                if (i == holder) {
-                    MemorySegment s = MemorySegment.ofArray(b);
-                    if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, slot - i.base()) == landing) {
-                        s.set(ValueLayout.JAVA_LONG_UNALIGNED, slot - i.base(), until);
-                    }
+                // The landing back to the stop address wherever it is now: in its slot, and in any
+                // copy the routine made of it (libco pushes the resume address on the target's
+                // stack; a switch to itself saves its own return address into its storage).
+                MemorySegment s = MemorySegment.ofArray(b);
+                for (int k = 0; k + 8 <= b.length; k++) {
+                    if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, k) == landing) s.set(ValueLayout.JAVA_LONG_UNALIGNED, k, until);
                 }
                 memory.put(i.region().name(), b);
             }
