@@ -190,6 +190,7 @@ final class VectorsCommand implements Callable<Integer> {
                 m.put("passed", o.passed());
                 m.put("diffs", o.diffs());
                 m.put("file", o.vector().display());
+                m.put("convention", o.vector().convention().name());
                 m.put("instructions", o.observed().fault() == null ? o.observed().instructions() : null);
                 m.put("fault", o.observed().fault() == null ? null : o.observed().fault().label);
                 m.put("hardwareSafe", o.vector().hardwareSafe());
