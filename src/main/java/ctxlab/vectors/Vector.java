@@ -98,12 +98,14 @@ public record Vector(Path file, String display, String id, String name, String d
      * @param prot     UC_PROT_* bits; {@code protText} as written ("rw", "r", "rx", "none", …)
      * @param cells    its initial content; everything else is zero
      * @param contexts offsets of the contexts the file gives slot by slot (the recorder lists them again)
+     * @param storages offsets of the convention's storages the file gives by {@code slots} (likewise)
      */
     public record Region(String name, long base, long size, int prot, String protText, List<Cell> cells,
-                         List<Long> contexts) {
+                         List<Long> contexts, List<Long> storages) {
         public Region {
             cells = List.copyOf(cells);
             contexts = List.copyOf(contexts);
+            storages = List.copyOf(storages);
         }
 
         public long end() {

@@ -224,7 +224,9 @@ public final class VectorParser {
             List<Cell> cells = content(r, path, name, size);
             List<Long> contexts = new ArrayList<>();
             if (r.has("contexts")) r.get("contexts").fieldNames().forEachRemaining(k -> contexts.add(Expr.hexValue(k, k)));
-            regions.put(name, new Region(name, base, size, prot, protText, cells, contexts));
+            List<Long> storages = new ArrayList<>();
+            if (r.has("slots")) r.get("slots").fieldNames().forEachRemaining(k -> storages.add(Expr.hexValue(k, k)));
+            regions.put(name, new Region(name, base, size, prot, protText, cells, contexts, storages));
         }
         return regions;
     }

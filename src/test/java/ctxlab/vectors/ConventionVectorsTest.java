@@ -177,6 +177,28 @@ class ConventionVectorsTest {
         }
     }
 
+    /** --record on a vector of another convention: every storage by its slots, and the recording passes. */
+    @Test
+    void recordingsListTheConventionsStorageBySlot() throws IOException {
+        for (String c : others()) {
+            for (Corpus.Entry e : of(c)) {
+                ObjectNode tree = (ObjectNode) VectorParser.tree(Files.readString(e.file()), e.display());
+                tree.remove("expect");
+                Vector v = VectorParser.parse(tree, e.file(), e.display(), e.id());
+                Linked l = RUNNER.link(v);
+                ObjectNode expect = Recorder.expect(l, RUNNER.execute(l));
+                Vector again = VectorParser.parse(VectorParser.tree(Recorder.withExpect(tree, expect), e.display()), e.file(), e.display(), e.id());
+                assertTrue(RUNNER.run(again).passed(), e.display());
+                // The storage the switch saved into is listed slot by slot, none as raw qwords.
+                String saved = Expr.hex(c.equals("boost-fcontext") ? l.registers().get(Reg.RSP) - 0x40 - l.imageAt(l.registers().get(Reg.RSP), 8).base()
+                        : l.registers().get(Reg.RDI) - l.imageAt(l.registers().get(Reg.RDI), 8).base());
+                String region = c.equals("boost-fcontext") ? "caller_stack" : l.imageAt(l.registers().get(Reg.RDI), 8).region().name();
+                JsonNode slots = expect.at("/memory/" + region + "/slots/" + saved);
+                assertEquals(v.convention().slots().size(), slots.size(), e.display() + ": " + expect.at("/memory"));
+            }
+        }
+    }
+
     @Test
     void aCemRoutineSkipsTheOtherConventions() {
         UnicornRunner cem = new UnicornRunner(TestFiles.ROOT, TestFiles.ROOT.resolve("asm/context_x86_64.s"));
