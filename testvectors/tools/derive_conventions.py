@@ -90,6 +90,8 @@ class Vec:
         self.until = None
         self.source = SOURCE[conv]
         self.extra = []          # registers this vector's contract defines besides COMPARED
+        self.symbol = None       # the routine under test when not the convention's first
+        self.asm = []            # further files (a function ontop_fcontext runs)
 
     def region(self, name, base, size=PAGE):
         self.regions[name] = dict(base=base, size=size, data=bytearray(size))
@@ -209,7 +211,8 @@ class Vec:
             if g in COMPARED[self.conv] or g in self.extra:
                 expect_regs[g] = self.name_of(regs[g], 2 if g == 'fpcw' else 4 if g == 'mxcsr' else 8)
         v = {'$schema': '../vector.schema.json', 'name': self.name, 'description': self.desc,
-             'convention': self.conv, 'source': self.source, 'memory': regions, 'registers': state, 'call': call,
+             'convention': self.conv, 'source': self.source, **({'symbol': self.symbol} if self.symbol else {}),
+             **({'asm': self.asm} if self.asm else {}), 'memory': regions, 'registers': state, 'call': call,
              'expect': {'registers': expect_regs, 'memory': self.content(slots, qwords)}}
         return v
 
@@ -235,6 +238,8 @@ def boost_fcontext(v, r):
     r['rsp'] = to + 0x48
     r['rax'] = r['rdi'] = F
     r['rdx'] = r['rsi'] = data
+    # ontop_fcontext: fn(rdi = F, rsi = data) runs with rsp = to + 0x40 and returns (ontop_fn:
+    # rax = rdi, rdx = rsi) through the rip slot: the same arrival as a jump.
     return [(F, vals)]
 
 def libaco(v, r):
@@ -343,6 +348,16 @@ def boost():
     v.regions['target_stack']['data'] = bytearray(2 * PAGE)
     suspended(v, F)
     v.entry(E, [F, M64])
+    out.append(v)
+
+    v, E, F = base('boost-ontop-fcontext', 'ontop_fcontext(to, data, fn): the same frame and the same loads as '
+                   'jump_fcontext, then fn(transfer_t {from, data}) runs on the target\'s stack as if called from its resume '
+                   'point (rsp = to + 0x40, [rsp] = to\'s rip slot); fn (ontop_fn: returns its argument) returns into the '
+                   'target with rsp = to + 0x48 and its transfer_t in rax:rdx.')
+    suspended(v, F)
+    v.symbol = 'ontop_fcontext'
+    v.asm = ['testvectors/boost-fcontext/ontop-fn.s']
+    v.entry(E, [F, 0x5eed0000da7a0003, sym('ontop_fn')])
     out.append(v)
 
     v, E, F = base('boost-unaligned-caller', 'Nothing is aligned by the switch: the caller\'s rsp is 0 mod 16 (a '

@@ -105,7 +105,7 @@ public final class VerificationGate {
 
         @Override
         public String name() {
-            return "verify --convention " + convention.name() + " (" + VerifyVerifier.ITERATIONS + " random states, seed 0x"
+            return "verify --convention " + convention.name() + " --symbol " + symbol + " (" + VerifyVerifier.ITERATIONS + " random states, seed 0x"
                     + Long.toHexString(VerifyVerifier.SEED) + ")";
         }
 

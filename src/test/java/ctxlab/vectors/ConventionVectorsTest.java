@@ -161,7 +161,8 @@ class ConventionVectorsTest {
             for (String b : caught.get(c)) {
                 Path routine = TestFiles.ROOT.resolve("asm/conventions/" + c + "/" + b + ".s");
                 UnicornRunner r = new UnicornRunner(TestFiles.ROOT, routine);
-                long failed = vectors.stream().filter(v -> !r.run(v).passed()).count();
+                java.util.Set<String> defined = r.routineSymbols();
+                long failed = vectors.stream().filter(v -> defined.contains(v.symbol())).filter(v -> !r.run(v).passed()).count();
                 assertTrue(failed > 0, c + "/" + b + " passed every vector");
             }
             // The other correct routine of each convention passes (minicoro's names its resume
@@ -170,7 +171,11 @@ class ConventionVectorsTest {
                 try (Stream<Path> s = Files.list(TestFiles.ROOT.resolve("asm/conventions/" + c))) {
                     for (Path ok : s.filter(p -> p.getFileName().toString().startsWith("ok-")).toList()) {
                         UnicornRunner r = new UnicornRunner(TestFiles.ROOT, ok);
-                        for (Vector v : vectors) assertTrue(r.run(v).passed(), ok + " on " + v.name() + ": " + r.run(v).diffs());
+                        java.util.Set<String> defined = r.routineSymbols();
+                        for (Vector v : vectors) {
+                            if (!defined.contains(v.symbol())) continue;   // ontop_fcontext: only ok-jump-fcontext.s has it
+                            assertTrue(r.run(v).passed(), ok + " on " + v.name() + ": " + r.run(v).diffs());
+                        }
                     }
                 }
             }

@@ -177,7 +177,7 @@ class VectorsCliTest {
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().contains("libaco-plain-switch") && !r.out().contains("seed-simple-first-entry"), r.out());
         assertTrue(r.err().matches("(?s)ctxlab: \\d+ vector\\(s\\) skipped: asm/conventions/libaco/ok-pop-jmp-memory.s does not define their routine "
-                + "\\(_mco_switch \\(minicoro\\), cem_swapcontext \\(cem\\), coctx_swap \\(libco\\), jump_fcontext \\(boost-fcontext\\)\\)\n"), r.err());
+                + "\\(_mco_switch \\(minicoro\\), cem_swapcontext \\(cem\\), coctx_swap \\(libco\\), jump_fcontext \\(boost-fcontext\\), ontop_fcontext \\(boost-fcontext\\)\\)\n"), r.err());
         Result none = run("vectors", "--asm", "asm/conventions/libco/ok-jmp-r11.s", "testvectors/libaco");
         assertEquals(2, none.exit(), none.out());
         assertEquals("ctxlab: asm/conventions/libco/ok-jmp-r11.s defines none of the routines these vectors test: acosw (libaco)\n", none.err());
