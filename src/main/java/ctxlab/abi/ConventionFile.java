@@ -40,7 +40,8 @@ public final class ConventionFile {
     private static final Set<Reg> GPRS = Set.of(Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI, Reg.RBP,
             Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15);
     private static final Set<String> LAYOUT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1");
-    private static final Set<String> SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "rsp", "frame");
+    private static final Set<String> STRUCT_SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "rsp");
+    private static final Set<String> FRAME_SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "frame");
 
     /** The fields of each object of the format (convention.schema.json lists the same; a test keeps them equal). */
     public static final String[] TOP = {"$schema", "name", "runtime", "summary", "symbols", "arguments", "storage", "slots",
@@ -106,6 +107,7 @@ public final class ConventionFile {
                 case "rsp" -> holds = Holds.RSP;
                 case "resume" -> holds = Holds.RESUME;
                 case "opaque" -> holds = Holds.OPAQUE;
+                case "tls-guard" -> holds = Holds.TLS_GUARD;
                 case "mxcsr" -> { holds = Holds.MXCSR; reg = Reg.MXCSR; }
                 case "fpcw", "x87cw" -> { holds = Holds.FPCW; reg = Reg.FPCW; }
                 default -> { holds = Holds.REGISTER; reg = gpr(holdsText, where + "holds"); }
@@ -166,6 +168,7 @@ public final class ConventionFile {
             objectNode(ly, "fresh.layout");
             fields(ly, "fresh.layout.", LAYOUT);
             String anchor = kind == StorageKind.FRAME ? "frame" : "rsp";
+            Set<String> SLOT_NAMES = kind == StorageKind.FRAME ? FRAME_SLOT_NAMES : STRUCT_SLOT_NAMES;
             LayoutExpr rsp = expr(text(ly, anchor, true, "fresh.layout."), "fresh.layout." + anchor, LAYOUT_NAMES);
             List<LayoutExpr> stack = new ArrayList<>();
             for (JsonNode w : array(ly, "stack", false)) stack.add(expr(string(w, "fresh.layout.stack[]"), "fresh.layout.stack", SLOT_NAMES));
