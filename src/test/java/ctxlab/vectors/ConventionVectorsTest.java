@@ -169,7 +169,10 @@ class ConventionVectorsTest {
             // label differently, which its vectors name: they pin ok-mco-switch.s).
             if (!c.equals("minicoro")) {
                 try (Stream<Path> s = Files.list(TestFiles.ROOT.resolve("asm/conventions/" + c))) {
-                    for (Path ok : s.filter(p -> p.getFileName().toString().startsWith("ok-")).toList()) {
+                    // ok-tls-guard.s reads the TLS stack guard at %fs:0x28: a vector has no %fs base to
+                    // give it (natively %fs is the JVM thread's own), so it is verify's alone.
+                    for (Path ok : s.filter(p -> p.getFileName().toString().startsWith("ok-"))
+                            .filter(p -> !p.getFileName().toString().equals("ok-tls-guard.s")).toList()) {
                         UnicornRunner r = new UnicornRunner(TestFiles.ROOT, ok);
                         java.util.Set<String> defined = r.routineSymbols();
                         for (Vector v : vectors) {
