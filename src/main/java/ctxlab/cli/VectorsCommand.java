@@ -97,6 +97,34 @@ final class VectorsCommand implements Callable<Integer> {
         if (asmOptions.given() && asm == null) return usage(err, "--cpp, -D, -U and -I apply to --asm FILE");
         if (asmOptions.given() && host) return usage(err, "--cpp, -D, -U and -I are not available with --host yet");
         UnicornRunner runner = new UnicornRunner(Common.root(), asm, asmOptions.options());
+        if (asm != null) {
+            // The corpus holds vectors of several conventions: --asm replaces the routine of those
+            // whose routine (symbol) it defines; the others are not its to answer for.
+            java.util.Set<String> defined = runner.routineSymbols();
+            List<Corpus.Entry> mine = new ArrayList<>();
+            java.util.TreeSet<String> others = new java.util.TreeSet<>();
+            for (Corpus.Entry e : entries) {
+                Vector v;
+                try {
+                    v = e.read();
+                } catch (VectorException ex) {
+                    mine.add(e);           // reported as malformed when linked
+                    continue;
+                }
+                if (defined.contains(v.symbol())) mine.add(e);
+                else others.add(v.symbol() + " (" + v.convention().name() + ")");
+            }
+            if (mine.isEmpty()) {
+                err.println("ctxlab: " + Common.display(asm) + " defines none of the routines these vectors test: "
+                        + String.join(", ", others));
+                return Main.BAD_INPUT;
+            }
+            if (!others.isEmpty() && !json) {
+                err.printf("ctxlab: %d vector(s) skipped: %s does not define their routine (%s)%n", entries.size() - mine.size(),
+                        Common.display(asm), String.join(", ", others));
+            }
+            entries = mine;
+        }
         if (asm != null && !record) entries = applicable(entries, err);
         if (host) return host(entries, runner, out, err);
         return record ? record(entries, runner, out, err) : run(entries, runner, out, err);
@@ -198,6 +226,7 @@ final class VectorsCommand implements Callable<Integer> {
                 m.put("passed", o.passed());
                 m.put("diffs", o.diffs());
                 m.put("file", o.vector().display());
+                m.put("convention", o.vector().convention().name());
                 m.put("instructions", o.observed().fault() == null ? o.observed().instructions() : null);
                 m.put("fault", o.observed().fault() == null ? null : o.observed().fault().label);
                 m.put("hardwareSafe", o.vector().hardwareSafe());

@@ -91,9 +91,23 @@ public final class Child {
         if (args.length < 3) throw new IllegalArgumentException("usage: Child MODE ROOT SWITCH_FILE [args]");
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(3, args.length));
         boolean unverified = rest.remove("--unverified");
+        // "--convention NAME SYMBOL N ASM…": a routine of another convention (vectors only) and the
+        // N further files its vectors assemble with it: its own unit and gate.
+        int ci = rest.indexOf("--convention");
+        ctxlab.abi.Convention convention = null;
+        String symbol = null;
+        List<String> asm = List.of();
+        if (ci >= 0) {
+            String name = rest.get(ci + 1);
+            convention = ctxlab.abi.Conventions.byName(name).orElseThrow(() -> new IllegalArgumentException("unknown convention " + name));
+            symbol = rest.get(ci + 2);
+            int n = Integer.parseInt(rest.get(ci + 3));
+            asm = List.copyOf(rest.subList(ci + 4, ci + 4 + n));
+            rest.subList(ci, ci + 4 + n).clear();
+        }
         Path root = Path.of(args[1]);
         Path switchFile = Path.of(args[2]);
-        Loaded loaded = load(events, root, switchFile, unverified);
+        Loaded loaded = load(events, root, switchFile, unverified, convention, symbol, asm);
         if (loaded.code == null) return 1;
         try (HostCode code = loaded.code) {
             // The second wall: from here on a system call made from the code pages kills this process.
@@ -117,16 +131,28 @@ public final class Child {
 
     /** Assembles for a fresh reservation, passes the gate (or, if asked, skips it) and loads. */
     static Loaded load(Events events, Path root, Path switchFile, boolean unverified) {
+        return load(events, root, switchFile, unverified, null, null, List.of());
+    }
+
+    /** @param convention null: Cem's unit and gate; else the routine's file and the harness, verified under it */
+    static Loaded load(Events events, Path root, Path switchFile, boolean unverified, ctxlab.abi.Convention convention,
+                       String symbol, List<String> asm) {
         HostCode.Reservation r = HostCode.reserve();
         try {
-            Assembly a = Assembler.assemble(HostSources.files(root, switchFile), r.base());
+            Assembly a = Assembler.assemble(convention == null ? HostSources.files(root, switchFile)
+                    : HostSources.conventionFiles(root, switchFile, asm), r.base());
+            // The gate verifies the convention's switch: the vector's routine, or, when that is not
+            // one of the convention's switches (Boost's ontop_fcontext) and the file has one, that one.
+            String gateSymbol = convention == null || convention.symbols().contains(symbol)
+                    || !a.symbols().containsKey(convention.symbols().getFirst()) ? symbol : convention.symbols().getFirst();
+            VerificationGate gate = convention == null ? VerificationGate.standard() : VerificationGate.forConvention(convention, gateSymbol);
             Map<String, Object> ev = Events.event("code");
             ev.put("base", a.base());
             ev.put("size", a.size());
             ev.put("sha256", VerificationGate.sha256(a.code()));
             HostCode code;
             try {
-                VerificationGate.Verified token = VerificationGate.standard().check(a);
+                VerificationGate.Verified token = gate.check(a);
                 ev.put("verified", true);
                 ev.put("verifiers", token.verifiers());
                 code = HostCode.load(r, a, token);
@@ -136,7 +162,7 @@ public final class Child {
                 ev.put("failures", e.failures());
                 ev.put("refused", !unverified);
                 if (!unverified) {
-                    ev.put("unicorn", outcomes(Selftest.runEmulated(a)));
+                    if (convention == null) ev.put("unicorn", outcomes(Selftest.runEmulated(a)));
                     events.emit(ev);
                     r.close();
                     return new Loaded(a, null);

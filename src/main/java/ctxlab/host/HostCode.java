@@ -109,10 +109,15 @@ public final class HostCode implements AutoCloseable {
      * verification gate and loads them.
      */
     public static HostCode build(List<SourceFile> files) {
+        return build(files, VerificationGate.standard());
+    }
+
+    /** Assembles for a fresh reservation and loads what passes {@code gate} (another convention's gate). */
+    public static HostCode build(List<SourceFile> files, VerificationGate gate) {
         Reservation r = reserve();
         try {
             Assembly a = Assembler.assemble(files, r.base());
-            return load(r, a, VerificationGate.standard().check(a));
+            return load(r, a, gate.check(a));
         } catch (RuntimeException e) {
             r.close();
             throw e;

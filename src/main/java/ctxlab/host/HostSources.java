@@ -16,6 +16,28 @@ public final class HostSources {
 
     private HostSources() {}
 
+    /**
+     * The unit for another convention's routine ({@code vectors --host}): the routine's file and
+     * the test-vector harness. Cem's strand bodies, scheduler and benchmarks call
+     * {@code cem_swapcontext}, which such a file does not define.
+     */
+    public static List<SourceFile> conventionFiles(Path root, Path switchFile) {
+        return conventionFiles(root, switchFile, List.of());
+    }
+
+    /** @param asm the vectors' further files (relative to the root), assembled after the routine as Unicorn's runner does */
+    public static List<SourceFile> conventionFiles(Path root, Path switchFile, List<String> asm) {
+        Path base = root.toAbsolutePath().normalize();
+        Path abs = switchFile.toAbsolutePath().normalize();
+        String name = abs.startsWith(base) ? base.relativize(abs).toString() : switchFile.toString();
+        List<SourceFile> files = new ArrayList<>();
+        files.add(new SourceFile(name, SourceFile.read(switchFile).text()));
+        for (String a : asm) files.add(new SourceFile(a, SourceFile.read(root.resolve(a).normalize()).text()));
+        String harness = "asm/host/harness.s";
+        files.add(new SourceFile(harness, SourceFile.read(root.resolve(harness).normalize()).text()));
+        return files;
+    }
+
     public static List<SourceFile> files(Path root, Path switchFile) {
         // The project's own files are named as in the project ("asm/host/scheduler.s:71: …").
         Path base = root.toAbsolutePath().normalize();

@@ -104,22 +104,32 @@ public final class HostVectors {
     public static Report run(Path root, List<Vector> vectors, Path routine, Duration timeout) {
         Host.require();
         // One child per switch routine: the host's unit of code is the routine plus the project's strand bodies.
-        Map<Path, List<Integer>> groups = new LinkedHashMap<>();
+        // Another convention's routine is its own unit (its file and the harness), verified under its convention.
+        record Unit(Path file, String convention, String symbol, List<String> asm) {}
+        Map<Unit, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < vectors.size(); i++) {
             Vector v = vectors.get(i);
             Path file = routine != null ? routine : ctxlab.vectors.Sources.resolve(root, v.source(), v.display(), "$.source");
-            groups.computeIfAbsent(file, k -> new ArrayList<>()).add(i);
+            boolean cem = v.convention().name().equals(ctxlab.abi.Conventions.DEFAULT);
+            groups.computeIfAbsent(new Unit(file, cem ? null : v.convention().name(), cem ? null : v.symbol(), cem ? List.of() : v.asm()),
+                    k -> new ArrayList<>()).add(i);
         }
         JsonNode[] events = new JsonNode[vectors.size()];
         String[] crashes = new String[vectors.size()];
         String refusal = null;
         List<String> verifiers = new ArrayList<>();
         boolean verified = true;
-        for (Map.Entry<Path, List<Integer>> g : groups.entrySet()) {
-            List<SourceFile> sources = HostSources.files(root, g.getKey());
+        for (Map.Entry<Unit, List<Integer>> g : groups.entrySet()) {
+            Unit unit = g.getKey();
+            List<SourceFile> sources = unit.convention() == null ? HostSources.files(root, unit.file())
+                    : HostSources.conventionFiles(root, unit.file(), unit.asm());
             List<Integer> pending = g.getValue();
             while (!pending.isEmpty()) {
-                List<String> args = new ArrayList<>(List.of("vectors", root.toString(), g.getKey().toString()));
+                List<String> args = new ArrayList<>(List.of("vectors", root.toString(), unit.file().toString()));
+                if (unit.convention() != null) {
+                    args.addAll(List.of("--convention", unit.convention(), unit.symbol(), String.valueOf(unit.asm().size())));
+                    args.addAll(unit.asm());
+                }
                 for (int i : pending) args.add(vectors.get(i).file().toAbsolutePath().toString());
                 Isolation.ChildRun run = Isolation.run(args, List.of("-XX:TieredStopAtLevel=1"), timeout);
                 run.last("error").ifPresent(e -> {

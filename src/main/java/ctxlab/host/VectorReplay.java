@@ -1,6 +1,5 @@
 package ctxlab.host;
 
-import ctxlab.abi.ContextLayout;
 import ctxlab.emu.Reg;
 import ctxlab.emu.UcConst;
 import ctxlab.vectors.Linked;
@@ -61,7 +60,7 @@ public final class VectorReplay {
         if (l.until() == null) return null;
         Long slot = switch (l.vector().until()) {
             case Vector.Until.Return r -> l.registers().get(Reg.RSP);
-            case Vector.Until.Resume r -> l.qword(l.registers().get(Reg.RSI) + ContextLayout.Slot.RSP.offset);
+            case Vector.Until.Resume r -> l.resumeCell();
             case Vector.Until.At at -> find(l, l.until());
             case Vector.Until.None n -> null;
         };
@@ -107,11 +106,12 @@ public final class VectorReplay {
             for (Image i : l.images()) {
                 if (i.region().prot() != rw) h.protect(i.base(), i.region().size(), UcConst.UC_PROT_READ);
                 byte[] b = segments.get(i.region().name()).toArray(ValueLayout.JAVA_BYTE);
-                if (i == holder) {
-                    MemorySegment s = MemorySegment.ofArray(b);
-                    if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, slot - i.base()) == landing) {
-                        s.set(ValueLayout.JAVA_LONG_UNALIGNED, slot - i.base(), until);
-                    }
+                // The landing back to the stop address wherever it is now: in its slot, and in any
+                // copy the routine made of it (libco pushes the resume address on the target's
+                // stack; a switch to itself saves its own return address into its storage).
+                MemorySegment s = MemorySegment.ofArray(b);
+                for (int k = 0; k + 8 <= b.length; k++) {
+                    if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, k) == landing) s.set(ValueLayout.JAVA_LONG_UNALIGNED, k, until);
                 }
                 memory.put(i.region().name(), b);
             }

@@ -89,6 +89,51 @@ public final class VerificationGate {
     }
 
     /**
+     * {@code ctxlab verify --convention C} on a routine of another convention: the whole unit's
+     * bytes, exactly as they will run, placed at the verifier's base (the routine's file comes
+     * first in the unit, so its own makers and labels are where they are in the host code). As
+     * for {@link VerifyVerifier}, code that depends on where it sits faults there and is refused.
+     */
+    public static final class ConventionVerifyVerifier implements Verifier {
+        private final ctxlab.abi.Convention convention;
+        private final String symbol;
+
+        public ConventionVerifyVerifier(ctxlab.abi.Convention convention, String symbol) {
+            this.convention = convention;
+            this.symbol = symbol;
+        }
+
+        @Override
+        public String name() {
+            return "verify --convention " + convention.name() + " --symbol " + symbol + " (" + VerifyVerifier.ITERATIONS + " random states, seed 0x"
+                    + Long.toHexString(VerifyVerifier.SEED) + ")";
+        }
+
+        @Override
+        public List<String> verify(Assembly assembly) {
+            Assembly at = new Assembly(assembly.code(), ctxlab.verify.ConventionVerifier.CODE_BASE, assembly.symbols(), assembly.lines());
+            String file = assembly.linesOf(symbol).isEmpty() ? symbol : assembly.linesOf(symbol).get(0).where().file();
+            try (ctxlab.verify.ConventionVerifier v = new ctxlab.verify.ConventionVerifier(convention, at, file, symbol, null)) {
+                Report r = v.run(VerifyVerifier.ITERATIONS, VerifyVerifier.SEED);
+                List<String> failures = new ArrayList<>();
+                for (Violation x : r.violations()) {
+                    failures.add(x.property().name().toLowerCase(java.util.Locale.ROOT) + ": " + x.detail()
+                            + (x.line() == null || x.line().isEmpty() ? "" : " (" + x.line() + ")"));
+                }
+                return failures;
+            }
+        }
+    }
+
+    /** The gate for a routine of another convention than Cem's: verify under that convention. */
+    public static VerificationGate forConvention(ctxlab.abi.Convention convention, String symbol) {
+        return CONVENTION_GATES.computeIfAbsent(convention.name() + ":" + symbol,
+                k -> new VerificationGate(List.of(new ConventionVerifyVerifier(convention, symbol))));
+    }
+
+    private static final Map<String, VerificationGate> CONVENTION_GATES = new ConcurrentHashMap<>();
+
+    /**
      * Proof that an assembly's bytes, at its base, passed every verifier of the gate in this
      * process. Instances exist only through {@link VerificationGate#check}.
      */

@@ -1,6 +1,6 @@
 package ctxlab.vectors;
 
-import ctxlab.abi.ContextLayout;
+import ctxlab.abi.Convention;
 import ctxlab.asm.AsmException;
 import ctxlab.asm.Assembly;
 import ctxlab.emu.Reg;
@@ -108,8 +108,8 @@ public record Linked(Vector vector, Assembly assembly, long entry, Map<Reg, Long
             case Until.None none -> null;
             case Until.Return ret -> partial.qword(regs.get(Reg.RSP));
             case Until.Resume res -> {
-                Long rsp = partial.qword(regs.get(Reg.RSI) + ContextLayout.Slot.RSP.offset);
-                yield rsp == null ? null : partial.qword(rsp);
+                Long cell = partial.resumeCell();
+                yield cell == null ? null : partial.qword(cell);
             }
         };
 
@@ -131,6 +131,25 @@ public record Linked(Vector vector, Assembly assembly, long entry, Map<Reg, Long
             expected = new Expected(Map.copyOf(xr), mem, x.instructions(), kind, address, pc);
         }
         return new Linked(v, assembly, entry, partial.registers(), partial.images(), until, v.call().budget(), expected);
+    }
+
+    /**
+     * Where the initial memory holds the address the switch resumes the restored side at, or null
+     * when that is not in any region: the restore storage's resume slot when the convention has
+     * one (libaco's retaddr, Boost's frame rip, minicoro's rip, libco's ret), else (Cem: {@code ret}
+     * on the restored stack) the qword the storage's rsp slot points at.
+     */
+    public Long resumeCell() {
+        Convention c = vector.convention();
+        Reg restoreArg = c.argument(Convention.Role.RESTORE).orElseThrow();
+        long restore = registers.get(restoreArg);
+        if (c.resume().pc() == Convention.ResumePc.SLOT) {
+            Convention.Slot slot = c.slotHolding(Convention.Holds.RESUME).orElseThrow();
+            return imageAt(restore + slot.offset(), 8) == null ? null : restore + slot.offset();
+        }
+        Convention.Slot rspSlot = c.slotHolding(Convention.Holds.RSP).orElseThrow();
+        Long rsp = qword(restore + rspSlot.offset());
+        return rsp == null || imageAt(rsp, 8) == null ? null : rsp;
     }
 
     /** The 8 bytes at {@code address} in the initial memory, or null when not all of them are mapped. */

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ctxlab.abi.ContextLayout;
 import ctxlab.abi.ContextLayout.Slot;
+import ctxlab.abi.Convention;
+import ctxlab.abi.Conventions;
 import ctxlab.asm.Assembly;
 import ctxlab.emu.Reg;
 import ctxlab.vectors.Linked.Image;
 
 /**
  * Writes an {@code expect} block from what a run did, for a human to review: every register of
- * {@link Vector#AFTER}, every context the vector gives (all slots and the spare bytes), every other
+ * {@link Vector#AFTER}, every context the vector gives (all slots and the spare bytes), every storage
+ * of another convention it gives or the switch saves into (all slots), every other
  * changed qword, the instruction count or the fault. Addresses are written by name where one fits
  * (a code symbol, a region), so the recording reads like a hand-written vector and does not tie it
  * to where this runner placed the code.
@@ -64,6 +67,8 @@ public final class Recorder {
             contexts.set(Expr.hex(ctx), slots);
         }
         if (!contexts.isEmpty()) out.set("contexts", contexts);
+        ObjectNode storages = storages(l, image, after, covered);
+        if (!storages.isEmpty()) out.set("slots", storages);
         ObjectNode qwords = F.objectNode();
         byte[] before = image.bytes();
         for (int chunk = 0; chunk < after.length; chunk += 8) {
@@ -84,6 +89,35 @@ public final class Recorder {
             }
         }
         if (!qwords.isEmpty()) out.set("qwords", qwords);
+        return out;
+    }
+
+    /**
+     * Another convention's storages in this region, slot by slot: those the vector gives, and the
+     * one the switch saves into (the struct at the save argument, or the frame at entry rsp +
+     * {@code storage.at}). Cem's are its {@code contexts}.
+     */
+    private static ObjectNode storages(Linked l, Image image, byte[] after, boolean[] covered) {
+        ObjectNode out = F.objectNode();
+        Convention c = l.vector().convention();
+        if (c.name().equals(Conventions.DEFAULT)) return out;
+        java.util.TreeSet<Long> offsets = new java.util.TreeSet<>(image.region().storages());
+        Long saved = c.storage().kind() == Convention.StorageKind.FRAME ? l.registers().get(Reg.RSP) + c.storage().at()
+                : c.argument(Convention.Role.SAVE).map(r -> l.registers().get(r)).orElse(null);
+        if (saved != null && image.contains(saved, c.storage().size())) offsets.add(saved - image.base());
+        for (long at : offsets) {
+            if (at + c.storage().size() > after.length) continue;
+            boolean overlaps = false;
+            for (int k = 0; k < c.storage().size(); k++) overlaps |= covered[(int) at + k];
+            if (overlaps) continue;           // a storage overlapping another is written as qwords
+            ObjectNode slots = F.objectNode();
+            for (Convention.Slot s : c.slots()) {
+                long v = Comparison.le(after, (int) (at + s.offset()), s.width());
+                slots.put(s.name(), s.width() == 8 ? name(l, v) : Expr.hex(v));
+                cover(covered, at + s.offset(), s.width());
+            }
+            out.set(Expr.hex(at), slots);
+        }
         return out;
     }
 

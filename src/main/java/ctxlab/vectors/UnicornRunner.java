@@ -85,6 +85,23 @@ public final class UnicornRunner {
         return a;
     }
 
+    /**
+     * The global symbols the routine given to the constructor defines (assembled alone), or the
+     * empty set when every vector uses its own {@code source}.
+     */
+    public java.util.Set<String> routineSymbols() {
+        if (routine == null) return java.util.Set.of();
+        try {
+            SourceFile f = SourceFile.read(routine, options);
+            Assembly a = AssemblyCache.assemble(List.of(new SourceFile(Corpus.display(routine), f.text())), CODE_BASE);
+            java.util.Set<String> s = new java.util.TreeSet<>();
+            a.symbols().values().stream().filter(Assembly.Symbol::global).forEach(x -> s.add(x.name()));
+            return s;
+        } catch (AsmException e) {
+            throw new VectorException(e.getMessage());
+        }
+    }
+
     private SourceFile source(Vector v, String file, String path) {
         try {
             SourceFile f = SourceFile.read(Sources.resolve(root, file, v.display(), path));

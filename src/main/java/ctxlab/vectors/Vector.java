@@ -1,5 +1,6 @@
 package ctxlab.vectors;
 
+import ctxlab.abi.Convention;
 import ctxlab.emu.Reg;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,14 +17,17 @@ import java.util.Optional;
  * @param display     how messages name the file ({@code testvectors/x.json})
  * @param id          how it is named in reports and test names: its path under the corpus root
  * @param name        the {@code name} field
+ * @param convention  the routine's convention ({@code convention}, default {@code cem}): its arguments,
+ *                    the storage {@code slots} name, and where a switch resumes ({@code [restore.resume]})
  * @param source      the routine's asm file, relative to the project root
- * @param symbol      the routine under test (a switch routine: {@code save} in rdi, {@code restore} in rsi)
+ * @param symbol      the routine under test (a switch routine of {@code convention})
  * @param asm         further asm files assembled in the same unit (strand bodies), relative to the root
  * @param regions     memory mappings with their initial content, by name, in file order
  * @param registers   every register at the call's entry that {@code call.args} does not set
  * @param expect      null when the file has none yet (see {@code ctxlab vectors --record})
  */
-public record Vector(Path file, String display, String id, String name, String description, String source, String symbol,
+public record Vector(Path file, String display, String id, String name, String description, Convention convention,
+                     String source, String symbol,
                      List<String> asm, Map<String, Region> regions, Map<Reg, Expr> registers, Call call,
                      Expect expect) {
 
@@ -94,12 +98,14 @@ public record Vector(Path file, String display, String id, String name, String d
      * @param prot     UC_PROT_* bits; {@code protText} as written ("rw", "r", "rx", "none", …)
      * @param cells    its initial content; everything else is zero
      * @param contexts offsets of the contexts the file gives slot by slot (the recorder lists them again)
+     * @param storages offsets of the convention's storages the file gives by {@code slots} (likewise)
      */
     public record Region(String name, long base, long size, int prot, String protText, List<Cell> cells,
-                         List<Long> contexts) {
+                         List<Long> contexts, List<Long> storages) {
         public Region {
             cells = List.copyOf(cells);
             contexts = List.copyOf(contexts);
+            storages = List.copyOf(storages);
         }
 
         public long end() {
@@ -154,8 +160,10 @@ public record Vector(Path file, String display, String id, String name, String d
         }
 
         /**
-         * {@code "[restore.rsp]"}: the 8 bytes at the rsp saved in the restore context (rsi): where a
-         * switch resumes the other strand. Default for the routine under test.
+         * {@code "[restore.resume]"} ({@code "[restore.rsp]"} in Cem's vectors): where the switch
+         * resumes the restored side, read from the restore storage as the convention says (Cem: the 8
+         * bytes at the rsp saved in the context at rsi; a convention with a resume slot: that slot of
+         * the storage at its restore argument). Default for the routine under test.
          */
         record Resume() implements Until {
             @Override public String toString() { return "[restore.rsp]"; }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import ctxlab.abi.ContextLayout;
 import ctxlab.abi.ContextLayout.Slot;
+import ctxlab.abi.Convention;
+import ctxlab.abi.Conventions;
 import ctxlab.emu.Machine;
 import ctxlab.emu.Reg;
 import ctxlab.emu.UcConst;
@@ -42,10 +44,10 @@ import java.util.regex.Pattern;
 public final class VectorParser {
 
     /** Field names per object, kept in step with the schema by a test. */
-    public static final Set<String> TOP = Set.of("$schema", "name", "description", "source", "symbol", "asm",
+    public static final Set<String> TOP = Set.of("$schema", "name", "description", "convention", "source", "symbol", "asm",
             "memory", "registers", "call", "expect");
-    public static final Set<String> REGION = Set.of("base", "size", "prot", "contexts", "qwords", "dwords", "bytes");
-    public static final Set<String> CONTENT = Set.of("contexts", "qwords", "dwords", "bytes");
+    public static final Set<String> REGION = Set.of("base", "size", "prot", "contexts", "slots", "qwords", "dwords", "bytes");
+    public static final Set<String> CONTENT = Set.of("contexts", "slots", "qwords", "dwords", "bytes");
     public static final Set<String> CALL = Set.of("symbol", "args", "until", "budget");
     public static final Set<String> EXPECT = Set.of("registers", "memory", "instructions", "fault", "address", "pc");
     /** Context keys: the {@link ContextLayout} slots plus the 4 spare bytes. */
@@ -64,6 +66,8 @@ public final class VectorParser {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final String file;
+    /** The vector's convention: names its storage's slots ({@code slots}) and its resume rule. */
+    private Convention convention;
 
     private VectorParser(String file) {
         this.file = file;
@@ -151,8 +155,16 @@ public final class VectorParser {
         }
         String description = text(required(root, "$", "description"), "$.description");
         if (root.has("$schema")) text(root.get("$schema"), "$['$schema']");
+        convention = convention(root);
+        boolean cem = convention.name().equals(Conventions.DEFAULT);
+        // Only Cem's routine has a default file: another convention's vector names the routine it pins down.
+        if (!cem && !root.has("source")) {
+            throw error("$", "missing field 'source': a vector of convention '" + convention.name()
+                    + "' names its routine's file (e.g. asm/conventions/" + convention.name() + "/ok-….s)");
+        }
         String source = root.has("source") ? sourcePath(text(root.get("source"), "$.source"), "$.source") : Vector.DEFAULT_SOURCE;
-        String symbol = root.has("symbol") ? symbolName(root.get("symbol"), "$.symbol") : Vector.DEFAULT_SYMBOL;
+        String symbol = root.has("symbol") ? symbolName(root.get("symbol"), "$.symbol")
+                : cem ? Vector.DEFAULT_SYMBOL : convention.symbols().getFirst();
         List<String> asm = new ArrayList<>();
         if (root.has("asm")) {
             JsonNode a = root.get("asm");
@@ -163,7 +175,15 @@ public final class VectorParser {
         Call call = call(required(root, "$", "call"));
         Map<Reg, Expr> registers = registersBefore(required(root, "$", "registers"), call);
         Expect expect = root.has("expect") ? expect(root.get("expect"), regions) : null;
-        return new Vector(path, file, id, name, description, source, symbol, asm, regions, registers, call, expect);
+        return new Vector(path, file, id, name, description, convention, source, symbol, asm, regions, registers, call, expect);
+    }
+
+    /** {@code convention}: a shipped convention's name (a vector is self-contained: no paths). */
+    private Convention convention(JsonNode root) {
+        if (!root.has("convention")) return Conventions.byName(Conventions.DEFAULT).orElseThrow();
+        String n = text(root.get("convention"), "$.convention");
+        return Conventions.byName(n).orElseThrow(() -> error("$.convention", "unknown convention '" + n
+                + "' (shipped: " + String.join(", ", Conventions.names()) + ")"));
     }
 
     // ---------------------------------------------------------------- memory
@@ -204,7 +224,9 @@ public final class VectorParser {
             List<Cell> cells = content(r, path, name, size);
             List<Long> contexts = new ArrayList<>();
             if (r.has("contexts")) r.get("contexts").fieldNames().forEachRemaining(k -> contexts.add(Expr.hexValue(k, k)));
-            regions.put(name, new Region(name, base, size, prot, protText, cells, contexts));
+            List<Long> storages = new ArrayList<>();
+            if (r.has("slots")) r.get("slots").fieldNames().forEachRemaining(k -> storages.add(Expr.hexValue(k, k)));
+            regions.put(name, new Region(name, base, size, prot, protText, cells, contexts, storages));
         }
         return regions;
     }
@@ -224,6 +246,29 @@ public final class VectorParser {
     /** The content fields of a region (initial) or of an expected region: contexts, qwords, dwords, bytes. */
     private List<Cell> content(JsonNode r, String path, String region, long size) {
         List<Cell> cells = new ArrayList<>();
+        if (r.has("contexts") && !convention.name().equals(Conventions.DEFAULT)) {
+            throw error(path + ".contexts", "contexts are Cem's 64-byte contexts; this vector's convention is '"
+                    + convention.name() + "': give its storage with \"slots\" (" + convention.describeSlots() + ")");
+        }
+        if (r.has("slots")) {
+            JsonNode cs = r.get("slots");
+            String cp = path + ".slots";
+            object(cs, cp);
+            for (Map.Entry<String, JsonNode> c : entries(cs)) {
+                String at = cp + "." + key(c.getKey());
+                long off = offset(c.getKey(), at);
+                JsonNode slots = c.getValue();
+                object(slots, at);
+                String where = region + (off == 0 ? "" : "+" + hex(off));
+                for (Map.Entry<String, JsonNode> s : entries(slots)) {
+                    String sp = at + "." + key(s.getKey());
+                    Convention.Slot slot = convention.slot(s.getKey()).orElseThrow(() -> error(sp, "no slot '" + s.getKey()
+                            + "' in convention '" + convention.name() + "' (slots: " + convention.describeSlots() + ")"));
+                    cells.add(new Cell(region, where + "." + slot.name(), off + slot.offset(), slot.width(),
+                            expr(s.getValue(), sp, slot.width()), null, sp));
+                }
+            }
+        }
         if (r.has("contexts")) {
             JsonNode cs = r.get("contexts");
             String cp = path + ".contexts";
@@ -346,10 +391,19 @@ public final class VectorParser {
             String u = text(c.get("until"), "$.call.until").strip();
             until = switch (u) {
                 case "[rsp]" -> new Until.Return();
-                case "[restore.rsp]" -> new Until.Resume();
+                case "[restore.rsp]" -> {
+                    if (!convention.name().equals(Conventions.DEFAULT)) {
+                        throw error("$.call.until", "\"[restore.rsp]\" is Cem's form; a vector of convention '" + convention.name()
+                                + "' says \"[restore.resume]\" (where its restore side resumes)");
+                    }
+                    yield new Until.Resume();
+                }
+                case "[restore.resume]" -> new Until.Resume();
                 case "none" -> new Until.None();
                 default -> {
-                    if (u.startsWith("[")) throw error("$.call.until", "'" + u + "': the forms in brackets are \"[rsp]\" and \"[restore.rsp]\"");
+                    if (u.startsWith("[")) {
+                        throw error("$.call.until", "'" + u + "': the forms in brackets are \"[rsp]\", \"[restore.resume]\" and (Cem) \"[restore.rsp]\"");
+                    }
                     yield new Until.At(expr(c.get("until"), "$.call.until", 8));
                 }
             };

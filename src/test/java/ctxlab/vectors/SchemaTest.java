@@ -43,6 +43,10 @@ class SchemaTest {
         assertEquals(new TreeSet<>(Vector.BEFORE.stream().map(Vector::label).toList()), names(p.get("registers").get("properties")));
         assertEquals(new TreeSet<>(Vector.AFTER.stream().map(Vector::label).toList()),
                 names(p.get("expect").get("properties").get("registers").get("properties")));
+        // The conventions a vector may name are the shipped ones.
+        List<String> conventions = new ArrayList<>();
+        p.get("convention").get("enum").forEach(c -> conventions.add(c.asText()));
+        assertEquals(new TreeSet<>(ctxlab.abi.Conventions.names()), new TreeSet<>(conventions));
         List<String> faults = new ArrayList<>();
         p.get("expect").get("properties").get("fault").get("enum").forEach(f -> faults.add(f.asText()));
         assertEquals(Arrays.stream(FaultKind.values()).map(k -> k.label).toList(), faults);

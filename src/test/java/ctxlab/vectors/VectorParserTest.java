@@ -27,10 +27,11 @@ class VectorParserTest {
 
     /** File → the exact message. */
     static final Map<String, String> EXPECTED = new LinkedHashMap<>();
+    static final String LIBACO_SLOTS = "0x00 r12, 0x08 r13, 0x10 r14, 0x18 r15, 0x20 retaddr, 0x28 rsp, 0x30 rbx, 0x38 rbp, 0x40 fpucw, 0x44 mxcsr";
 
     static {
         m("unknown-register", "$.expect.registers.r16: unknown register");
-        m("unknown-field", "$.expectations: unknown field (fields here: $schema, asm, call, description, expect, memory, name, registers, source, symbol)");
+        m("unknown-field", "$.expectations: unknown field (fields here: $schema, asm, call, convention, description, expect, memory, name, registers, source, symbol)");
         m("wrong-type", "$.registers.rbx: expected a hex string like \"0x1f80\" or a name, got the number 17");
         m("decimal-number", "$.registers.rbx: '17' is neither a hex number (0x…) nor NAME, NAME+0x… or NAME-0x… (numbers are written in hex: 0x…)");
         m("missing-register", "$.registers: missing r15 (a vector gives the whole state: all 16 general registers, rflags, mxcsr and fpcw)");
@@ -44,12 +45,20 @@ class VectorParserTest {
         m("address-without-fault", "$.expect.address: only with \"fault\" (the faulting address and instruction)");
         m("expect-unknown-region", "$.expect.memory.heap: no region 'heap' in $.memory");
         m("arg-and-register", "$.registers.rdi: rdi is also set by $.call.args[0]");
-        m("bad-until", "$.call.until: '[rbp]': the forms in brackets are \"[rsp]\" and \"[restore.rsp]\"");
+        m("bad-until", "$.call.until: '[rbp]': the forms in brackets are \"[rsp]\", \"[restore.resume]\" and (Cem) \"[restore.rsp]\"");
         m("rip-given", "$.registers.rip: rip is not given: the call starts at call.symbol");
         m("bad-prot", "$.memory.save.prot: 'wr' is not a protection: r, w, x in that order (\"rw\", \"r\", \"rx\", \"rwx\"…) or \"none\"");
         m("not-an-object", "$: expected an object, got an array");
         m("too-many-digits", "$.registers.rbx: '0x1_0000_0000_0000_0000' does not fit 64 bits");
         m("negative-budget", "$.call.budget: expected a non-negative integer, got the number -1");
+        // Vectors of another convention (made from testvectors/libaco/libaco-plain-switch.json).
+        m("convention-unknown", "$.convention: unknown convention 'boost' (shipped: cem, boost-fcontext, libaco, libco, minicoro)");
+        m("convention-without-source", "$: missing field 'source': a vector of convention 'libaco' names its routine's file (e.g. asm/conventions/libaco/ok-….s)");
+        m("convention-contexts", "$.memory.block.contexts: contexts are Cem's 64-byte contexts; this vector's convention is 'libaco': give its storage with \"slots\" ("
+                + LIBACO_SLOTS + ")");
+        m("convention-unknown-slot", "$.memory.block.slots.0x80.rip: no slot 'rip' in convention 'libaco' (slots: " + LIBACO_SLOTS + ")");
+        m("convention-slot-too-wide", "$.memory.block.slots.0x80.fpucw: 0x10000 does not fit 16 bits");
+        m("convention-restore-rsp", "$.call.until: \"[restore.rsp]\" is Cem's form; a vector of convention 'libaco' says \"[restore.resume]\" (where its restore side resumes)");
         // Syntax errors have no JSON path yet: line and column instead.
         m("malformed-json", "line 4, column 1: malformed JSON: Unexpected character ('}' (code 125)): was expecting double-quote to start field name");
         m("duplicate-key", "line 34, column 10: malformed JSON: Duplicate field 'rbx'");

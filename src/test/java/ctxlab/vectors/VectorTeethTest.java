@@ -105,7 +105,9 @@ class VectorTeethTest {
             UnicornRunner runner = new UnicornRunner(TestFiles.ROOT, file);
             List<String> failed = new ArrayList<>();
             for (Corpus.Entry e : VectorCorpusTest.entries()) {
-                if (!runner.run(e.read()).passed()) failed.add(e.id());
+                Vector v = e.read();
+                if (!v.convention().name().equals("cem")) continue;   // other conventions' routines: ConventionVectorsTest
+                if (!runner.run(v).passed()) failed.add(e.id());
             }
             assertFalse(failed.isEmpty(), m.name() + " passes every vector");
             Outcome o = runner.run(VectorCorpusTest.read(m.vector()));

@@ -153,4 +153,35 @@ class VectorsCliTest {
         assertTrue(run("vectors", "--record").err().contains("--record needs the FILE"));
         assertTrue(run("--help").out().contains("vectors"));
     }
+
+    @Test
+    void eachConventionsFolderRunsAndAWrongExpectationFailsIt(@TempDir Path dir) throws Exception {
+        for (String c : java.util.List.of("boost-fcontext", "libaco", "minicoro", "libco")) {
+            Result r = run("vectors", "--json", "testvectors/" + c);
+            assertEquals(0, r.exit(), r.err() + r.out());
+            JsonNode j = JSON.readTree(r.out());
+            assertTrue(j.get("total").asInt() >= 5, r.out());
+            for (JsonNode v : j.get("results")) assertEquals(c, v.get("convention").asText(), v.toString());
+        }
+        // Teeth through the command: one expected slot of libco's saved struct changed.
+        Path bad = copy(dir, "libco/libco-plain-switch.json",
+                t -> ((ObjectNode) t.at("/expect/memory/block/slots/0x0")).put("rdx", "0xcccccccccccc0003"));
+        Result r = run("vectors", bad.toString());
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().contains("block.rdx (0x100000000050): expected 0xcccccccccccc0003, got 0xcccccccccccc0002"), r.out());
+    }
+
+    @Test
+    void asmRunsTheVectorsOfItsRoutineAndSkipsTheOthers() {
+        Result r = run("vectors", "--asm", "asm/conventions/libaco/ok-pop-jmp-memory.s");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("libaco-plain-switch") && !r.out().contains("seed-simple-first-entry"), r.out());
+        assertTrue(r.err().matches("(?s)ctxlab: \\d+ vector\\(s\\) skipped: asm/conventions/libaco/ok-pop-jmp-memory.s does not define their routine "
+                + "\\(_mco_switch \\(minicoro\\), cem_swapcontext \\(cem\\), coctx_swap \\(libco\\), jump_fcontext \\(boost-fcontext\\), ontop_fcontext \\(boost-fcontext\\)\\)\n"), r.err());
+        Result none = run("vectors", "--asm", "asm/conventions/libco/ok-jmp-r11.s", "testvectors/libaco");
+        assertEquals(2, none.exit(), none.out());
+        assertEquals("ctxlab: asm/conventions/libco/ok-jmp-r11.s defines none of the routines these vectors test: acosw (libaco)\n", none.err());
+        // A broken routine of the convention fails its vectors (exit 1).
+        assertEquals(1, run("vectors", "--asm", "asm/conventions/boost-fcontext/broken-x87cw-not-saved.s", "testvectors/boost-fcontext").exit());
+    }
 }
