@@ -63,10 +63,11 @@ public final class Arm64Assembler {
             throw new AsmException(String.join(", ", files.stream().map(SourceFile::name).toList())
                     + ": no instructions to assemble");
         }
-        Keystone.Result result = run(program(statements, true, statements.size()), base);
+        Attempt whole = run(program(statements, true, statements.size()), base);
+        Keystone.Result result = whole.result();
         // Keystone's AArch64 parser can also give up silently (no error, no bytes): locate that too.
         if (result == null || !result.stderr().isBlank() || result.bytes().length < (statements.size() + 1) * 8) {
-            throw locate(statements, base, result);
+            throw locate(statements, base, result, whole.error());
         }
         return layout(statements, reader, result.bytes(), base);
     }
@@ -74,18 +75,18 @@ public final class Arm64Assembler {
     // ---- Keystone -----------------------------------------------------------------------------
 
     private static Keystone keystone;
-    private static KeystoneException lastError;
 
-    private static synchronized Keystone.Result run(String program, long base) {
-        lastError = null;
+    /** What one Keystone call gave: its result, or (result null) the error it rejected the text with. */
+    private record Attempt(Keystone.Result result, KeystoneException error) {}
+
+    private static synchronized Attempt run(String program, long base) {
         if (keystone == null || keystone.isBroken()) {
             keystone = Keystone.open(Keystone.KS_ARCH_ARM64, Keystone.KS_MODE_LITTLE_ENDIAN);
         }
         try {
-            return keystone.asm(program, base);
+            return new Attempt(keystone.asm(program, base), null);
         } catch (KeystoneException e) {
-            lastError = e;
-            return null;
+            return new Attempt(null, e);
         }
     }
 
@@ -113,13 +114,14 @@ public final class Arm64Assembler {
         return sb.toString();
     }
 
-    private static AsmException locate(List<Statement> statements, long base, Keystone.Result whole) {
+    private static AsmException locate(List<Statement> statements, long base, Keystone.Result whole, KeystoneException error) {
         int before = 0;
         for (int k = 1; k <= statements.size(); k++) {
             Statement s = statements.get(k - 1);
             if (s.body().isEmpty()) continue;
-            Keystone.Result r = run(program(statements, false, k), base);
-            if (r == null) return new AsmException(s.where(), s.text(), "Keystone: " + describe(lastError));
+            Attempt a = run(program(statements, false, k), base);
+            Keystone.Result r = a.result();
+            if (r == null) return new AsmException(s.where(), s.text(), "Keystone: " + describe(a.error()));
             if (!r.stderr().isBlank()) return new AsmException(s.where(), s.text(), "Keystone: " + r.stderr().strip());
             if (s.kind() == Kind.INSTRUCTION && r.bytes().length <= before) {
                 return new AsmException(s.where(), s.text(), "Keystone (AArch64) produced no bytes for this statement:"
@@ -129,7 +131,7 @@ public final class Arm64Assembler {
         }
         String file = statements.get(0).where().file();
         if (whole != null) return new AsmException(file + ": Keystone: " + whole.stderr().strip());
-        return new AsmException(file + ": Keystone: " + describe(lastError));
+        return new AsmException(file + ": Keystone: " + (error != null ? describe(error) : "its output is inconsistent"));
     }
 
     private static String describe(KeystoneException e) {

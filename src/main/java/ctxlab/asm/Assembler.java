@@ -130,14 +130,15 @@ public final class Assembler {
             throw new AsmException(names(files) + ": no instructions to assemble");
         }
         String program = program(statements, true, statements.size());
-        Keystone.Result result;
+        Attempt whole;
         try {
-            result = run(program, base);
+            whole = run(program, base);
         } catch (KeystoneRunner.Timeout t) {
-            throw locate(statements, base, true);
+            throw locate(statements, base, true, null);
         }
+        Keystone.Result result = whole.result();
         if (result == null || !result.stderr().isBlank() || !consistent(result.bytes(), statements.size())) {
-            throw locate(statements, base, false);
+            throw locate(statements, base, false, whole.error());
         }
         Assembly assembly = layout(statements, reader, result.bytes(), base);
         CrossCheck.check(assembly);   // cross-check (branch elf): Capstone decodes every instruction Keystone emitted
@@ -157,27 +158,27 @@ public final class Assembler {
         keystone = seconds == null ? new KeystoneRunner() : new KeystoneRunner(seconds);
     }
 
+    /** What one Keystone call gave: its result, or (result null) the error it rejected the text with. */
+    private record Attempt(Keystone.Result result, KeystoneException error) {}
+
     /**
-     * Runs Keystone; null when it rejected the text (the reason is kept for {@link #locate}).
+     * Runs Keystone.
      *
      * @throws KeystoneRunner.Timeout when it did not answer in time
      */
-    private static synchronized Keystone.Result run(String program, long base) {
-        lastError = null;
+    private static synchronized Attempt run(String program, long base) {
         try {
-            return keystone.asm(program, base);
+            return new Attempt(keystone.asm(program, base), null);
         } catch (KeystoneException e) {
-            lastError = e;
-            return null;
+            return new Attempt(null, e);
         }
     }
 
-    private static KeystoneException lastError;
-
     /** Keystone's bytes for a snippet assembled alone (CET proxies); an IllegalArgumentException if it fails. */
     private static byte[] snippet(String att) {
-        Keystone.Result r = run(".att_syntax\n" + att + "\n", 0);
-        if (r == null) throw new IllegalArgumentException("Keystone: " + describe(lastError));
+        Attempt a = run(".att_syntax\n" + att + "\n", 0);
+        Keystone.Result r = a.result();
+        if (r == null) throw new IllegalArgumentException("Keystone: " + describe(a.error()));
         if (!r.stderr().isBlank() || r.statements() == 0) {
             throw new IllegalArgumentException("Keystone cannot encode the operand" + firstLine(r.stderr()));
         }
@@ -242,7 +243,7 @@ public final class Assembler {
      * Finds the first statement Keystone rejects (or hangs on), by assembling prefixes. A hang is
      * looked for from the start (every prefix before it is fast); an error by bisection.
      */
-    private static AsmException locate(List<Statement> statements, long base, boolean hang) {
+    private static AsmException locate(List<Statement> statements, long base, boolean hang, KeystoneException error) {
         List<Integer> candidates = new ArrayList<>();
         for (int k = 1; k <= statements.size(); k++) {
             if (!statements.get(k - 1).body().isEmpty()) candidates.add(k);
@@ -270,19 +271,21 @@ public final class Assembler {
         }
         String file = statements.get(0).where().file();
         return new AsmException(file + ": Keystone: " + (hang ? "did not answer within the time limit"
-                : lastError != null ? describe(lastError) : "its output is inconsistent, and no single statement is to blame"));
+                : error != null ? describe(error) : "its output is inconsistent, and no single statement is to blame"));
     }
 
     /** Why the first k statements fail to assemble, blaming statement k; null if they assemble. */
     private static AsmException failure(List<Statement> statements, long base, int k) {
         Statement s = statements.get(k - 1);
-        Keystone.Result r;
+        Attempt a;
         try {
-            r = run(program(statements, false, k), base);
+            a = run(program(statements, false, k), base);
         } catch (KeystoneRunner.Timeout t) {
             return new AsmException(s.where(), s.text(), t.getMessage() + " (it loops on this statement)");
         }
+        Keystone.Result r = a.result();
         if (r == null) {
+            KeystoneException lastError = a.error();
             String hint = lastError != null && lastError.errno() == 144
                     ? " (an undefined symbol: ctxlab turns references to undefined symbols into relocations only in"
                       + " call/jmp/jcc SYM and SYM(%rip) or SYM@GOTPCREL(%rip) operands)" : "";
