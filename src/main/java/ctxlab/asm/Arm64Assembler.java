@@ -63,7 +63,12 @@ public final class Arm64Assembler {
             throw new AsmException(String.join(", ", files.stream().map(SourceFile::name).toList())
                     + ": no instructions to assemble");
         }
-        Attempt whole = run(program(statements, true, statements.size()), base);
+        Attempt whole;
+        try {
+            whole = run(program(statements, true, statements.size()), base);
+        } catch (KeystoneRunner.Timeout t) {
+            whole = new Attempt(null, null);   // a statement loops Keystone: locate finds which
+        }
         Keystone.Result result = whole.result();
         // Keystone's AArch64 parser can also give up silently (no error, no bytes): locate that too.
         if (result == null || !result.stderr().isBlank() || result.bytes().length < (statements.size() + 1) * 8) {
@@ -74,15 +79,14 @@ public final class Arm64Assembler {
 
     // ---- Keystone -----------------------------------------------------------------------------
 
-    private static Keystone keystone;
+    /** Keystone (AArch64) on a worker with a time limit: it loops forever on some inputs, as for x86-64. */
+    private static final KeystoneRunner keystone = new KeystoneRunner(KeystoneRunner.TIMEOUT_SECONDS,
+            () -> Keystone.open(Keystone.KS_ARCH_ARM64, Keystone.KS_MODE_LITTLE_ENDIAN));
 
     /** What one Keystone call gave: its result, or (result null) the error it rejected the text with. */
     private record Attempt(Keystone.Result result, KeystoneException error) {}
 
     private static synchronized Attempt run(String program, long base) {
-        if (keystone == null || keystone.isBroken()) {
-            keystone = Keystone.open(Keystone.KS_ARCH_ARM64, Keystone.KS_MODE_LITTLE_ENDIAN);
-        }
         try {
             return new Attempt(keystone.asm(program, base), null);
         } catch (KeystoneException e) {
@@ -119,7 +123,12 @@ public final class Arm64Assembler {
         for (int k = 1; k <= statements.size(); k++) {
             Statement s = statements.get(k - 1);
             if (s.body().isEmpty()) continue;
-            Attempt a = run(program(statements, false, k), base);
+            Attempt a;
+            try {
+                a = run(program(statements, false, k), base);
+            } catch (KeystoneRunner.Timeout t) {
+                return new AsmException(s.where(), s.text(), t.getMessage() + " (it loops on this statement)");
+            }
             Keystone.Result r = a.result();
             if (r == null) return new AsmException(s.where(), s.text(), "Keystone: " + describe(a.error()));
             if (!r.stderr().isBlank()) return new AsmException(s.where(), s.text(), "Keystone: " + r.stderr().strip());
@@ -131,7 +140,8 @@ public final class Arm64Assembler {
         }
         String file = statements.get(0).where().file();
         if (whole != null) return new AsmException(file + ": Keystone: " + whole.stderr().strip());
-        return new AsmException(file + ": Keystone: " + (error != null ? describe(error) : "its output is inconsistent"));
+        return new AsmException(file + ": Keystone: " + (error != null ? describe(error)
+                : "did not answer within the time limit, or its output is inconsistent"));
     }
 
     private static String describe(KeystoneException e) {

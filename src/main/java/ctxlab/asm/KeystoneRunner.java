@@ -31,6 +31,7 @@ final class KeystoneRunner {
     }
 
     private final double seconds;
+    private final java.util.function.Supplier<Keystone> opener;
     private ExecutorService worker;
     private volatile Keystone keystone;
     private volatile Thread thread, abandoned;
@@ -40,7 +41,13 @@ final class KeystoneRunner {
     }
 
     KeystoneRunner(double seconds) {
+        this(seconds, Keystone::open);
+    }
+
+    /** @param opener how to open the engine (the architecture: x86-64 by default, AArch64 for Arm64Assembler) */
+    KeystoneRunner(double seconds, java.util.function.Supplier<Keystone> opener) {
         this.seconds = seconds;
+        this.opener = opener;
     }
 
     /** ks_asm within the time limit; a KeystoneException as {@link Keystone#asm} throws it, or {@link Timeout}. */
@@ -51,7 +58,7 @@ final class KeystoneRunner {
         try {
             // Instantiating takes 0.5-1 s on a cold JVM and cannot loop: not part of the limit.
             worker.submit(() -> {
-                if (keystone == null || keystone.isBroken()) keystone = Keystone.open();
+                if (keystone == null || keystone.isBroken()) keystone = opener.get();
             }).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
