@@ -107,7 +107,7 @@ public final class TextFormat {
 
     private static boolean startsSwitch(Trace t, Trace.Step s) {
         return t.arrivals().stream().anyMatch(a -> a.firstStep() == s.number())
-                || s.explanation().stream().anyMatch(x -> x.contains(" begins: save = "));
+                || s.explanation().stream().anyMatch(x -> x.contains(" begins: save = ") || x.contains(" begins ("));
     }
 
     /** "══ switch 2: save = strand A context → restore = main context ═══…" */
@@ -136,7 +136,10 @@ public final class TextFormat {
             for (Trace.Check ch : a.checks()) {
                 if (!ch.side().equals(side)) {
                     side = ch.side();
-                    line(side.equals("restore") ? "  restore side (the CPU after the switch):" : "  save side (the save context):");
+                    line(side.equals("restore") ? "  restore side (the CPU after the switch):"
+                            : side.equals("entry") ? "  the fresh strand's entry:"
+                            : t.layout() instanceof ConventionLayout cl ? "  save side (the save " + cl.word() + "):"
+                            : "  save side (the save context):");
                 }
                 wrap("    " + (ch.ok() ? c(GREEN, "✓") : c(RED, "✗")) + " ", ch.text(), "      ");
             }
