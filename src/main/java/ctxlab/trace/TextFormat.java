@@ -71,6 +71,10 @@ public final class TextFormat {
         for (String l : wrapWords("ctxlab trace: " + t.title(), WIDTH, WIDTH - 4)) {
             line(c(BOLD, l.startsWith("ctxlab trace:") ? l : "    " + l));
         }
+        if (t.layout() instanceof ConventionLayout cl) {
+            var c = cl.convention();
+            wrap("  ", "convention " + c.name() + (c.runtime() == null ? "" : " (" + c.runtime() + ")") + ": " + cl.describe(), "    ");
+        }
         for (Region r : t.regions()) {
             if (r.kind() == Region.Kind.CODE && r.size() == 0) continue;
             line(fit(String.format("  %-22s %-8s %-3s 0x%x .. 0x%x (%d bytes)", r.name(), r.kind().name().toLowerCase(),
