@@ -201,6 +201,39 @@ class ConventionTraceTest {
     }
 
     @Test
+    void boostsFramesAreDrawnOnTheStacksInTheBrowser(@TempDir Path dir) throws Exception {
+        Path browser = HtmlBrowserTest.chromiumOrSkip();
+        Path ok = dir.resolve("boost.html"), bad = dir.resolve("boost-r13.html");
+        assertEquals(0, run("trace", BOOST + "ok-jump-fcontext.s", "--format", "html", "--out", ok.toString()).exit());
+        assertEquals(1, run("trace", BOOST + "broken-r13-not-restored.s", "--format", "html", "--out", bad.toString()).exit());
+        try (Chromium c = new Chromium(browser, ok.toUri() + "#step=12", 1280, 800)) {
+            c.await("window.traceReady === true", java.time.Duration.ofSeconds(30));
+            assertEquals("12", c.text("document.getElementById('step-number').textContent"));
+            // main's frame, built by switch 1 below main's return address: each word named by its slot
+            String row = "document.querySelector('.stack[data-stack=\"main stack\"] tr[data-addr=\"0x7ff0ffd8\"]')";
+            assertEquals("main frame+0x40 rip", c.text(row + ".dataset.frame"));
+            assertTrue(c.text(row + ".className").contains("frame"));
+            assertTrue(c.text(row + ".textContent").contains("0x0000000000500010"), c.text(row + ".textContent"));
+            String mx = "document.querySelector('.stack[data-stack=\"main stack\"] tr[data-addr=\"0x7ff0ff98\"]').dataset.frame";
+            assertEquals("main frame+0x0 mxcsr, main frame+0x4 x87cw", c.text(mx));
+            // the strand's frame, which switch 1 is reading, is on the strand's stack
+            assertEquals("strand frame+0x40 rip", c.text("document.querySelector('.stack[data-stack=\"strand stack\"]"
+                    + " tr[data-addr=\"0x7fe03ff8\"]').dataset.frame"));
+            assertTrue(c.text("document.getElementById('contexts').textContent").contains("boost-fcontext: frames on the stacks"));
+            c.press("End", 35);
+            assertTrue(c.text("document.getElementById('end').className").contains("ok"));
+        }
+        try (Chromium c = new Chromium(browser, bad.toUri() + "#step=52", 1280, 800)) {
+            c.await("window.traceReady === true", java.time.Duration.ofSeconds(30));
+            String cls = c.text("document.getElementById('end').className");
+            assertTrue(cls.contains("bad") && !cls.contains("ok"), cls);
+            assertTrue(c.text("document.getElementById('end').textContent").contains("✗ switch 1: r13 = 0x4444444444444444, but should be"
+                    + " 0xdddddddddddddddd = restore frame+0x18 r13"),
+                    c.text("document.getElementById('end').textContent"));
+        }
+    }
+
+    @Test
     void conventionSelection(@TempDir Path dir) throws Exception {
         // explicit, by the file's "# convention:" line (above), by symbol, auto, and a user's own file
         Result auto = run("trace", ACO + "ok-acosw.s", "--convention", "auto");
