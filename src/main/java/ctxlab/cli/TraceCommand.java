@@ -33,7 +33,10 @@ import picocli.CommandLine.Spec;
         description = {"Trace a context switch instruction by instruction: what each instruction saved or loaded, "
                 + "where rsp went, what ret popped.",
                 "Default: one cem_swapcontext call from main into a fresh strand made by makeContext, with memorable "
-                + "register values (main 0x1111…–0x6666…, strand 0xaaaa…–0xffff…)."},
+                + "register values (main 0x1111…–0x6666…, strand 0xaaaa…–0xffff…).",
+                "Another runtime's routine (--convention, a '# convention:' line, or its symbol: jump_fcontext, acosw, "
+                + "_mco_switch, coctx_swap): main → a fresh strand made by the convention's maker or layout → main, "
+                + "both switches judged; Boost's frames are labelled on the stacks."},
         footer = {"", "Exit codes: 0 traced to the end and every switch arrived right (or a vector ended as it expects),",
                 "1 a switch arrived wrong (a ✗ in the verdict), the routine faulted or ran past --max-steps,",
                 "2 bad input or a missing prerequisite."})
