@@ -211,7 +211,7 @@ public final class Tracer {
                     line == null ? null : line.where(), line == null ? null : line.text().strip(),
                     line == null ? null : sourceLine(sources, line),
                     regs, Flags.changes(r.before(RFLAGS), r.after(RFLAGS)), writes, reads, mx, explanation,
-                    stackView(names, shadow, r.after(RSP), live(frames, openFrames, number)), r.after(RIP), bindings, warnings,
+                    stackView(names, shadow, r.after(RSP), live(frames, number)), r.after(RIP), bindings, warnings,
                     open == null ? 0 : open.number));
             if (!bindings.isEmpty() && extent != null) {
                 long off = r.after(RIP) - assembly.base();
@@ -270,7 +270,7 @@ public final class Tracer {
     }
 
     /** The frames live after step {@code number}: made before it and not yet resumed. */
-    private static List<Trace.Frame> live(List<Trace.Frame> frames, List<int[]> open, int number) {
+    private static List<Trace.Frame> live(List<Trace.Frame> frames, int number) {
         if (frames.isEmpty()) return List.of();
         List<Trace.Frame> out = new ArrayList<>();
         for (Trace.Frame f : frames) if (f.from() <= number && (f.to() < 0 || f.to() >= number)) out.add(f);
