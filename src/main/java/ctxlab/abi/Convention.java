@@ -80,8 +80,17 @@ public record Convention(String name, String runtime, String summary, List<Strin
 
     /** What a slot holds. */
     public enum Holds {
-        REGISTER, RSP, RESUME, MXCSR, FPCW, OPAQUE
+        REGISTER, RSP, RESUME, MXCSR, FPCW,
+        /**
+         * the TLS stack guard ({@code %fs:0x28}, glibc's {@code stack_guard}): checked when the
+         * routine uses {@code %fs} (Boost with {@code BOOST_CONTEXT_TLS_STACK_PROTECTOR}), unused otherwise
+         */
+        TLS_GUARD,
+        OPAQUE
     }
+
+    /** Where glibc keeps the stack guard in the thread control block. */
+    public static final int TLS_GUARD_OFFSET = 0x28;
 
     /**
      * A named slot of the storage.
@@ -234,6 +243,7 @@ public record Convention(String name, String runtime, String summary, List<Strin
                 errors.add("two slots hold " + s.register.name().toLowerCase(Locale.ROOT));
             }
         }
+        if (c.slots.stream().filter(s -> s.holds == Holds.TLS_GUARD).count() > 1) errors.add("at most one 'tls-guard' slot");
         long resumeSlots = c.slots.stream().filter(s -> s.holds == Holds.RESUME).count();
         long rspSlots = c.slots.stream().filter(s -> s.holds == Holds.RSP).count();
         if (resumeSlots > 1 || rspSlots > 1) errors.add("at most one 'resume' and one 'rsp' slot");

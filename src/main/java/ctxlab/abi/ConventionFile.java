@@ -40,7 +40,19 @@ public final class ConventionFile {
     private static final Set<Reg> GPRS = Set.of(Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI, Reg.RBP,
             Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15);
     private static final Set<String> LAYOUT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1");
-    private static final Set<String> SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "rsp", "frame");
+    private static final Set<String> STRUCT_SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "rsp");
+    private static final Set<String> FRAME_SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "frame");
+
+    /** The fields of each object of the format (convention.schema.json lists the same; a test keeps them equal). */
+    public static final String[] TOP = {"$schema", "name", "runtime", "summary", "symbols", "arguments", "storage", "slots",
+            "resume", "arrival", "preserved", "fresh", "notes"};
+    public static final String[] STORAGE = {"kind", "size", "at"};
+    public static final String[] SLOT = {"name", "offset", "width", "holds", "saved"};
+    public static final String[] RESUME = {"pc", "rsp", "rspPlus", "pushes"};
+    public static final String[] FRESH = {"layout", "maker", "entry"};
+    public static final String[] LAYOUT = {"rsp", "frame", "stack", "slots"};
+    public static final String[] MAKER = {"symbol", "arguments", "returns"};
+    public static final String[] ENTRY = {"rspMod16", "controlWords", "arguments"};
 
     private final String source;
 
@@ -66,8 +78,7 @@ public final class ConventionFile {
     }
 
     private Convention convention(JsonNode o) {
-        fields(o, "", "$schema", "name", "runtime", "summary", "symbols", "arguments", "storage", "slots", "resume",
-                "arrival", "preserved", "fresh", "notes");
+        fields(o, "", TOP);
         String name = text(o, "name", true);
         List<String> symbols = new ArrayList<>();
         for (JsonNode s : array(o, "symbols", false)) symbols.add(string(s, "symbols[]"));
@@ -77,7 +88,7 @@ public final class ConventionFile {
             arguments.put(r, enumOf(Role.class, string(v, "arguments." + k), "arguments." + k));
         });
         JsonNode st = object(o, "storage", true);
-        fields(st, "storage.", "kind", "size", "at");
+        fields(st, "storage.", STORAGE);
         StorageKind kind = enumOf(StorageKind.class, text(st, "kind", true), "storage.kind");
         Storage storage = new Storage(kind, integer(st, "size", true, 0, "storage."), integer(st, "at", false, 0, "storage."));
         List<Slot> slots = new ArrayList<>();
@@ -85,7 +96,7 @@ public final class ConventionFile {
         for (JsonNode s : array(o, "slots", true)) {
             String where = "slots[" + i++ + "].";
             if (!s.isObject()) throw error(where + " must be an object");
-            fields(s, where, "name", "offset", "width", "holds", "saved");
+            fields(s, where, SLOT);
             String slotName = text(s, "name", true, where);
             int width = integer(s, "width", false, 8, where);
             if (width != 2 && width != 4 && width != 8) throw error(where + "width must be 2, 4 or 8, got " + width);
@@ -96,6 +107,7 @@ public final class ConventionFile {
                 case "rsp" -> holds = Holds.RSP;
                 case "resume" -> holds = Holds.RESUME;
                 case "opaque" -> holds = Holds.OPAQUE;
+                case "tls-guard" -> holds = Holds.TLS_GUARD;
                 case "mxcsr" -> { holds = Holds.MXCSR; reg = Reg.MXCSR; }
                 case "fpcw", "x87cw" -> { holds = Holds.FPCW; reg = Reg.FPCW; }
                 default -> { holds = Holds.REGISTER; reg = gpr(holdsText, where + "holds"); }
@@ -124,7 +136,7 @@ public final class ConventionFile {
             slots.add(new Slot(slotName, integer(s, "offset", true, 0, where), width, holds, reg, rspAdjust, savedRet));
         }
         JsonNode rs = object(o, "resume", true);
-        fields(rs, "resume.", "pc", "rsp", "rspPlus", "pushes");
+        fields(rs, "resume.", RESUME);
         Resume resume = new Resume(enumOf(ResumePc.class, text(rs, "pc", true, "resume."), "resume.pc"),
                 enumOf(ResumeRsp.class, text(rs, "rsp", true, "resume."), "resume.rsp"),
                 integer(rs, "rspPlus", false, 0, "resume."), bool(rs, "pushes", "resume."));
@@ -149,13 +161,14 @@ public final class ConventionFile {
     }
 
     private Fresh fresh(JsonNode fr, StorageKind kind) {
-        fields(fr, "fresh.", "layout", "maker", "entry");
+        fields(fr, "fresh.", FRESH);
         Layout layout = null;
         JsonNode ly = fr.get("layout");
         if (ly != null && !ly.isNull()) {
             objectNode(ly, "fresh.layout");
-            fields(ly, "fresh.layout.", "rsp", "frame", "stack", "slots");
+            fields(ly, "fresh.layout.", LAYOUT);
             String anchor = kind == StorageKind.FRAME ? "frame" : "rsp";
+            Set<String> SLOT_NAMES = kind == StorageKind.FRAME ? FRAME_SLOT_NAMES : STRUCT_SLOT_NAMES;
             LayoutExpr rsp = expr(text(ly, anchor, true, "fresh.layout."), "fresh.layout." + anchor, LAYOUT_NAMES);
             List<LayoutExpr> stack = new ArrayList<>();
             for (JsonNode w : array(ly, "stack", false)) stack.add(expr(string(w, "fresh.layout.stack[]"), "fresh.layout.stack", SLOT_NAMES));
@@ -169,7 +182,7 @@ public final class ConventionFile {
         JsonNode mk = fr.get("maker");
         if (mk != null && !mk.isNull()) {
             objectNode(mk, "fresh.maker");
-            fields(mk, "fresh.maker.", "symbol", "arguments", "returns");
+            fields(mk, "fresh.maker.", MAKER);
             Map<Reg, String> args = new EnumMap<>(Reg.class);
             each(object(mk, "arguments", true), "fresh.maker.arguments", (k, v) -> {
                 Reg r = gpr(k, "fresh.maker.arguments");
@@ -182,7 +195,7 @@ public final class ConventionFile {
             maker = new Maker(text(mk, "symbol", false, "fresh.maker."), args, ret == null ? null : gpr(ret, "fresh.maker.returns"));
         }
         JsonNode en = object(fr, "entry", true);
-        fields(en, "fresh.entry.", "rspMod16", "controlWords", "arguments");
+        fields(en, "fresh.entry.", ENTRY);
         Map<Reg, Value> entryArgs = new EnumMap<>(Reg.class);
         JsonNode ea = en.get("arguments");
         if (ea != null) each(objectNode(ea, "fresh.entry.arguments"), "fresh.entry.arguments",

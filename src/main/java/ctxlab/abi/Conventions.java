@@ -51,11 +51,30 @@ public final class Conventions {
     }
 
     public static Optional<Convention> byName(String name) {
+        if (shipped == null && name.matches("[a-z0-9][a-z0-9._-]*")) {
+            // One file, not all: the default path (cem) should not pay for parsing the others.
+            Convention c = single.computeIfAbsent(name, Conventions::readOne);
+            if (c != null) return Optional.of(c);
+        }
         return shipped().stream().filter(c -> c.name().equals(name)).findFirst();
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, Convention> single = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Convention readOne(String name) {
+        try (InputStream in = Conventions.class.getClassLoader().getResourceAsStream(FOLDER + name + ".json")) {
+            if (in == null) return null;
+            Convention c = ConventionFile.parse("conventions/" + name + ".json", in.readNBytes(ConventionFile.MAX_BYTES + 1));
+            return c.name().equals(name) ? c : null;
+        } catch (IOException e) {
+            throw new ConventionException("conventions/" + name + ".json", "cannot read: " + e.getMessage());
+        }
     }
 
     /** The shipped convention one of whose routines is called {@code symbol}. */
     public static Optional<Convention> bySymbol(String symbol) {
+        Optional<Convention> dflt = byName(DEFAULT);   // read alone: the common case needs no other file
+        if (dflt.isPresent() && dflt.get().symbols().contains(symbol)) return dflt;
         return shipped().stream().filter(c -> c.symbols().contains(symbol)).findFirst();
     }
 

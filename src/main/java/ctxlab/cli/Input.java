@@ -42,27 +42,33 @@ record Input(Assembly assembly, String name, String symbol, Map<String, String> 
      * Like {@link #load}, but without {@code --symbol} the routine is the first of {@code preferred}
      * the file defines (the known conventions' routine names), else the file's only global routine.
      */
-    static Input loadPreferring(Path path, long base, String symbol, java.util.List<String> preferred,
-                                ctxlab.asm.SourceOptions options) {
+    static Input loadPreferring(Path path, long base, String symbol, String first,
+                                java.util.function.Supplier<java.util.List<String>> rest, ctxlab.asm.SourceOptions options) {
         if (symbol != null) return load(path, base, symbol, true, options);
+        // first is tried before the list is built: building it may mean reading every convention file.
+        java.util.function.Function<java.util.function.Predicate<String>, String> choose = defined ->
+                first != null && defined.test(first) ? first : rest.get().stream().filter(defined).findFirst().orElse(null);
         String name = Common.display(path);
         if (ElfFile.isElf(path)) {
             ElfFile elf = ElfFile.read(path, name);
+            // Any defined symbol: hand-written assembly often has no .size, so no function size.
             java.util.Set<String> defined = new java.util.HashSet<>();
-            ElfInput.functions(elf).forEach(f -> defined.add(f.name()));
-            String pick = preferred.stream().filter(defined::contains).findFirst().orElse(null);
+            for (java.util.List<ElfFile.Symbol> t : java.util.List.of(elf.symtab(), elf.dynsym())) {
+                t.stream().filter(ElfFile.Symbol::defined).forEach(f -> defined.add(f.name()));
+            }
+            String pick = choose.apply(defined::contains);
             ElfInput.Routine r = ElfInput.load(elf, pick, pick != null, base);
             return new Input(r.assembly(), name, r.symbol(), Map.of(), elf.typeName());
         }
         Input in = load(path, base, null, false, options);
         Map<String, Assembly.Symbol> symbols = in.assembly().symbols();
-        String pick = preferred.stream().filter(symbols::containsKey).findFirst().orElse(null);
+        String pick = choose.apply(symbols::containsKey);
         if (pick == null) {
             java.util.List<String> globals = symbols.values().stream().filter(Assembly.Symbol::global).map(Assembly.Symbol::name)
                     .sorted().toList();
             if (globals.size() != 1) {
                 throw new IllegalArgumentException(name + ": " + (globals.isEmpty() ? "no global symbol and none of the known"
-                        + " routines (" + String.join(", ", preferred) + ")" : "several global symbols (" + String.join(", ", globals)
+                        + " routines (" + String.join(", ", rest.get()) + ")" : "several global symbols (" + String.join(", ", globals)
                         + ") and none of the known routines: pick one with --symbol"));
             }
             pick = globals.get(0);

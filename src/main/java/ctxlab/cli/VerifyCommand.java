@@ -16,9 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -104,11 +102,13 @@ final class VerifyCommand implements Callable<Integer> {
         boolean symbolGiven = spec.commandLine().getParseResult().hasMatchedOption("--symbol");
         boolean auto = "auto".equals(convention);
         Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
-        List<String> preferred = explicit != null ? explicit.symbols()
-                : Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
+        java.util.function.Supplier<List<String>> preferred = explicit != null ? explicit::symbols
+                : () -> Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
+        String first = explicit == null && !auto ? Verifier.DEFAULT_SYMBOL : null;
         // Unicorn is already loading on the other core (Main.main) while Keystone assembles.
         // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
-        Input input = Input.loadPreferring(path, Verifier.CODE_BASE, symbolGiven ? symbol : null, preferred, asmOptions.options());
+        Input input = Input.loadPreferring(path, Verifier.CODE_BASE, symbolGiven ? symbol : null, first, preferred,
+                asmOptions.options());
         String name = input.name();
         Assembly assembly = input.assembly();
         symbol = input.symbol();
@@ -136,20 +136,17 @@ final class VerifyCommand implements Callable<Integer> {
                 || explicit != null && convention.equals(Conventions.DEFAULT) && maker == null;
         try (Checker verifier = cem ? new Verifier(assembly, name, symbol) : new ConventionVerifier(chosen, assembly, name, symbol, maker)) {
             if (benchWorker) {
-                out.println(Common.json(Map.of("rounds", roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));
+                out.println(Common.json(new Rounds(roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));
                 return Main.OK;
             }
             Report report = verifier.run(iterations, s);
-            Map<String, Object> benchResult = bench ? bench(verifier, path, s) : null;
+            VerifyJson.BenchJson benchResult = bench ? bench(verifier, path, s) : null;
             if (json) {
-                Map<String, Object> j = json(report);
-                j.put("convention", chosen.name());
-                j.put("conventionChosenBy", how);
-                if (!chosen.source().startsWith("conventions/")) j.put("conventionFile", chosen.source());
-                if (maker != null) j.put("maker", maker.symbol() + " (" + maker.file() + ")");
-                if (tried != null) j.put("auto", triedJson(tried));
-                if (benchResult != null) j.put("bench", benchResult);
-                out.println(Common.json(j));
+                VerifyJson j = VerifyJson.of(report, strict, CHECK).withConvention(chosen.name(), how,
+                        chosen.source().startsWith("conventions/") ? null : chosen.source(),
+                        maker != null ? maker.symbol() + " (" + maker.file() + ")" : null,
+                        tried != null ? VerifyJson.Tried.of(tried) : null);
+                out.println(Common.json(benchResult != null ? j.withBench(benchResult) : j));
             } else {
                 text(out, report, benchResult, chosen, how, verifier instanceof ConventionVerifier cv ? cv.freshSource() : null, tried);
             }
@@ -200,28 +197,13 @@ final class VerifyCommand implements Callable<Integer> {
                     + "): choose one with --convention";
         }
         if (json) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("verdict", fit.isEmpty() ? "no-convention" : "ambiguous");
-            j.put("symbol", symbol);
-            j.put("file", name);
-            j.put("seed", tried.tried().get(0).report().seed());
-            j.put("message", message);
-            j.put("auto", triedJson(tried));
-            out.println(Common.json(j));
+            out.println(Common.json(new VerifyJson.NoFit(fit.isEmpty() ? "no-convention" : "ambiguous", symbol, name,
+                    tried.tried().get(0).report().seed(), message, VerifyJson.Tried.of(tried))));
         }
         spec.commandLine().getErr().println("ctxlab: " + message);
         return Main.BAD_INPUT;
     }
 
-    private static List<Map<String, Object>> triedJson(AutoDetect.Result tried) {
-        return tried.tried().stream().map(t -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("convention", t.convention().name());
-            m.put("fits", t.fits());
-            m.put("violated", t.report().violations().stream().map(v -> v.property().id()).toList());
-            return m;
-        }).toList();
-    }
 
     static final int IN_PROCESS_ROUND = 10_000, FORKED_ROUND = 20_000;
 
@@ -229,31 +211,26 @@ final class VerifyCommand implements Callable<Integer> {
      * Checks per second, side by side: in this JVM (the launcher's, tuned for startup: C1 only),
      * and in a forked JVM with the default tiered JIT, as JMH forks one.
      */
-    private Map<String, Object> bench(Checker verifier, Path path, long s) {
-        Map<String, Object> b = new LinkedHashMap<>();
+    private VerifyJson.BenchJson bench(Checker verifier, Path path, long s) {
         List<Bench.Round> here = Bench.run(verifier, s, IN_PROCESS_ROUND, 3, 1000);
-        Map<String, Object> inProcess = new LinkedHashMap<>();
-        inProcess.put("jvm", jvmDescription());
-        inProcess.put("statesPerRound", IN_PROCESS_ROUND);
-        inProcess.put("rounds", roundsJson(here));
-        inProcess.put("medianChecksPerSecond", Math.round(Bench.median(here).checksPerSecond()));
-        b.put("inProcess", inProcess);
-        Map<String, Object> forked = new LinkedHashMap<>();
-        forked.put("jvm", "forked JVM (-XX:+UseSerialGC, default tiered JIT)");
-        forked.put("statesPerRound", FORKED_ROUND);
+        var inProcess = new VerifyJson.BenchSide(jvmDescription(), IN_PROCESS_ROUND, roundsJson(here),
+                Math.round(Bench.median(here).checksPerSecond()), null, null, null);
+        String forkedJvm = "forked JVM (-XX:+UseSerialGC, default tiered JIT)";
+        VerifyJson.BenchSide forked;
         try {
             List<Bench.Round> there = fork(path, s);
-            forked.put("rounds", roundsJson(there));
             Bench.Round m = Bench.median(there);
-            forked.put("medianChecksPerSecond", Math.round(m.checksPerSecond()));
-            forked.put("medianPropertyEvaluationsPerSecond", Math.round(m.evaluationsPerSecond()));
-            forked.put("medianSwitchesPerSecond", Math.round(m.switchesPerSecond()));
+            forked = new VerifyJson.BenchSide(forkedJvm, FORKED_ROUND, roundsJson(there), Math.round(m.checksPerSecond()),
+                    Math.round(m.evaluationsPerSecond()), Math.round(m.switchesPerSecond()), null);
         } catch (java.io.IOException | InterruptedException | RuntimeException e) {
-            forked.put("error", "could not run the forked JVM: " + e.getMessage());
+            forked = new VerifyJson.BenchSide(forkedJvm, FORKED_ROUND, null, null, null, null,
+                    "could not run the forked JVM: " + e.getMessage());
         }
-        b.put("forked", forked);
-        return b;
+        return new VerifyJson.BenchJson(inProcess, forked);
     }
+
+    /** What the forked side of --bench prints. */
+    record Rounds(List<VerifyJson.Round> rounds) {}
 
     private static String jvmDescription() {
         List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -284,58 +261,12 @@ final class VerifyCommand implements Callable<Integer> {
         return out;
     }
 
-    private static List<Map<String, Long>> roundsJson(List<Bench.Round> rounds) {
-        return rounds.stream().map(r -> {
-            Map<String, Long> m = new LinkedHashMap<>();
-            m.put("checksPerSecond", Math.round(r.checksPerSecond()));
-            m.put("propertyEvaluationsPerSecond", Math.round(r.evaluationsPerSecond()));
-            m.put("switchesPerSecond", Math.round(r.switchesPerSecond()));
-            return m;
-        }).toList();
+    private static List<VerifyJson.Round> roundsJson(List<Bench.Round> rounds) {
+        return rounds.stream().map(r -> new VerifyJson.Round(Math.round(r.checksPerSecond()),
+                Math.round(r.evaluationsPerSecond()), Math.round(r.switchesPerSecond()))).toList();
     }
 
-    private Map<String, Object> json(Report r) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("verdict", r.verdict(strict));
-        j.put("symbol", r.symbol());
-        j.put("file", r.file());
-        j.put("iterations", r.iterations());
-        j.put("seed", r.seed());
-        j.put("strict", strict);
-        j.put("violations", r.violations().stream().map(v -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("property", v.property().id());
-            m.put("detail", v.detail());
-            m.put("line", v.line());
-            m.put("iteration", v.iteration());
-            m.put("counterexample", v.counterexample());
-            return m;
-        }).toList());
-        j.put("findings", r.findings().stream().map(f -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", f.id());
-            m.put("severity", f.severity().name().toLowerCase(java.util.Locale.ROOT));
-            m.put("detail", f.detail());
-            return m;
-        }).toList());
-        j.put("codeSize", r.codeSize());
-        j.put("instructionCount", r.instructionCount());
-        Map<String, Long> executed = new LinkedHashMap<>();
-        executed.put("min", r.minExecuted());
-        executed.put("max", r.maxExecuted());
-        j.put("executedPerSwitch", executed);
-        j.put("checksPerSecond", Math.round(r.checksPerSecond()));
-        j.put("checkDefinition", CHECK);
-        Map<String, Long> ev = new LinkedHashMap<>();
-        for (Property p : Property.values()) ev.put(p.id(), r.evaluations().getOrDefault(p, 0L));
-        j.put("propertyEvaluations", ev);
-        j.put("switches", r.switches());
-        j.put("elapsedMs", r.nanos() / 1e6);
-        return j;
-    }
-
-    @SuppressWarnings("unchecked")
-    private void text(PrintWriter out, Report r, Map<String, Object> bench, Convention c, String how, String fresh,
+    private void text(PrintWriter out, Report r, VerifyJson.BenchJson bench, Convention c, String how, String fresh,
                       AutoDetect.Result tried) {
         out.printf("verify %s in %s: seed %d, %d random states%n", r.symbol(), r.file(), r.seed(), r.iterations());
         out.printf("convention %s (%s; %s)%n", c.name(), c.runtime() != null ? c.runtime() : c.source(), how);
@@ -367,21 +298,18 @@ final class VerifyCommand implements Callable<Integer> {
                 r.switches());
         if (bench != null) {
             out.printf("%nbench, checks/s (warm; a check as above):%n");
-            for (String side : List.of("inProcess", "forked")) {
-                Map<String, Object> b = (Map<String, Object>) bench.get(side);
-                if (b.containsKey("error")) {
-                    out.printf("  %-52s %s%n", b.get("jvm"), b.get("error"));
+            for (VerifyJson.BenchSide b : List.of(bench.inProcess(), bench.forked())) {
+                if (b.error() != null) {
+                    out.printf("  %-52s %s%n", b.jvm(), b.error());
                     continue;
                 }
-                List<Map<String, Long>> rounds = (List<Map<String, Long>>) b.get("rounds");
-                out.printf("  %-52s median %,7d  (rounds of %,d: %s)%n", b.get("jvm"), (Long) b.get("medianChecksPerSecond"),
-                        (Integer) b.get("statesPerRound"), String.join(", ", rounds.stream()
-                                .map(x -> String.format("%,d", x.get("checksPerSecond"))).toList()));
+                out.printf("  %-52s median %,7d  (rounds of %,d: %s)%n", b.jvm(), b.medianChecksPerSecond(), b.statesPerRound(),
+                        String.join(", ", b.rounds().stream().map(x -> String.format("%,d", x.checksPerSecond())).toList()));
             }
-            Map<String, Object> f = (Map<String, Object>) bench.get("forked");
-            if (f.containsKey("medianSwitchesPerSecond")) {
+            VerifyJson.BenchSide f = bench.forked();
+            if (f.medianSwitchesPerSecond() != null) {
                 out.printf("  forked median = %,d property evaluations/s = %,d emulated switches/s%n",
-                        (Long) f.get("medianPropertyEvaluationsPerSecond"), (Long) f.get("medianSwitchesPerSecond"));
+                        f.medianPropertyEvaluationsPerSecond(), f.medianSwitchesPerSecond());
             }
         }
         boolean passed = r.passed(strict);

@@ -55,6 +55,8 @@ public final class ConventionVerifier implements Checker {
     static final long ZONES = 0x7ffd_e000_0000L, ZONE_STRIDE = 0x4000L, ZONE_SIZE = 0x2000L;
     static final int Z_SAVE_A = 0, Z_RESTORE_B = 1, Z_STACK_A = 2, Z_STACK_B = 3, Z_SAVE_B = 4, Z_SCRATCH = 5;
     static final long FRESH_STACK = 0x1000;
+    /** The thread control block %fs points at; the stack guard is at +0x28 as in glibc. */
+    static final long TLS = 0x7ffd_d000_0000L;
     static final int MXCSR_DEFAULT = 0x1F80, FPCW_DEFAULT = 0x037F;
     private static final long DF = 1L << 10;
 
@@ -82,6 +84,10 @@ public final class ConventionVerifier implements Checker {
     private final MakerCode maker;
     private final long makerEntry;
     private final boolean hasFresh;
+    /** The routine reads or writes through %fs (so a tls-guard slot is in use). */
+    private final boolean usesTls;
+    private final Slot guardSlot;
+    private final Dirty fastDirty = new Dirty(), tracedDirty = new Dirty();
     private final Machine fast;
     private Machine traced;
 
@@ -118,6 +124,9 @@ public final class ConventionVerifier implements Checker {
         this.maker = maker;
         this.makerEntry = maker == null ? 0 : maker.assembly().address(maker.symbol());
         this.hasFresh = maker != null || (conv.fresh() != null && conv.fresh().layout() != null);
+        this.usesTls = assembly.linesOf(symbol).stream().anyMatch(l -> l.instruction()
+                && l.text().toLowerCase(Locale.ROOT).replace(" ", "").matches(".*%?fs:.*"));
+        this.guardSlot = conv.slotHolding(Holds.TLS_GUARD).filter(s -> usesTls).orElse(null);
         this.fast = newMachine(false);
     }
 
@@ -172,12 +181,18 @@ public final class ConventionVerifier implements Checker {
             }
             m.write(PADS, pads);
             for (int z = 0; z < 6; z++) m.map(ZONES + z * ZONE_STRIDE, ZONE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+            m.map(TLS, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             if (tracing) {
                 m.onInstruction((pc, size) -> { if (recorder != null) recorder.instruction(pc, m.get(OBS)); });
             } else {
                 m.countInstructions(false);
             }
-            m.onMemoryWrite(this::onWrite);
+            Dirty d = tracing ? tracedDirty : fastDirty;
+            m.onMemoryWrite((pc, address, size, value) -> {
+                d.mark(address, size);
+                if (address >= TLS && address < TLS + Machine.PAGE_SIZE) d.tls = true;
+                onWrite(pc, address, size, value);
+            });
             return m;
         } catch (RuntimeException e) {
             m.close();
@@ -215,25 +230,48 @@ public final class ConventionVerifier implements Checker {
 
     /** Checks {@code iterations} random states from {@code seed}. */
     public Report run(int iterations, long seed) {
-        Outcome o = new Outcome();
+        return run(iterations, seed, 1);
+    }
+
+    /**
+     * The iterations split over {@code threads} threads, each with a verifier (so a Unicorn engine)
+     * of its own: thread k checks iterations k, k + threads, ...; iteration i is always the state of
+     * (seed, i), and for each property the violation of the lowest iteration is kept, so the report
+     * is the same whatever the thread count (only the time differs).
+     */
+    @Override
+    public Report run(int iterations, long seed, int threads) {
+        if (iterations <= 0) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+        int n = Math.max(1, Math.min(threads, iterations));
         long t0 = System.nanoTime();
-        Map<Property, Violation> first = new EnumMap<>(Property.class);
-        Map<Property, Problem> firstProblem = new EnumMap<>(Property.class);
-        for (int it = 0; it < iterations; it++) {
-            List<Problem> problems = new ArrayList<>();
-            iteration(fast, seed, it, problems, o);
-            for (Problem p : problems) {
-                if (!firstProblem.containsKey(p.property)) {
-                    firstProblem.put(p.property, p);
-                    first.put(p.property, null);
-                    p.iteration = it;
+        List<java.util.concurrent.CompletableFuture<Tally>> others = new ArrayList<>();
+        for (int k = 1; k < n; k++) {
+            int start = k;
+            var f = new java.util.concurrent.CompletableFuture<Tally>();
+            // A machine belongs to the thread that made it: each worker builds its own verifier.
+            Thread.ofPlatform().daemon().name("verify-" + k).start(() -> {
+                try (ConventionVerifier v = new ConventionVerifier(conv, assembly, file, symbol, maker)) {
+                    f.complete(v.stripe(iterations, seed, start, n));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
                 }
+            });
+            others.add(f);
+        }
+        Tally tally = stripe(iterations, seed, 0, n);
+        for (var f : others) {
+            try {
+                tally.merge(f.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw e;
             }
         }
         long nanos = System.nanoTime() - t0;
         List<Violation> violations = new ArrayList<>();
         for (Property p : Property.values()) {
-            Problem pr = firstProblem.get(p);
+            Problem pr = tally.first.get(p);
             if (pr != null) violations.add(violation(pr, seed));
         }
         List<Finding> findings = new ArrayList<>();
@@ -243,8 +281,38 @@ public final class ConventionVerifier implements Checker {
                     + (conv.fresh() != null && conv.fresh().maker() != null ? "no " + conv.fresh().maker().symbol() + " in the file; "
                     + "give one with --maker FILE:SYMBOL" : "none described") + "): makecontext was not checked"));
         }
+        Outcome o = tally.outcome;
         return new Report(file, symbol, seed, iterations, violations, findings, o.evaluated, o.fresh, codeSize,
                 instructionCount, -1, -1, o.switches, nanos);
+    }
+
+    /** Iterations start, start + step, ... below iterations, on this verifier's machine. */
+    private Tally stripe(int iterations, long seed, int start, int step) {
+        Tally t = new Tally();
+        for (int it = start; it < iterations; it += step) {
+            List<Problem> problems = new ArrayList<>();
+            iteration(fast, seed, it, problems, t.outcome);
+            for (Problem p : problems) {
+                if (!t.first.containsKey(p.property)) {
+                    p.iteration = it;
+                    t.first.put(p.property, p);
+                }
+            }
+        }
+        return t;
+    }
+
+    /** What one stripe found: the first problem per property, and the counts. */
+    static final class Tally {
+        final Map<Property, Problem> first = new EnumMap<>(Property.class);
+        final Outcome outcome = new Outcome();
+
+        void merge(Tally o) {
+            o.first.forEach((p, pr) -> first.merge(p, pr, (a, b) -> a.iteration <= b.iteration ? a : b));
+            o.outcome.evaluated.forEach((p, n) -> outcome.evaluated.merge(p, n, Long::sum));
+            outcome.fresh += o.outcome.fresh;
+            outcome.switches += o.outcome.switches;
+        }
     }
 
     /** One state; problems go to {@code problems}. Deterministic for (seed, it) on any machine. */
@@ -258,27 +326,37 @@ public final class ConventionVerifier implements Checker {
         long saveB = zone(Z_SAVE_B) + 8L * r.nextInt(200);
         long cellA = zone(Z_SCRATCH) + 8L * r.nextInt(64), cellB = cellA + 0x400;
         long ea = zone(Z_STACK_A) + 0x1000 + 8 + 16L * r.nextInt(100);
-        // Random bytes wherever the routine may look: the structs' windows, A's stack around its
-        // entry rsp, B's stack (suspended and fresh), the handle cells. A slot nothing writes, or a
-        // word a broken routine reads by mistake, is then random rather than a convenient zero.
-        int structWindow = 8 * 200 + size + 8;
-        fillRandom(m, r, zone(Z_SAVE_A), structWindow);
-        fillRandom(m, r, zone(Z_RESTORE_B), structWindow);
-        fillRandom(m, r, zone(Z_SAVE_B), structWindow);
-        fillRandom(m, r, ea - 0x400, 0x500);
-        fillRandom(m, r, zone(Z_STACK_B) + 0x700, 0x1100);
-        fillRandom(m, r, zone(Z_SCRATCH), 0x800);
+        long freshTop = (zone(Z_STACK_B) + 0x1400 + 8L * r.nextInt(100)) & ~15L;
+        long bRsp = zone(Z_STACK_B) + 0x800 + 8L * r.nextInt(100);
+        // Every byte the last state wrote is zero again, so nothing of it leaks into this one (a
+        // state is the same on any machine, which the blame re-run relies on). Then random bytes
+        // wherever the routine may look: the structs, A's stack around its entry rsp, B's stack,
+        // the handle cells: a slot nothing writes, or a word a broken routine reads by mistake,
+        // is random rather than a convenient zero.
+        Dirty d = dirtyOf(m);
+        d.clean(m);
+        int window = size + 64;
+        fillRandom(m, d, r, saveA, window);
+        fillRandom(m, d, r, restB, window);
+        fillRandom(m, d, r, saveB, window);
+        long below = Math.max(0x200, 0x100 - conv.storage().at());
+        fillRandom(m, d, r, ea - below, (int) below + 0x40);
+        fillRandom(m, d, r, bRsp - 0x300, 0x400);
+        fillRandom(m, d, r, freshTop - 0x300, 0x300);
+        fillRandom(m, d, r, cellA, 8);
+        fillRandom(m, d, r, cellB, 8);
+        if (fresh) d.mark(freshTop - FRESH_STACK, FRESH_STACK);   // the maker and the layout write there
         long[] a = randomState(r), b = randomState(r);
         if (b[Reg.FPCW.ordinal()] == a[Reg.FPCW.ordinal()]) b[Reg.FPCW.ordinal()] ^= 0x0C00;
         if (b[Reg.MXCSR.ordinal()] == a[Reg.MXCSR.ordinal()]) b[Reg.MXCSR.ordinal()] ^= 0x6000;
         m.writeLong(ea, CALLER);
         long data = r.nextLong(), arg0 = r.nextLong(), arg1 = r.nextLong();
+        long guardA = r.nextLong();
+        m.writeLong(TLS + Convention.TLS_GUARD_OFFSET, guardA);   // A's thread's stack guard
 
         // ---- B: the context to resume
         long restore;                 // B's handle: its struct, or its frame
-        long freshTop = (zone(Z_STACK_B) + 0x1400 + 8L * r.nextInt(100)) & ~15L;
         if (!fresh) {
-            long bRsp = zone(Z_STACK_B) + 0x800 + 8L * r.nextInt(100);
             if (frame) {
                 restore = bRsp;
                 conv.slotHolding(Holds.RESUME).ifPresent(s -> m.writeLong(restore + s.offset(), RESUME));
@@ -327,6 +405,12 @@ public final class ConventionVerifier implements Checker {
                         regName(s.register()), hex(got), s.name(), off(s), hex(want)), Blame.register(1, s.register())));
             }
         }
+        long guardB = guardSlot != null ? m.readLong(TLS + Convention.TLS_GUARD_OFFSET) : 0;
+        if (guardSlot != null && !fresh && guardB != slotValue(rb, guardSlot)) {
+            problems.add(new Problem(Property.RESTORE, String.format("arrived at B with the stack guard %%fs:0x28 = %s, but B's slot %s (%s)"
+                    + " held %s", hex(guardB), guardSlot.name(), off(guardSlot), hex(slotValue(rb, guardSlot))),
+                    Blame.slot(1, TLS + Convention.TLS_GUARD_OFFSET, 8)));
+        }
         if (!(fresh && maker != null) && af[Reg.RSP.ordinal()] != expectRsp) {
             problems.add(new Problem(Property.RESTORE, "arrived at B with rsp = " + hex(af[Reg.RSP.ordinal()]) + ", but the convention puts it at "
                     + hex(expectRsp) + " (" + rspRule() + ")", Blame.register(1, Reg.RSP)));
@@ -352,6 +436,11 @@ public final class ConventionVerifier implements Checker {
                             + hex(af[Reg.FPCW.ordinal()]) + " instead of the maker's " + hex(FPCW_DEFAULT), Blame.register(1, Reg.FPCW)));
                 }
             }
+            if (guardSlot != null && maker != null && guardB != guardA) {
+                problems.add(new Problem(Property.MAKECONTEXT, String.format("the fresh context started with the stack guard %%fs:0x28 = %s,"
+                        + " not its creator's %s (the maker did not store the guard into the context's %s slot)", hex(guardB), hex(guardA),
+                        guardSlot.name()), Blame.none()));
+            }
             for (var ea2 : e.arguments().entrySet()) {
                 long want = value(ea2.getValue(), fromA, data, arg0, arg1);
                 long got = af[ea2.getKey().ordinal()];
@@ -363,7 +452,7 @@ public final class ConventionVerifier implements Checker {
         }
         // save: A's storage holds A's entry state
         o.evaluated(Property.SAVE);
-        checkSave(m, 1, saveBase1, cellA, in, ea, "A", problems);
+        checkSave(m, 1, saveBase1, cellA, in, ea, guardA, "A", problems);
 
         // ---- switch 2: B -> A
         long e2 = ((af[Reg.RSP.ordinal()] - 8L * r.nextInt(16)) & ~15L) - 8 - 64;
@@ -373,6 +462,8 @@ public final class ConventionVerifier implements Checker {
             return;
         }
         m.writeLong(e2, B_RETURN);
+        dirtyOf(m).mark(e2, 8);
+        long guardAtB = m.readLong(TLS + Convention.TLS_GUARD_OFFSET);
         long[] in2 = b.clone();
         long data2 = r.nextLong();
         long aHandle = conv.argument(Role.SAVE_HANDLE_AT).isPresent() ? m.readLong(cellA) : fromA;
@@ -399,7 +490,12 @@ public final class ConventionVerifier implements Checker {
         }
         long fromB = frame ? saveBase2 : saveB;
         arrivalValues(a2, fromB, data2, arg0, arg1, 2, Property.ROUNDTRIP, "A", problems);
-        checkSave(m, 2, saveBase2, cellB, in2, e2, "B", problems);
+        if (guardSlot != null && m.readLong(TLS + Convention.TLS_GUARD_OFFSET) != guardA) {
+            problems.add(new Problem(Property.ROUNDTRIP, String.format("A -> B -> A: A left with the stack guard %%fs:0x28 = %s and came"
+                    + " back with %s", hex(guardA), hex(m.readLong(TLS + Convention.TLS_GUARD_OFFSET))),
+                    Blame.slot(2, TLS + Convention.TLS_GUARD_OFFSET, 8)));
+        }
+        checkSave(m, 2, saveBase2, cellB, in2, e2, guardAtB, "B", problems);
     }
 
     private Long makeFresh(Machine m, long restB, long top, long arg0, long arg1, int it, long seed, List<Problem> problems) {
@@ -425,13 +521,17 @@ public final class ConventionVerifier implements Checker {
             m.set(Reg.MXCSR, MXCSR_DEFAULT);
             m.set(Reg.FPCW, FPCW_DEFAULT);
             m.set(Reg.RFLAGS, 0x202);
+            m.set(Reg.FS_BASE, TLS);
             allowed = 0;
             badWrite = false;
-            allow(zone(Z_SCRATCH), zone(Z_SCRATCH) + ZONE_SIZE);
+            long makerTop = zone(Z_SCRATCH) + ZONE_SIZE - 64;
+            allow(zone(Z_SCRATCH), makerTop - 8);   // its own frame, below its return address: not its caller's
+
             allow(top - FRESH_STACK, top);
             allow(restB, restB + size);
+            dirtyOf(m).mark(zone(Z_SCRATCH) + ZONE_SIZE - 72, 8);   // the sentinel return address call() stores
             try {
-                m.call(makerEntry, zone(Z_SCRATCH) + ZONE_SIZE - 64, MAKER_BUDGET, null, Arrays.copyOf(args, n));
+                m.call(makerEntry, makerTop, MAKER_BUDGET, null, Arrays.copyOf(args, n));
             } catch (EmulationException e) {
                 problems.add(new Problem(Property.MAKECONTEXT, "the maker " + maker.symbol() + " did not return: " + e.getMessage(),
                         Blame.pc(e.pc())));
@@ -439,8 +539,10 @@ public final class ConventionVerifier implements Checker {
             }
             if (badWrite) {
                 badWrite = false;
-                problems.add(new Problem(Property.MAKECONTEXT, String.format("the maker %s wrote %d bytes at %s, outside the fresh stack"
-                        + " and the context", maker.symbol(), badSize, hex(badAddr)), Blame.pc(badPc)));
+                problems.add(new Problem(Property.MAKECONTEXT, String.format("the maker %s wrote %d bytes at %s, outside the fresh stack,"
+                        + " the context and its own frame%s", maker.symbol(), badSize, hex(badAddr),
+                        badAddr >= makerTop - 8 && badAddr < makerTop + 64 ? " (into its caller's frame, above its return address)" : ""),
+                        Blame.pc(badPc)));
                 return null;
             }
             long handle = mk.returns() != null ? m.get(mk.returns()) : restB;
@@ -461,7 +563,7 @@ public final class ConventionVerifier implements Checker {
         long anchor = ly.rsp().eval(env);
         long handle = frame ? anchor : restB;
         if (!inZones(anchor - 64, 64 + size + 8L * ly.stack().size()) || !inZones(handle, size)) {
-            throw new IllegalStateException("convention " + conv.name() + ": the fresh layout puts "
+            throw new ctxlab.abi.ConventionException(conv.source(), "the fresh layout puts "
                     + (frame ? "the frame" : "rsp") + " at " + hex(anchor) + ", outside the fresh stack (top " + hex(top) + ")");
         }
         env.put(frame ? "frame" : "rsp", anchor);
@@ -481,6 +583,7 @@ public final class ConventionVerifier implements Checker {
         badWrite = false;
         if (recorder != null) recorder.begin(number);
         m.set(IN, withoutRip(in));
+        m.set(Reg.FS_BASE, TLS);
         o.switches++;
         o.evaluated(Property.MEMORY);
         o.evaluated(Property.TERMINATION);
@@ -526,13 +629,24 @@ public final class ConventionVerifier implements Checker {
                             + hex(want), Blame.last(number)));
                 }
             }
-            default -> problems.add(new Problem(Property.TERMINATION, fault.getMessage(),
+            default -> problems.add(new Problem(Property.TERMINATION, fault.getMessage() + shadowStackNote(fault.pc()),
                     inCode(fault.pc()) ? Blame.pc(fault.pc()) : Blame.last(number)));
         }
         return null;
     }
 
-    private void checkSave(Machine m, int number, long base, long cell, long[] in, long entryRsp, String who, List<Problem> problems) {
+    /** Why a CET shadow-stack instruction cannot pass here, if the faulting one is one. */
+    private String shadowStackNote(long pc) {
+        Assembly.Line l = inCode(pc) && pc >= assembly.base() && pc < assembly.base() + assembly.size() ? assembly.lineAt(pc) : null;
+        if (l == null) return "";
+        String op = l.text().strip().toLowerCase(Locale.ROOT).split("\\s+")[0];
+        if (!op.matches("rstorssp|saveprevssp|incssp[dq]?|setssbsy|clrssbsy|wrss[dq]?|wruss[dq]?")) return "";
+        return ": " + op + " is a CET shadow-stack instruction, which faults (#UD) unless the OS enabled shadow stacks;"
+                + " the emulator does not model them, so verify the build without shadow-stack support";
+    }
+
+    private void checkSave(Machine m, int number, long base, long cell, long[] in, long entryRsp, long guard, String who,
+                           List<Problem> problems) {
         byte[] sb = m.read(base, conv.storage().size());
         for (Slot s : conv.slots()) {
             long want;
@@ -542,6 +656,10 @@ public final class ConventionVerifier implements Checker {
                 case RESUME -> {
                     if (!s.savedReturnAddress()) continue;
                     want = m.readLong(entryRsp);
+                }
+                case TLS_GUARD -> {
+                    if (guardSlot == null) continue;
+                    want = guard;
                 }
                 default -> {
                     continue;
@@ -569,6 +687,7 @@ public final class ConventionVerifier implements Checker {
             case RSP -> "rsp was " + hex(entryRsp) + (s.rspAdjust() != 0 ? " and the convention stores rsp + " + s.rspAdjust()
                     + " = " + hex(want) : "");
             case RESUME -> "the caller's return address [rsp] was " + hex(want);
+            case TLS_GUARD -> "the stack guard %fs:0x28 was " + hex(want);
             default -> regName(s.register()) + " was " + hex(want);
         };
     }
@@ -617,6 +736,7 @@ public final class ConventionVerifier implements Checker {
     private void allowSave(long base, long cell, long entryRsp) {
         allow(base, base + conv.storage().size());
         allow(entryRsp - 128, entryRsp);                 // the red zone
+        if (guardSlot != null) allow(TLS + Convention.TLS_GUARD_OFFSET, TLS + Convention.TLS_GUARD_OFFSET + 8);
         if (conv.argument(Role.SAVE_HANDLE_AT).isPresent()) allow(cell, cell + 8);
     }
 
@@ -631,12 +751,46 @@ public final class ConventionVerifier implements Checker {
         return "B's " + slot + " slot" + (conv.resume().rspPlus() > 0 ? " + " + conv.resume().rspPlus() : "");
     }
 
-    private final byte[] fill = new byte[(int) ZONE_SIZE];
-
-    private void fillRandom(Machine m, SplittableRandom r, long at, int length) {
-        byte[] b = length == fill.length ? fill : new byte[length];
+    private void fillRandom(Machine m, Dirty d, SplittableRandom r, long at, int length) {
+        byte[] b = new byte[length];
         r.nextBytes(b);
         m.write(at, b);
+        d.mark(at, length);
+    }
+
+    private Dirty dirtyOf(Machine m) {
+        return m == fast ? fastDirty : tracedDirty;
+    }
+
+    /** Per zone, the span of bytes written since the last clean (by the harness or the emulated code). */
+    static final class Dirty {
+        final long[] lo = new long[6], hi = new long[6];
+        boolean tls;
+
+        Dirty() {
+            Arrays.fill(lo, Long.MAX_VALUE);
+        }
+
+        void mark(long at, long length) {
+            if (at < ZONES || length <= 0) return;
+            int z = (int) ((at - ZONES) / ZONE_STRIDE);
+            if (z >= 6) return;
+            long zl = zone(z), zh = zl + ZONE_SIZE;
+            long a = Math.max(at, zl), b = Math.min(at + length, zh);
+            if (a >= b) return;
+            lo[z] = Math.min(lo[z], a);
+            hi[z] = Math.max(hi[z], b);
+        }
+
+        void clean(Machine m) {
+            if (tls) m.write(TLS, new byte[(int) Machine.PAGE_SIZE]);
+            tls = false;
+            for (int z = 0; z < 6; z++) {
+                if (hi[z] > lo[z]) m.write(lo[z], new byte[(int) (hi[z] - lo[z])]);
+                lo[z] = Long.MAX_VALUE;
+                hi[z] = 0;
+            }
+        }
     }
 
     private static long[] randomState(SplittableRandom r) {

@@ -102,4 +102,19 @@ class ConventionCorpusTest {
             }
         }));
     }
+
+    @Test
+    void theReportIsTheSameWhateverTheThreadCount() {
+        for (String name : List.of("libco/broken-rdx-not-restored.s", "boost-fcontext/broken-guard-in-caller-frame.s", "minicoro/ok-mco-switch.s")) {
+            Routine r = read(DIR.resolve(name));
+            Convention c = Conventions.byName(r.convention()).orElseThrow();
+            var assembly = Assembler.assemble(new SourceFile(name, r.text()), ConventionVerifier.CODE_BASE);
+            try (ConventionVerifier v = new ConventionVerifier(c, assembly, name, r.symbol(), null)) {
+                Report one = v.run(300, 9, 1), three = v.run(300, 9, 3);
+                assertEquals(one.violations(), three.violations(), name);
+                assertEquals(one.evaluations(), three.evaluations(), name);
+                assertEquals(one.switches(), three.switches(), name);
+            }
+        }
+    }
 }

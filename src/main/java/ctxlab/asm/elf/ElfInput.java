@@ -67,7 +67,9 @@ public final class ElfInput {
                 List<String> names = functions.stream().map(ElfFile.Symbol::name).distinct().sorted().toList();
                 String list = names.size() > 12 ? String.join(", ", names.subList(0, 12)) + ", … (" + names.size() + ")"
                         : String.join(", ", names);
-                String reason = symbolGiven || names.size() <= 1 ? "no function '" + symbol + "'"
+                String reason = symbol == null ? (names.isEmpty() ? "no function with a size in the symbol table: name the routine with --symbol"
+                        : "several functions: pick one with --symbol")
+                        : symbolGiven || names.size() <= 1 ? "no function '" + symbol + "'"
                         : symbol == null ? "several functions: pick one with --symbol"
                         : "no function '" + symbol + "', and several others: pick one with --symbol";
                 throw new AsmException(elf.name() + ": " + reason
