@@ -160,7 +160,7 @@ final class TraceCommand implements Callable<Integer> {
             if (symbol == null && (auto || explicit != null && !explicit.name().equals(Conventions.DEFAULT))) {
                 List<String> preferred = explicit != null ? explicit.symbols()
                         : Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
-                input = Input.loadPreferring(source, Selftest.CODE_BASE, null, preferred, asmOptions.options());
+                input = Input.loadPreferring(source, Selftest.CODE_BASE, null, null, () -> preferred, asmOptions.options());
             } else {
                 input = Input.load(source, Selftest.CODE_BASE, symbol != null ? symbol : Selftest.SWITCH, symbol != null, asmOptions.options());
             }

@@ -24,14 +24,21 @@ public final class ConventionLayout implements TraceLayout {
 
     /** Where the fresh strand's entry function starts (the trace checks its rsp there), or -1. */
     private final long freshEntry;
+    /** The thread block %fs points at when the routine keeps the stack guard (a tls-guard slot in use), or -1. */
+    private final long tls;
+
+    /** What the maker did wrong while making the fresh strand (a write outside it), or null. */
+    private final String makerProblem;
 
     public ConventionLayout(Convention conv) {
-        this(conv, -1);
+        this(conv, -1, -1, null);
     }
 
-    public ConventionLayout(Convention conv, long freshEntry) {
+    public ConventionLayout(Convention conv, long freshEntry, long tls, String makerProblem) {
         this.conv = conv;
+        this.makerProblem = makerProblem;
         this.freshEntry = freshEntry;
+        this.tls = tls;
         List<Slot> s = new ArrayList<>();
         for (Convention.Slot c : conv.slots()) {
             String reg = switch (c.holds()) {
@@ -44,8 +51,23 @@ public final class ConventionLayout implements TraceLayout {
         this.slots = List.copyOf(s);
     }
 
+    String makerProblem() {
+        return makerProblem;
+    }
+
     long freshEntry() {
         return freshEntry;
+    }
+
+    /** The address of the stack guard (%fs:0x28) when the routine switches it, or -1. */
+    long guardAddress() {
+        return tls < 0 ? -1 : tls + Convention.TLS_GUARD_OFFSET;
+    }
+
+    /** The slot that keeps the stack guard, when the routine switches it. */
+    Optional<Slot> guardSlot() {
+        if (tls < 0) return Optional.empty();
+        return conv.slotHolding(Holds.TLS_GUARD).flatMap(c -> slots.stream().filter(s -> s.name().equals(c.name())).findFirst());
     }
 
     public Convention convention() {

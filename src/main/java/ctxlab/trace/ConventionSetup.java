@@ -50,6 +50,8 @@ public final class ConventionSetup {
     public static final long STRAND_EXIT = HOST_CODE + 0x300;
     public static final int MAIN_FPCW = 0x0F7F;
     static final long MAKER_STACK = 0x7fd0_0000L, MAKER_STACK_SIZE = 0x4000L;
+    /** The thread block (%fs) when the routine keeps the stack guard; main's guard, and the one the strand was made with. */
+    public static final long TLS = 0x0070_0000L, MAIN_GUARD = 0x9a4d_9a4d_9a4d_1111L, STRAND_GUARD = 0x9a4d_9a4d_9a4d_2222L;
 
     private static final Map<Reg, Long> MAIN_ARGUMENT_REGISTERS = Map.of(
             Reg.RCX, 0x7777_7777_7777_7777L, Reg.RDX, 0x8888_8888_8888_8888L,
@@ -71,7 +73,12 @@ public final class ConventionSetup {
      */
     public static TraceSetup of(Convention conv, Assembly assembly, String symbol, Map<String, String> sources,
                                 ConventionVerifier.MakerCode maker) {
-        ConventionLayout layout = new ConventionLayout(conv, STRAND_ENTRY);
+        // A routine that reads or writes through %fs keeps the thread's stack guard (Boost with
+        // BOOST_CONTEXT_TLS_STACK_PROTECTOR): map a thread block, as the verifier does.
+        boolean thread = conv.slotHolding(Convention.Holds.TLS_GUARD).isPresent();
+        boolean usesTls = thread && assembly.linesOf(symbol).stream()
+                .anyMatch(l -> l.instruction() && l.text().toLowerCase(java.util.Locale.ROOT).replace(" ", "").matches(".*%?fs:.*"));
+        String[] makerProblem = {null};
         Convention.Fresh fresh = conv.fresh();
         if (maker == null && fresh != null && fresh.maker() != null && fresh.maker().symbol() != null
                 && assembly.symbols().containsKey(fresh.maker().symbol())) {
@@ -86,7 +93,7 @@ public final class ConventionSetup {
                     + (fresh != null && fresh.maker() != null ? fresh.maker().symbol() + ", which " + symbol + "'s file does not define;"
                     + " give one with --maker FILE:SYMBOL" : "nothing it describes (no fresh layout or maker)"));
         }
-        boolean frame = layout.frame();
+        boolean frame = conv.storage().kind() == Convention.StorageKind.FRAME;
         int size = conv.storage().size();
         long stride = (size + 15) & ~15L;
         long mainCtx = CONTEXTS, strandCtx = CONTEXTS + stride;
@@ -113,19 +120,31 @@ public final class ConventionSetup {
         b.map("main stack", MAIN_STACK, MAIN_STACK_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE, Region.Kind.STACK);
         b.map("strand stack", STRAND_STACK, STRAND_STACK_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE, Region.Kind.STACK);
         b.writeLong(MAIN_RSP, MAIN_RESUME);
+        if (thread) {
+            b.map("thread block (%fs)", TLS, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE, Region.Kind.DATA);
+            b.writeLong(TLS + Convention.TLS_GUARD_OFFSET, MAIN_GUARD);
+            b.register(Reg.FS_BASE, TLS);
+        }
 
         // ---- B: a fresh strand
         long top = (STRAND_STACK + STRAND_STACK_SIZE) & ~15L;
         long handle;
         String madeBy;
         if (maker != null) {
-            handle = runMaker(conv, assembly, maker, b, top, strandCtx);
+            handle = runMaker(conv, assembly, maker, b, top, strandCtx, thread, makerProblem);
             madeBy = maker.symbol();
         } else {
             handle = layOut(conv, b, top, strandCtx);
             madeBy = "the convention's layout";
         }
-        presets(conv, b, handle);
+        if (usesTls) {
+            // the strand's guard differs from main's (as the verifier's do), so that a routine that
+            // does not switch it shows it
+            Slot g = conv.slotHolding(Convention.Holds.TLS_GUARD).orElseThrow();
+            if (b.readLong(handle + g.offset()) == 0) b.writeLong(handle + g.offset(), STRAND_GUARD);
+        }
+        presets(conv, b, handle, usesTls);
+        ConventionLayout layout = new ConventionLayout(conv, STRAND_ENTRY, usesTls ? TLS : -1, makerProblem[0]);
 
         // ---- A: main calls the routine
         TraceSetup.MAIN_REGISTERS.forEach(b::register);
@@ -166,7 +185,7 @@ public final class ConventionSetup {
 
     /** Runs the maker in its own machine and copies what it made (stack, context) into the setup. */
     private static long runMaker(Convention conv, Assembly assembly, ConventionVerifier.MakerCode maker, TraceSetup.Builder b,
-                                 long top, long strandCtx) {
+                                 long top, long strandCtx, boolean usesTls, String[] problem) {
         Convention.Maker mk = conv.fresh().maker();
         try (Machine m = Machine.x86_64()) {
             for (Assembly a : maker.assembly() == assembly ? List.of(assembly) : List.of(assembly, maker.assembly())) {
@@ -176,6 +195,11 @@ public final class ConventionSetup {
             m.map(STRAND_STACK, STRAND_STACK_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             m.map(CONTEXTS, Machine.PAGE_SIZE * 2, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             m.map(MAKER_STACK, MAKER_STACK_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+            if (usesTls) {
+                m.map(TLS, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+                m.writeLong(TLS + Convention.TLS_GUARD_OFFSET, STRAND_GUARD);   // as if made by the strand's thread
+                m.set(Reg.FS_BASE, TLS);
+            }
             Reg[] order = {Reg.RDI, Reg.RSI, Reg.RDX, Reg.RCX, Reg.R8, Reg.R9};
             long[] args = new long[6];
             int n = 0;
@@ -193,8 +217,21 @@ public final class ConventionSetup {
             }
             m.set(Reg.MXCSR, 0x1F80);
             m.set(Reg.FPCW, 0x037F);
+            // the maker may write the fresh stack and the context, nothing else (its own frame below its rsp aside);
+            // a stray write is reported in the verdict of the switch to the fresh strand
+            long callTop = MAKER_STACK + MAKER_STACK_SIZE - 0x100;
+            long ctxEnd = strandCtx + conv.storage().size();
+            m.onMemoryWrite((pc, address, size, value) -> {
+                boolean ok = address >= STRAND_STACK && address + size <= top || address >= strandCtx && address + size <= ctxEnd
+                        || address >= MAKER_STACK && address + size <= callTop - 8;
+                if (!ok && problem[0] == null) {
+                    problem[0] = String.format("the maker %s wrote %d bytes at 0x%x, outside the fresh stack and context%s",
+                            maker.symbol(), size, address, address >= callTop - 8 && address < callTop + 0x100 ? " (in its caller's frame)" : "")
+                            + (maker.assembly().lineAt(pc) == null ? "" : ": " + maker.assembly().describe(pc));
+                }
+            });
             try {
-                m.call(maker.assembly().address(maker.symbol()), MAKER_STACK + MAKER_STACK_SIZE, 100_000, Duration.ofSeconds(10),
+                m.call(maker.assembly().address(maker.symbol()), callTop, 100_000, Duration.ofSeconds(10),
                         java.util.Arrays.copyOf(args, n));
             } catch (EmulationException e) {
                 throw new IllegalArgumentException("the maker " + maker.symbol() + " did not return: " + e.getMessage());
@@ -244,12 +281,13 @@ public final class ConventionSetup {
      * covers (Boost's guard, libaco's padding) get 0x5a, as memory nobody cleared would hold
      * something, so that a routine that depends on them shows it.
      */
-    private static void presets(Convention conv, TraceSetup.Builder b, long handle) {
+    private static void presets(Convention conv, TraceSetup.Builder b, long handle, boolean usesTls) {
         int size = conv.storage().size();
         for (int off = 0; off < size; off++) {
             final int o = off;
             boolean meaningful = conv.slots().stream().anyMatch(s -> o >= s.offset() && o < s.offset() + s.width()
-                    && s.holds() != Convention.Holds.OPAQUE);
+                    && java.util.EnumSet.of(Convention.Holds.REGISTER, Convention.Holds.RSP, Convention.Holds.RESUME,
+                    Convention.Holds.MXCSR, Convention.Holds.FPCW).contains(s.holds()) || usesTls && s.holds() == Convention.Holds.TLS_GUARD);
             if (!meaningful && (b.readLong(handle + off) & 0xff) == 0) b.poke(handle + off, new byte[] {0x5a});
         }
         for (Slot s : conv.slots()) {

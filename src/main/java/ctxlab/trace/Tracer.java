@@ -248,6 +248,12 @@ public final class Tracer {
         for (Trace.Step s : steps) {   // only the files the trace went through, in order of appearance
             if (s.where() != null && sources.containsKey(s.where().file())) shown.putIfAbsent(s.where().file(), sources.get(s.where().file()));
         }
+        if (conv != null && conv.makerProblem() != null && !arrivals.isEmpty()) {
+            Trace.Arrival a = arrivals.get(0);   // the switch to the fresh strand the maker made
+            List<Trace.Check> checks = new ArrayList<>(a.checks());
+            checks.add(new Trace.Check("entry", "maker", false, 0, 1, 0, conv.makerProblem()));
+            arrivals.set(0, new Trace.Arrival(a.number(), a.firstStep(), a.lastStep(), a.save(), a.restore(), checks));
+        }
         int last = steps.size();
         frames.replaceAll(f -> f.to() < 0 ? new Trace.Frame(f.name(), f.base(), f.size(), f.from(), last) : f);
         return new Trace(title, routine, regions, regNames, initialRegs, windows, steps, end, shown, symbols, arrivals,

@@ -91,11 +91,22 @@ final class Verdict {
             }
         }
         returnAddress = memory.read(before[Recorder.RSP], 8);
+        guardAtEntry = conv.guardAddress() < 0 ? 0 : memory.read(conv.guardAddress(), 8);
     }
 
-    /** Bytes below the arrival rsp the convention lets the routine write ([lo, hi)), or null. */
+    /** Convention only: the thread's stack guard (%fs:0x28) at entry, when the routine switches it. */
+    private long guardAtEntry;
+
+    /**
+     * Memory besides the save storage and the red zone the convention lets the routine write, as
+     * [lo, hi) pairs: the word libco pushes on the restored stack, the stack guard Boost switches.
+     */
     long[] pushWindow() {
-        return pushLo < 0 ? null : new long[] {pushLo, pushHi};
+        if (conv == null) return null;
+        List<Long> w = new ArrayList<>();
+        if (pushLo >= 0) { w.add(pushLo); w.add(pushHi); }
+        if (conv.guardAddress() >= 0) { w.add(conv.guardAddress()); w.add(conv.guardAddress() + 8); }
+        return w.isEmpty() ? null : w.stream().mapToLong(Long::longValue).toArray();
     }
 
     private static long mask(int width) {
@@ -185,6 +196,13 @@ final class Verdict {
             String words = reg + " = " + hex(actual) + (actual == expected ? ", as " : ", but should be " + hex(expected) + " = ") + from;
             checks.add(check("restore", reg, expected, actual, words, blameRegister(span, reg)));
         }
+        if (conv.guardSlot().isPresent()) {
+            Slot g = conv.guardSlot().get();
+            long expected = restoreSlots[slots.indexOf(g)], actual = memory.read(conv.guardAddress(), 8);
+            checks.add(check("restore", "%fs:0x28", expected, actual, "the stack guard %fs:0x28 = " + hex(actual)
+                    + (actual == expected ? ", as " : ", but should be " + hex(expected) + " = ") + restore
+                    + String.format("+0x%x %s", g.offset(), g.name()), blameSlot(span, conv.guardAddress(), 8)));
+        }
         long rsp = after[Recorder.RSP];
         checks.add(check("restore", "rsp", arrivalRsp, rsp, "rsp = " + hex(rsp)
                 + (rsp == arrivalRsp ? ", as " : ", but should be " + hex(arrivalRsp) + " = ") + rspFrom, blameRegister(span, "rsp")));
@@ -239,6 +257,11 @@ final class Verdict {
                     if (!cs.savedReturnAddress()) continue;
                     expected = returnAddress;
                     what = "the return address at [rsp] at entry";
+                }
+                case TLS_GUARD -> {
+                    if (conv.guardSlot().isEmpty()) continue;   // the routine does not use %fs: an unused slot
+                    expected = guardAtEntry;
+                    what = "the stack guard %fs:0x28 at entry";
                 }
                 default -> {
                     continue;

@@ -27,7 +27,7 @@ final class Warnings {
         return of(r, names, assembly, rspBefore, entryRsp, null);
     }
 
-    /** @param push bytes [lo, hi) the convention lets the routine write on the restored stack (libco's push), or null */
+    /** @param push [lo, hi) pairs the convention lets the routine write besides its save storage (libco's push, Boost's stack guard), or null */
     static List<String> of(Recorder.Raw r, Namer names, Assembly assembly, long rspBefore, long entryRsp, long[] push) {
         // Cem's words stay as they were; another convention names its storage ("save frame", "save struct")
         String storage = names.layout() instanceof ConventionLayout cl ? cl.word() : "context";
@@ -39,7 +39,7 @@ final class Warnings {
             String shown = name != null ? name : String.format("0x%x", w.address());
             boolean inSave = names.inBound(w.address(), "save");
             boolean inRestore = names.inBound(w.address(), "restore");
-            if (push != null && w.address() >= push[0] && w.address() + w.size() <= push[1]) continue; // the convention's push
+            if (allowed(push, w)) continue;   // the convention's push, its stack guard
             if (inRestore && !inSave) {
                 out.add(WRITES + "into the restore " + storage + " (" + shown + "): the switch should only read it");
                 continue;
@@ -72,6 +72,14 @@ final class Warnings {
             }
         }
         return out;
+    }
+
+    private static boolean allowed(long[] windows, Recorder.Access w) {
+        if (windows == null) return false;
+        for (int i = 0; i + 1 < windows.length; i += 2) {
+            if (w.address() >= windows[i] && w.address() + w.size() <= windows[i + 1]) return true;
+        }
+        return false;
     }
 
     private static long mask(int size) {

@@ -108,6 +108,18 @@ class ConventionTraceTest {
         assertEquals(1, make.exit());
         has(make.err(), "✗ the fresh strand's entry (step 27) starts with rsp = 0x7fe03ff0 = 0 (mod 16), but a called"
                 + " function expects 8 (mod 16)");
+        // the TLS stack guard, where the routine keeps it (%fs:0x28 in a thread block, main's and the strand's differ)
+        Result tls = run("trace", BOOST + "ok-tls-guard.s");
+        assertEquals(0, tls.exit(), tls.err());
+        has(tls.out(), "✓ the stack guard %fs:0x28 = 0x9a4d9a4d9a4d2222, as restore frame+0x8 guard");
+        has(tls.out(), "✓ save frame+0x8 guard = 0x9a4d9a4d9a4d1111 = the stack guard %fs:0x28 at entry");
+        Result guardKept = run("trace", BOOST + "broken-tls-guard-not-restored.s");
+        assertEquals(1, guardKept.exit());
+        has(guardKept.err(), "✗ the stack guard %fs:0x28 = 0x9a4d9a4d9a4d1111, but should be 0x9a4d9a4d9a4d2222 = restore frame+0x8 guard");
+        Result makerStray = run("trace", BOOST + "broken-make-guard-in-caller-frame.s");
+        assertEquals(1, makerStray.exit());
+        has(makerStray.err(), "✗ the maker make_fcontext wrote 8 bytes at 0x7fd03f00, outside the fresh stack and context (in its caller's"
+                + " frame): asm/conventions/boost-fcontext/broken-make-guard-in-caller-frame.s:105");
         Result spin = run("trace", BOOST + "broken-spin-on-guard.s");   // the guard is not conveniently zero
         assertEquals(1, spin.exit());
         has(spin.err(), "instruction budget of 10000 steps exhausted");
