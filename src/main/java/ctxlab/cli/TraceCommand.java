@@ -161,6 +161,10 @@ final class TraceCommand implements Callable<Integer> {
                 List<String> preferred = explicit != null ? explicit.symbols()
                         : Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
                 input = Input.loadPreferring(source, Selftest.CODE_BASE, null, null, () -> preferred, asmOptions.options());
+            } else if (symbol == null && explicit == null && !auto && ctxlab.asm.elf.ElfFile.isElf(source)) {
+                // an ELF object has no "# convention:" line: cem_swapcontext, else the known routine it defines
+                input = Input.loadPreferring(source, Selftest.CODE_BASE, null, Selftest.SWITCH,
+                        () -> Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList(), asmOptions.options());
             } else {
                 input = Input.load(source, Selftest.CODE_BASE, symbol != null ? symbol : Selftest.SWITCH, symbol != null, asmOptions.options());
             }
