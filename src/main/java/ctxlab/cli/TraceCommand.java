@@ -1,6 +1,12 @@
 package ctxlab.cli;
 
+import ctxlab.abi.Convention;
+import ctxlab.abi.Conventions;
 import ctxlab.asm.Assembly;
+import ctxlab.trace.ConventionSetup;
+import ctxlab.verify.AutoDetect;
+import ctxlab.verify.ConventionVerifier;
+import java.util.List;
 import ctxlab.selftest.Selftest;
 import ctxlab.trace.HtmlFormat;
 import ctxlab.trace.JsonFormat;
@@ -27,7 +33,10 @@ import picocli.CommandLine.Spec;
         description = {"Trace a context switch instruction by instruction: what each instruction saved or loaded, "
                 + "where rsp went, what ret popped.",
                 "Default: one cem_swapcontext call from main into a fresh strand made by makeContext, with memorable "
-                + "register values (main 0x1111…–0x6666…, strand 0xaaaa…–0xffff…)."},
+                + "register values (main 0x1111…–0x6666…, strand 0xaaaa…–0xffff…).",
+                "Another runtime's routine (--convention, a '# convention:' line, or its symbol: jump_fcontext, acosw, "
+                + "_mco_switch, coctx_swap): main → a fresh strand made by the convention's maker or layout → main, "
+                + "both switches judged; Boost's frames are labelled on the stacks."},
         footer = {"", "Exit codes: 0 traced to the end and every switch arrived right (or a vector ended as it expects),",
                 "1 a switch arrived wrong (a ✗ in the verdict), the routine faulted or ran past --max-steps,",
                 "2 bad input or a missing prerequisite."})
@@ -47,6 +56,15 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--vector", paramLabel = "FILE", description = "trace a test vector (testvectors/…/*.json): its memory, registers and stop address; "
             + "its call.budget applies when lower than --max-steps")
     Path vector;
+
+    @Option(names = "--convention", paramLabel = "NAME|PATH|auto", description = "the routine's contract: a known convention ("
+            + "cem, boost-fcontext, libaco, minicoro, libco), a convention .json file, or auto: the one known convention the"
+            + " routine satisfies (default: named by a '# convention:' line in the file or by the symbol, else cem)")
+    String convention;
+
+    @Option(names = "--maker", paramLabel = "FILE:SYMBOL", description = "make the fresh strand with this routine (.s/.S or"
+            + " ELF) instead of the convention's own maker or layout")
+    String makerSpec;
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "text, json or html (default: text)")
     String format = "text";
@@ -123,7 +141,11 @@ final class TraceCommand implements Callable<Integer> {
                 return usage(err, "--vector cannot be combined with --scenario, FILE or --symbol");
             }
         }
+        if ((vector != null || scenario != null) && (convention != null || makerSpec != null)) {
+            return usage(err, "--convention and --maker trace a routine (FILE), not a --scenario or --vector (those are Cem's)");
+        }
         if (vector == null && arch.arm64(file)) {
+            if (convention != null || makerSpec != null) return usage(err, "--convention and --maker are for x86-64 routines");
             if (scenario != null) return usage(err, "--scenario is not available for arm64 yet (trace the switch itself)");
             if (format.equals("html")) return usage(err, "--format html is not available for arm64 yet (text or json)");
             return Arm64Commands.trace(spec.commandLine().getOut(), err, file != null ? file
@@ -142,11 +164,65 @@ final class TraceCommand implements Callable<Integer> {
                     new Tracer.Limits(budget, switches == 0 ? -1 : switches, Duration.ofSeconds(60)));
         } else {
             // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
-            Input input = Input.load(source, Selftest.CODE_BASE, symbol != null ? symbol : Selftest.SWITCH, symbol != null, asmOptions.options());
+            boolean auto = "auto".equals(convention);
+            Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
+            Input input;
+            if (symbol == null && (auto || explicit != null && !explicit.name().equals(Conventions.DEFAULT))) {
+                List<String> preferred = explicit != null ? explicit.symbols()
+                        : Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
+                input = Input.loadPreferring(source, Selftest.CODE_BASE, null, null, () -> preferred, asmOptions.options());
+            } else if (symbol == null && explicit == null && !auto && ctxlab.asm.elf.ElfFile.isElf(source)) {
+                // an ELF object has no "# convention:" line: cem_swapcontext, else the known routine it defines
+                input = Input.loadPreferring(source, Selftest.CODE_BASE, null, Selftest.SWITCH,
+                        () -> Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList(), asmOptions.options());
+            } else {
+                input = Input.load(source, Selftest.CODE_BASE, symbol != null ? symbol : Selftest.SWITCH, symbol != null, asmOptions.options());
+            }
+            ConventionVerifier.MakerCode maker = makerSpec != null ? ConventionChoice.maker(makerSpec, asmOptions.options()) : null;
+            Convention chosen = explicit;
+            if (chosen == null && !auto) {
+                chosen = ConventionChoice.named(input).orElse(null);
+                if (chosen != null && symbol == null) input = ConventionChoice.routineOf(input, chosen);
+                if (chosen == null && symbol == null && !input.assembly().symbols().containsKey(input.symbol())) {
+                    // no cem_swapcontext: the known routine the file defines names its convention
+                    for (Convention c : Conventions.shipped()) {
+                        Input in = ConventionChoice.routineOf(input, c);
+                        if (in != input) {
+                            input = in;
+                            chosen = c;
+                            break;
+                        }
+                    }
+                }
+                if (chosen == null) chosen = Conventions.bySymbol(input.symbol()).orElse(null);
+            }
             String routine = input.symbol();
             Assembly assembly = input.assembly();
             assembly.symbol(routine);
-            TraceSetup setup = TraceSetup.defaultSwitch(assembly, routine, input.sources());
+            if (auto) {
+                AutoDetect.Result tried = AutoDetect.run(Conventions.shipped(), assembly, input.name(), routine, maker,
+                        AUTO_ITERATIONS, 1);
+                List<AutoDetect.Tried> fit = tried.fitting();
+                if (fit.size() != 1) {
+                    if (fit.isEmpty()) {
+                        AutoDetect.Tried c = tried.closest();
+                        return usage(err, "no known convention fits " + routine + "; closest: " + c.convention().name()
+                                + " (violates: " + String.join(", ", c.report().violations().stream().map(v -> v.property().id()).toList())
+                                + "); describe yours with --convention FILE, or name one to trace it under it");
+                    }
+                    return usage(err, routine + " fits several conventions (" + String.join(", ", fit.stream()
+                            .map(t -> t.convention().name()).toList()) + "): choose one with --convention");
+                }
+                chosen = fit.get(0).convention();
+            }
+            TraceSetup setup;
+            if ((chosen == null || chosen.name().equals(Conventions.DEFAULT) && chosen.source().startsWith("conventions/"))
+                    && maker == null) {
+                setup = TraceSetup.defaultSwitch(assembly, routine, input.sources());   // Cem's own trace, as always
+            } else {
+                setup = ConventionSetup.of(chosen != null ? chosen : Conventions.resolve(Conventions.DEFAULT), assembly, routine,
+                        input.sources(), maker);
+            }
             trace = Tracer.run(setup, new Tracer.Limits(budget, -1, Duration.ofSeconds(60)));
         }
 
@@ -190,6 +266,9 @@ final class TraceCommand implements Callable<Integer> {
         }
         return Main.OK;
     }
+
+    /** Random states per convention when --convention auto picks one (the trace itself is one run). */
+    static final int AUTO_ITERATIONS = 200;
 
     private String render(Trace trace, boolean colour, int[] range) {
         return switch (format) {

@@ -91,9 +91,38 @@ final class Explainer {
 
     private void entry(String routine) {
         var b = names.bindings();
+        if (names.layout() instanceof ConventionLayout cl) {
+            out.add(conventionEntry(routine, cl, b));
+            return;
+        }
         out.add(String.format("%s begins: save = rdi = %s (%s), restore = rsi = %s (%s)", routine,
                 b.getOrDefault("save", "?"), hex(r.before(Recorder.RDI)), b.getOrDefault("restore", "?"),
                 hex(r.before(Recorder.RSI))));
+    }
+
+    /**
+     * "jump_fcontext begins: save = main frame (built at entry rsp-0x40 = 0x7ffefd98), restore =
+     * rdi = strand frame (0x7fe03fb8), data = rsi = 0xda7a…": each argument by its role.
+     */
+    private String conventionEntry(String routine, ConventionLayout cl, java.util.Map<String, String> b) {
+        var c = cl.convention();
+        List<String> parts = new ArrayList<>();
+        long saveBase = names.boundBase("save");
+        if (cl.frame()) {
+            parts.add(String.format("save = %s (built at entry rsp-0x%x = %s)", b.getOrDefault("save", "?"),
+                    -c.storage().at(), hex(saveBase)));
+        } else {
+            String reg = cl.argument(ctxlab.abi.Convention.Role.SAVE);
+            parts.add(String.format("save = %s = %s (%s)", reg, b.getOrDefault("save", "?"), hex(r.before(Recorder.index(reg)))));
+        }
+        String rest = cl.argument(ctxlab.abi.Convention.Role.RESTORE);
+        parts.add(String.format("restore = %s = %s (%s)", rest, b.getOrDefault("restore", "?"), hex(r.before(Recorder.index(rest)))));
+        for (var e : c.arguments().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).toList()) {
+            if (e.getValue() == ctxlab.abi.Convention.Role.SAVE || e.getValue() == ctxlab.abi.Convention.Role.RESTORE) continue;
+            String reg = ConventionLayout.reg(e.getKey());
+            parts.add(e.getValue().id() + " = " + reg + " = " + hex(r.before(Recorder.index(reg))));
+        }
+        return routine + " begins (" + c.name() + "): " + String.join(", ", parts);
     }
 
     /** rip became the 8 bytes read at the old rsp, and rsp moved up by 8: a return. */
@@ -211,7 +240,8 @@ final class Explainer {
         long off = address - base;
         if (off >= 0 && off < names.layout().size()) return "";
         return ", at " + Operands.text(m) + " = " + alias.get() + (off < 0 ? "-0x" + Long.toHexString(-off) : "+0x" + Long.toHexString(off))
-                + ": outside the " + names.layout().size() + "-byte " + alias.get() + " context";
+                + ": outside the " + names.layout().size() + "-byte " + alias.get()
+                + (names.layout() instanceof ConventionLayout cl ? " " + cl.word() : " context");
     }
 
     /** The general register whose old value was written; one named like the slot wins a tie. */
@@ -246,6 +276,7 @@ final class Explainer {
     }
 
     private String offset(long address) {
+        if (names.layout() instanceof ConventionLayout) return "";   // the slot's name carries its offset
         long off = names.contextOffset(address);
         return off < 0 ? "" : String.format(" (offset 0x%02x)", off);
     }
@@ -282,6 +313,13 @@ final class Explainer {
                 boolean pop = a.address() == rspBefore() && rspAfter() == rspBefore() + 8 && i != RSP;
                 if (pop) explainedRegs.add(RSP);
                 out.add((pop ? "pops " : "loads ") + dataName(a.address()) + " into " + reg + pointsAt(reg, after));
+                continue;
+            }
+            if (i == RSP && !names.stack(before).equals(names.stack(after))) {
+                // a register copied into rsp (Boost's movq %rdi, %rsp): onto another stack, not a push or pop
+                int copied = -1;
+                for (int j = 0; j < GPRS; j++) if (j != i && r.before(j) == after) { copied = j; break; }
+                out.add((copied >= 0 ? "copies " + Recorder.name(copied) + " into rsp" : "sets rsp") + pointsAt("rsp", after));
                 continue;
             }
             if (i == RSP) {

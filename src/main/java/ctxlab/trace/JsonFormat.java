@@ -38,7 +38,27 @@ public final class JsonFormat {
         j.put("registers", regs);
         Long cw = t.initialRegisters().get("fpcw");
         j.put("fpcw", cw == null ? null : fpcw(new Fpcw(cw.intValue())));
-        j.put("layout", layout(CemLayout.INSTANCE));
+        j.put("layout", layout(t.layout()));
+        if (t.layout() instanceof ConventionLayout cl) {
+            // only for conventions other than Cem's own trace, whose JSON stays as it was
+            j.put("convention", convention(cl));
+            j.put("frames", t.frames().stream().map(f -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", f.name());
+                m.put("base", hex(f.base()));
+                m.put("size", f.size());
+                m.put("from", f.from());
+                m.put("to", f.to());
+                m.put("slots", cl.slots().stream().map(s -> {
+                    Map<String, Object> y = new LinkedHashMap<>();
+                    y.put("name", cl.slotName(f.name(), false, s.offset()));
+                    y.put("address", hex(f.base() + s.offset()));
+                    y.put("width", s.width());
+                    return y;
+                }).toList());
+                return m;
+            }).toList());
+        }
         j.put("memory", t.windows().stream().map(w -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("region", w.region());
@@ -100,7 +120,7 @@ public final class JsonFormat {
         }).toList());
         m.put("writes", accesses(s.writes(), true));
         m.put("reads", accesses(s.reads(), false));
-        m.put("mxcsr", s.mxcsr() == null ? null : Map.of("before", mxcsr(s.mxcsr().before()), "after", mxcsr(s.mxcsr().after())));
+        m.put("mxcsr", s.mxcsr() == null ? null : pair(mxcsr(s.mxcsr().before()), mxcsr(s.mxcsr().after())));
         m.put("explanation", s.explanation());
         m.put("stack", s.stack() == null ? null : stack(s.stack()));
         m.put("next", hex(s.next()));
@@ -108,7 +128,7 @@ public final class JsonFormat {
         m.put("warnings", s.warnings());
         m.put("switch", s.switchNumber() == 0 ? null : s.switchNumber());
         m.put("fpcw", s.registers().stream().filter(r -> r.name().equals("fpcw")).findFirst()
-                .map(r -> Map.of("before", fpcw(new Fpcw((int) r.before())), "after", fpcw(new Fpcw((int) r.after())))).orElse(null));
+                .map(r -> pair(fpcw(new Fpcw((int) r.before())), fpcw(new Fpcw((int) r.after())))).orElse(null));
         return m;
     }
 
@@ -179,6 +199,26 @@ public final class JsonFormat {
         }).toList());
         x.put("preserved", l.preserved());
         x.put("stackPointer", l.slotFor("rsp").map(TraceLayout.Slot::name).orElse(null));
+        return x;
+    }
+
+    private static Map<String, Object> convention(ConventionLayout cl) {
+        var c = cl.convention();
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("name", c.name());
+        x.put("runtime", c.runtime());
+        x.put("summary", c.summary());
+        x.put("storage", cl.word());
+        x.put("frameAt", cl.frame() ? c.storage().at() : null);
+        x.put("description", cl.describe());
+        x.put("source", c.source());
+        return x;
+    }
+
+    private static Map<String, Object> pair(Object before, Object after) {
+        Map<String, Object> x = new LinkedHashMap<>();   // in this order on every run (Map.of's order is not fixed)
+        x.put("before", before);
+        x.put("after", after);
         return x;
     }
 

@@ -68,7 +68,7 @@ final class Namer {
         Map<String, String> out = new LinkedHashMap<>();
         aliases.forEach((base, alias) -> {
             Optional<Region> r = region(base).filter(x -> x.kind() == Region.Kind.CONTEXT && x.base() == base);
-            String name = r.map(Region::name).orElse(String.format("0x%x", base));
+            String name = r.map(Region::name).orElse(frameName(base));
             if (base == shared) {
                 out.put("save", name);
                 out.put("restore", name);
@@ -77,6 +77,18 @@ final class Namer {
             }
         });
         return out;
+    }
+
+    /**
+     * A frame on a stack (a frame convention's storage) is called after its stack: "main frame";
+     * anything else by its address.
+     */
+    String frameName(long base) {
+        if (layout instanceof ConventionLayout cl && cl.frame()) {
+            Optional<Region> s = stack(base);
+            if (s.isPresent()) return s.get().name().replaceFirst(" stack$", "") + " frame";
+        }
+        return String.format("0x%x", base);
     }
 
     Optional<String> aliasAt(long base) {
@@ -152,6 +164,7 @@ final class Namer {
             String owner = base == shared ? (write ? "save" : "restore")
                     : aliases.getOrDefault(base, region(base).map(Region::name).orElse(String.format("0x%x", base)));
             long off = address - base;
+            if (layout instanceof ConventionLayout cl) return cl.slotName(owner, aliases.containsKey(base) || base == shared, off);
             Optional<Slot> s = layout.slotAt(off);
             if (s.isEmpty()) {
                 // bytes no slot covers (Cem's 4 spare bytes): named after the last slot before them

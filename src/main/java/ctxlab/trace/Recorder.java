@@ -122,6 +122,19 @@ final class Recorder {
         // back to its own start is not a new switch).
         if (entering) switchEntries++;
         lastAddress = address;
+        if (size <= 0 || size > 15) {
+            // Unicorn reports an undecodable instruction with a bogus size (0xf1f1f1f1): the CPU raises #UD
+            byte[] b;
+            try {
+                b = machine.read(address, 2);
+            } catch (RuntimeException e) {
+                b = new byte[0];
+            }
+            boolean ud2 = b.length == 2 && b[0] == 0x0f && b[1] == 0x0b;
+            throw new Stop(Trace.Reason.FAULT, address, "the CPU faulted at step " + (steps.size() + 1)
+                    + ": #UD (invalid opcode) at " + String.format("0x%x", address)
+                    + (ud2 ? ": ud2, which always raises it" : ": the bytes there are no valid instruction"));
+        }
         byte[] bytes = machine.read(address, size);
         // Unicorn runs in ring 0 and would execute these; a user program's CPU raises #GP instead
         String privileged = Faults.privilegedName(bytes);

@@ -71,6 +71,10 @@ public final class TextFormat {
         for (String l : wrapWords("ctxlab trace: " + t.title(), WIDTH, WIDTH - 4)) {
             line(c(BOLD, l.startsWith("ctxlab trace:") ? l : "    " + l));
         }
+        if (t.layout() instanceof ConventionLayout cl) {
+            var c = cl.convention();
+            wrap("  ", "convention " + c.name() + (c.runtime() == null ? "" : " (" + c.runtime() + ")") + ": " + cl.describe(), "    ");
+        }
         for (Region r : t.regions()) {
             if (r.kind() == Region.Kind.CODE && r.size() == 0) continue;
             line(fit(String.format("  %-22s %-8s %-3s 0x%x .. 0x%x (%d bytes)", r.name(), r.kind().name().toLowerCase(),
@@ -107,7 +111,7 @@ public final class TextFormat {
 
     private static boolean startsSwitch(Trace t, Trace.Step s) {
         return t.arrivals().stream().anyMatch(a -> a.firstStep() == s.number())
-                || s.explanation().stream().anyMatch(x -> x.contains(" begins: save = "));
+                || s.explanation().stream().anyMatch(x -> x.contains(" begins: save = ") || x.contains(" begins ("));
     }
 
     /** "══ switch 2: save = strand A context → restore = main context ═══…" */
@@ -136,7 +140,10 @@ public final class TextFormat {
             for (Trace.Check ch : a.checks()) {
                 if (!ch.side().equals(side)) {
                     side = ch.side();
-                    line(side.equals("restore") ? "  restore side (the CPU after the switch):" : "  save side (the save context):");
+                    line(side.equals("restore") ? "  restore side (the CPU after the switch):"
+                            : side.equals("entry") ? "  the fresh strand's entry:"
+                            : t.layout() instanceof ConventionLayout cl ? "  save side (the save " + cl.word() + "):"
+                            : "  save side (the save context):");
                 }
                 wrap("    " + (ch.ok() ? c(GREEN, "✓") : c(RED, "✗")) + " ", ch.text(), "      ");
             }

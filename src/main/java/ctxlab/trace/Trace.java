@@ -17,13 +17,30 @@ import java.util.Map;
  */
 public record Trace(String title, String routine, List<Region> regions, List<String> registerNames,
                     Map<String, Long> initialRegisters, List<Window> windows, List<Step> steps, End end,
-                    Map<String, String> sources, Map<Long, String> symbols, List<Arrival> arrivals) {
+                    Map<String, String> sources, Map<Long, String> symbols, List<Arrival> arrivals,
+                    TraceLayout layout, List<Frame> frames) {
 
     public Trace(String title, String routine, List<Region> regions, List<String> registerNames,
                  Map<String, Long> initialRegisters, List<Window> windows, List<Step> steps, End end,
                  Map<String, String> sources, Map<Long, String> symbols) {
         this(title, routine, regions, registerNames, initialRegisters, windows, steps, end, sources, symbols, List.of());
     }
+
+    public Trace(String title, String routine, List<Region> regions, List<String> registerNames,
+                 Map<String, Long> initialRegisters, List<Window> windows, List<Step> steps, End end,
+                 Map<String, String> sources, Map<Long, String> symbols, List<Arrival> arrivals) {
+        this(title, routine, regions, registerNames, initialRegisters, windows, steps, end, sources, symbols, arrivals,
+                CemLayout.INSTANCE, List.of());
+    }
+
+    /**
+     * A frame convention's storage on a stack (Boost's): where it lies and while it holds a
+     * suspended context, from position {@code from} (0: before step 1) to position {@code to}
+     * (the step of the switch that resumed it, or the last step).
+     *
+     * @param name "main frame", "strand frame"
+     */
+    public record Frame(String name, long base, int size, int from, int to) {}
 
     /** Whether every completed switch arrived right (true when there was none). */
     public boolean arrivedRight() {
@@ -73,6 +90,7 @@ public record Trace(String title, String routine, List<Region> regions, List<Str
         sources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sources));
         symbols = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(symbols));
         arrivals = List.copyOf(arrivals);
+        frames = List.copyOf(frames);
     }
 
     /** Initial bytes of memory at {@code base} (a context or part of a stack). */

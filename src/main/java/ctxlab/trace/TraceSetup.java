@@ -33,7 +33,14 @@ import java.util.Map;
 public record TraceSetup(String title, String routine, Assembly assembly, Map<String, String> sources,
                          List<Mapping> mappings, List<Poke> memory, List<Region> regions, Map<Long, String> labels,
                          Map<Reg, Long> registers, long start, long until, Map<Long, String> stops,
-                         String switchSymbol) {
+                         String switchSymbol, TraceLayout layout) {
+
+    public TraceSetup(String title, String routine, Assembly assembly, Map<String, String> sources,
+                      List<Mapping> mappings, List<Poke> memory, List<Region> regions, Map<Long, String> labels,
+                      Map<Reg, Long> registers, long start, long until, Map<Long, String> stops, String switchSymbol) {
+        this(title, routine, assembly, sources, mappings, memory, regions, labels, registers, start, until, stops,
+                switchSymbol, CemLayout.INSTANCE);
+    }
 
     public record Mapping(long base, long size, int prot) {}
 
@@ -187,8 +194,13 @@ public record TraceSetup(String title, String routine, Assembly assembly, Map<St
         }
 
         public TraceSetup build(String title, String routine, long start, String switchSymbol, Map<String, String> sources) {
+            return build(title, routine, start, switchSymbol, sources, CemLayout.INSTANCE);
+        }
+
+        public TraceSetup build(String title, String routine, long start, String switchSymbol, Map<String, String> sources,
+                                TraceLayout layout) {
             return new TraceSetup(title, routine, assembly, sources, mappings, pokes, regions, labels, registers,
-                    start, until, stops, switchSymbol);
+                    start, until, stops, switchSymbol, layout);
         }
 
         @Override

@@ -5,6 +5,7 @@ import static ctxlab.trace.Recorder.RFLAGS;
 import static ctxlab.trace.Recorder.RIP;
 import static ctxlab.trace.Recorder.RSP;
 
+import ctxlab.abi.Convention;
 import ctxlab.asm.Assembly;
 import ctxlab.emu.EmulationException;
 import ctxlab.emu.Machine;
@@ -58,7 +59,7 @@ public final class Tracer {
                 return setup.until();
             }, limits);
             return build(setup.title(), setup.routine(), setup.assembly(), setup.regions(), labels,
-                    setup.switchSymbol(), rec, m, end, setup.sources());
+                    setup.switchSymbol(), rec, m, end, setup.sources(), setup.layout());
         }
     }
 
@@ -122,26 +123,55 @@ public final class Tracer {
 
     static Trace build(String title, String routine, Assembly assembly, List<Region> regions, Map<Long, String> labels,
                        String switchSymbol, Recorder rec, Machine m, Trace.End end, Map<String, String> sources) {
-        Namer names = new Namer(assembly, regions, labels);
+        return build(title, routine, assembly, regions, labels, switchSymbol, rec, m, end, sources, CemLayout.INSTANCE);
+    }
+
+    static Trace build(String title, String routine, Assembly assembly, List<Region> regions, Map<Long, String> labels,
+                       String switchSymbol, Recorder rec, Machine m, Trace.End end, Map<String, String> sources,
+                       TraceLayout layout) {
+        Namer names = new Namer(assembly, regions, labels, layout);
+        ConventionLayout conv = layout instanceof ConventionLayout c ? c : null;
         Shadow shadow = new Shadow(m, rec.steps);
         long switchAddress = switchSymbol == null ? -1 : assembly.address(switchSymbol);
         long[] extent = switchSymbol == null ? null : assembly.extent(switchSymbol);
+        long[] routineCode = extent == null ? null : new long[] {assembly.base() + extent[0], assembly.base() + extent[1]};
         long[] initial = rec.steps.isEmpty() ? m.get(Recorder.REGS) : rec.steps.getFirst().before;
-        List<Trace.Window> windows = windows(regions, rec, shadow);
+        List<Trace.Window> windows = windows(regions, rec, shadow, layout, conv != null && conv.frame() ? frameExtents(rec, conv,
+                switchAddress) : List.of());
+        // a frame convention's storage, labelled on its stack while it holds a suspended context
+        List<Trace.Frame> frames = new ArrayList<>();
+        List<int[]> openFrames = new ArrayList<>();   // index into frames, still live
 
         List<Trace.Step> steps = new ArrayList<>();
         List<Trace.Arrival> arrivals = new ArrayList<>();
         int number = 0, switches = 0;
+        boolean freshChecked = false;
         Verdict open = null;
         for (Recorder.Raw r : rec.steps) {
             number++;
             if (r.after == null) r.after = r.before; // cannot happen after runRecorded; be safe
             String entered = null;
+            if (conv != null && r.address == conv.freshEntry() && !freshChecked && !arrivals.isEmpty()) {
+                freshChecked = true;   // the strand the first switch resumed starts its entry function
+                arrivals.set(0, withEntryCheck(arrivals.get(0), conv, r.before(RSP), number));
+            }
             if (r.address == switchAddress && names.bindings().isEmpty()) {
-                names.bind("save", r.before(Recorder.RDI));
-                names.bind("restore", r.before(Recorder.RSI));
+                long saveBase = conv != null ? conv.saveBase(r.before) : r.before(Recorder.RDI);
+                long restoreBase = conv != null ? conv.restoreBase(r.before) : r.before(Recorder.RSI);
+                names.bind("save", saveBase);
+                names.bind("restore", restoreBase);
                 entered = switchSymbol;
-                open = new Verdict(++switches, number, names, shadow, r.before);
+                open = conv != null ? new Verdict(++switches, number, names, shadow, r.before, routineCode)
+                        : new Verdict(++switches, number, names, shadow, r.before);
+                if (conv != null && conv.frame()) {
+                    final int n = number;
+                    if (openFrames.stream().noneMatch(f -> frames.get(f[0]).base() == restoreBase)) {
+                        frames.add(new Trace.Frame(names.frameName(restoreBase), restoreBase, conv.size(), 0, -1));
+                        openFrames.add(new int[] {frames.size() - 1});
+                    }
+                    frames.add(new Trace.Frame(names.frameName(saveBase), saveBase, conv.size(), n, -1));
+                    openFrames.add(new int[] {frames.size() - 1});
+                }
             }
             Map<String, String> bindings = names.bindings();
             long rspBefore = r.before(RSP);
@@ -162,7 +192,7 @@ public final class Tracer {
                 explanation.add("the CPU faults here: " + end.message());
             }
             List<String> warnings = bindings.isEmpty() ? List.of() : Warnings.of(r, names, assembly, rspBefore,
-                    open == null ? -1 : open.entryRsp());
+                    open == null ? -1 : open.entryRsp(), open == null ? null : open.pushWindow());
 
             List<Trace.RegChange> regs = new ArrayList<>();
             for (int i = 0; i < Recorder.GPRS; i++) {
@@ -181,11 +211,21 @@ public final class Tracer {
                     line == null ? null : line.where(), line == null ? null : line.text().strip(),
                     line == null ? null : sourceLine(sources, line),
                     regs, Flags.changes(r.before(RFLAGS), r.after(RFLAGS)), writes, reads, mx, explanation,
-                    stackView(names, shadow, r.after(RSP)), r.after(RIP), bindings, warnings, open == null ? 0 : open.number));
+                    stackView(names, shadow, r.after(RSP), live(frames, number)), r.after(RIP), bindings, warnings,
+                    open == null ? 0 : open.number));
             if (!bindings.isEmpty() && extent != null) {
                 long off = r.after(RIP) - assembly.base();
                 if (off < extent[0] || off >= extent[1]) {
                     if (open != null && !r.faulted) arrivals.add(open.judge(steps, r.after, shadow));
+                    long resumed = names.boundBase("restore");
+                    for (var it = openFrames.iterator(); it.hasNext(); ) {   // the resumed frame holds nothing any more
+                        int[] f = it.next();
+                        Trace.Frame fr = frames.get(f[0]);
+                        if (fr.base() == resumed && fr.from() < number) {
+                            frames.set(f[0], new Trace.Frame(fr.name(), fr.base(), fr.size(), fr.from(), number));
+                            it.remove();
+                        }
+                    }
                     open = null;
                     names.unbind();
                 }
@@ -208,7 +248,51 @@ public final class Tracer {
         for (Trace.Step s : steps) {   // only the files the trace went through, in order of appearance
             if (s.where() != null && sources.containsKey(s.where().file())) shown.putIfAbsent(s.where().file(), sources.get(s.where().file()));
         }
-        return new Trace(title, routine, regions, regNames, initialRegs, windows, steps, end, shown, symbols, arrivals);
+        if (conv != null && conv.makerProblem() != null && !arrivals.isEmpty()) {
+            Trace.Arrival a = arrivals.get(0);   // the switch to the fresh strand the maker made
+            List<Trace.Check> checks = new ArrayList<>(a.checks());
+            checks.add(new Trace.Check("entry", "maker", false, 0, 1, 0, conv.makerProblem()));
+            arrivals.set(0, new Trace.Arrival(a.number(), a.firstStep(), a.lastStep(), a.save(), a.restore(), checks));
+        }
+        int last = steps.size();
+        frames.replaceAll(f -> f.to() < 0 ? new Trace.Frame(f.name(), f.base(), f.size(), f.from(), last) : f);
+        return new Trace(title, routine, regions, regNames, initialRegs, windows, steps, end, shown, symbols, arrivals,
+                layout, frames);
+    }
+
+    /** A fresh context's entry function expects rsp as after a call (8 mod 16): the maker's or layout's duty. */
+    private static Trace.Arrival withEntryCheck(Trace.Arrival a, ConventionLayout conv, long rsp, int step) {
+        Convention.Fresh fresh = conv.convention().fresh();
+        if (fresh == null) return a;
+        int want = fresh.entry().rspMod16();
+        boolean ok = (rsp & 15) == want;
+        String made = fresh.maker() != null ? "the maker" : "the convention's layout";
+        String text = String.format("the fresh strand's entry (step %d) starts with rsp = 0x%x = %d (mod 16)", step, rsp, rsp & 15)
+                + (ok ? ", as after a call" : ", but a called function expects " + want + " (mod 16): " + made
+                + " laid the fresh context out wrong");
+        List<Trace.Check> checks = new ArrayList<>(a.checks());
+        checks.add(new Trace.Check("entry", "entry rsp", ok, want, rsp & 15, 0, text));
+        return new Trace.Arrival(a.number(), a.firstStep(), a.lastStep(), a.save(), a.restore(), checks);
+    }
+
+    /** The frames live after step {@code number}: made before it and not yet resumed. */
+    private static List<Trace.Frame> live(List<Trace.Frame> frames, int number) {
+        if (frames.isEmpty()) return List.of();
+        List<Trace.Frame> out = new ArrayList<>();
+        for (Trace.Frame f : frames) if (f.from() <= number && (f.to() < 0 || f.to() >= number)) out.add(f);
+        return out;
+    }
+
+    /** Every frame a frame convention's switch builds or resumes: [base, end) pairs, for the stack windows. */
+    private static List<long[]> frameExtents(Recorder rec, ConventionLayout conv, long switchAddress) {
+        List<long[]> out = new ArrayList<>();
+        for (Recorder.Raw r : rec.steps) {
+            if (r.address != switchAddress) continue;
+            long s = conv.saveBase(r.before), t = conv.restoreBase(r.before);
+            out.add(new long[] {s, s + conv.size()});
+            out.add(new long[] {t, t + conv.size()});
+        }
+        return out;
     }
 
     private static String sourceLine(Map<String, String> sources, Assembly.Line line) {
@@ -221,6 +305,11 @@ public final class Tracer {
 
     /** Four slots around rsp (rsp-8 … rsp+16) of the stack rsp is in, after the step. */
     static Trace.StackView stackView(Namer names, Shadow shadow, long rsp) {
+        return stackView(names, shadow, rsp, List.of());
+    }
+
+    /** @param frames frames on the stacks: a slot inside one is noted by the frame's slot ("main frame+0x10 r12") */
+    static Trace.StackView stackView(Namer names, Shadow shadow, long rsp, List<Trace.Frame> frames) {
         Optional<Region> stack = names.stack(rsp);
         if (stack.isEmpty()) return null;
         Region s = stack.get();
@@ -228,7 +317,14 @@ public final class Tracer {
         for (long a = (rsp & ~7L) - 8; a <= rsp + 16; a += 8) {
             if (a < s.base() || a + 8 > s.end()) continue;
             long v = shadow.read(a, 8);
-            slots.add(new Trace.StackSlot(a, Namer.relative(a, rsp), v, slotNote(names, v)));
+            String note = slotNote(names, v);
+            for (Trace.Frame f : frames) {
+                if (a >= f.base() && a < f.base() + f.size() && names.layout() instanceof ConventionLayout cl) {
+                    String slot = cl.slotName(f.name(), false, a - f.base());
+                    note = note == null ? slot : slot + "; " + note;
+                }
+            }
+            slots.add(new Trace.StackSlot(a, Namer.relative(a, rsp), v, note));
         }
         return new Trace.StackView(s.name(), rsp, slots);
     }
@@ -246,6 +342,11 @@ public final class Tracer {
      * (every rsp it had there, every write, every saved rsp pointing into it) with a margin.
      */
     static List<Trace.Window> windows(List<Region> regions, Recorder rec, Shadow shadow) {
+        return windows(regions, rec, shadow, CemLayout.INSTANCE, List.of());
+    }
+
+    /** @param frames [base, end) of every frame a frame convention's switch touched: shown whole */
+    static List<Trace.Window> windows(List<Region> regions, Recorder rec, Shadow shadow, TraceLayout layout, List<long[]> frames) {
         List<Trace.Window> out = new ArrayList<>();
         List<Region> contexts = regions.stream().filter(r -> r.kind() == Region.Kind.CONTEXT).toList();
         for (Region c : contexts) out.add(new Trace.Window(c.name(), c.base(), shadow.initialBytes(c.base(), (int) c.size())));
@@ -257,9 +358,15 @@ public final class Tracer {
                 if (r.after != null && s.contains(r.after(RSP))) seen.add(r.after(RSP));
                 for (Recorder.Access w : r.writes) if (s.contains(w.address())) seen.add(w.address());
             }
+            Optional<TraceLayout.Slot> rspSlot = layout.slotFor("rsp");
             for (Region c : contexts) {
-                long saved = shadow.read(c.base() + CemLayout.INSTANCE.stackPointerOffset(), 8);
+                if (rspSlot.isEmpty()) break;
+                long saved = shadow.read(c.base() + rspSlot.get().offset(), 8);
                 if (s.contains(saved)) seen.add(saved);
+            }
+            for (long[] f : frames) {
+                if (s.contains(f[0])) seen.add(f[0]);
+                if (s.contains(f[1] - 1)) seen.add(f[1] - 8);
             }
             if (seen.isEmpty()) continue;
             long lo = Math.max(s.base(), (seen.first() & ~7L) - 16);

@@ -301,11 +301,36 @@
   function touched(list, addr, size) {
     return list.some((a) => { const b = big(a.address); return b < addr + BigInt(size) && addr < b + BigInt(a.size); });
   }
+  // A frame convention (Boost.Context) keeps no context structs: its frames are drawn on the stacks.
+  const CONVENTION = data.convention || null;
+  const FRAMES = data.frames || [];
+  function liveFrames(p) {
+    return FRAMES.filter((f) => f.from <= p && p <= f.to);
+  }
+  function frameSlot(addr, p) {
+    const labels = [];
+    // rows are 8-byte words: a narrower slot (Boost's x87cw at +0x4) is named on the word that holds it
+    for (const f of liveFrames(p)) for (const x of f.slots) if ((big(x.address) & ~7n) === addr) labels.push(x.name);
+    return labels;
+  }
   function showContexts(p, mem) {
     const s = p > 0 ? steps[p - 1] : null;
     const bindings = (s || steps[0] || { bindings: {} }).bindings;
     const box = $('contexts');
     box.textContent = '';
+    if (CONVENTION && CONVENTION.storage === 'frame') {
+      const live = liveFrames(p);
+      const div = el('div', 'ctx frames-note');
+      div.appendChild(el('h3', null, CONVENTION.name + ': frames on the stacks'));
+      div.appendChild(el('div', 'dim', 'A suspended context is a ' + LAYOUT.size + '-byte frame the switch builds at entry rsp' +
+        (CONVENTION.frameAt < 0 ? '-0x' + (-CONVENTION.frameAt).toString(16) : '') + ' on its own stack; its address is the handle' +
+        ' (rdi of the next switch to it). The stacks show each frame\'s slots where they lie.'));
+      const ul = el('ul', 'frame-list');
+      for (const f of live) ul.appendChild(el('li', null, f.name + ' at ' + f.base + (f.from > 0 ? ' (built at step ' + f.from + ')' : ' (made before step 1)')));
+      if (!live.length) ul.appendChild(el('li', null, 'no suspended frame at this step'));
+      div.appendChild(ul);
+      box.appendChild(div);
+    }
     for (const m of mem) {
       const r = regions.find((x) => x.kind === 'context' && x.name === m.region);
       if (!r) continue;
@@ -379,7 +404,13 @@
         if (s && touched(s.writes, addr, 8)) cls += ' written';
         else if (s && touched(s.reads, addr, 8)) cls += ' read';
         tr.appendChild(el('td', cls, value));
-        tr.appendChild(el('td', 'note', note(value)));
+        const inFrame = frameSlot(addr, p);
+        if (inFrame.length) {
+          tr.classList.add('frame');
+          tr.dataset.frame = inFrame.join(', ');
+        }
+        const n = note(value);
+        tr.appendChild(el('td', 'note', inFrame.length ? inFrame.join(', ') + (n ? ' · ' + n : '') : n));
         t.appendChild(tr);
       }
       rows.appendChild(t);
@@ -416,7 +447,7 @@
   }
 
   // ---- who runs: "running: main", "running: main → strand" while the switch runs -------------------
-  const short = (name) => (name || '?').replace(/ (context|stack)$/, '');
+  const short = (name) => (name || '?').replace(/ (context|stack|frame)$/, '');
   function switchAt(p) {
     const s = p > 0 ? steps[p - 1] : null;
     return s && s.switch ? data.switchStarts.find((x) => x.number === s.switch) : null;
@@ -513,7 +544,8 @@
   window.addEventListener('resize', drawArrows);
 
   $('trace-title').textContent = data.title;
-  $('layout-note').textContent = '(' + LAYOUT.name + ', ' + LAYOUT.size + ' bytes each: ' + LAYOUT.slots.map((x) => x.name).join(', ') + ')';
+  $('layout-note').textContent = CONVENTION ? '(' + CONVENTION.name + ': ' + CONVENTION.description + ')'
+    : '(' + LAYOUT.name + ', ' + LAYOUT.size + ' bytes each: ' + LAYOUT.slots.map((x) => x.name).join(', ') + ')';
   $('step-total').textContent = String(total);
   $('slider').max = String(total);
   $('slider').addEventListener('input', (e) => go(Number(e.target.value)));
