@@ -12,8 +12,7 @@ import java.util.regex.Pattern;
 /**
  * Which convention a routine is written in, chosen as {@code verify} chooses: {@code --convention
  * NAME|PATH}, else a {@code # convention: NAME} line in the file, else the convention whose routine
- * the symbol names; and the {@code --maker FILE:SYMBOL} routine. (The same rules as in
- * VerifyCommand, which keeps its own copy for now.)
+ * the symbol names; and the {@code --maker FILE:SYMBOL} routine. Used by verify and trace.
  */
 final class ConventionChoice {
     private static final Pattern NAMED = Pattern.compile("(?m)^\\s*(?:#|//|;|/\\*)\\s*convention:\\s*([A-Za-z0-9._-]+)");

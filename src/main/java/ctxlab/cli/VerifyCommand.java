@@ -144,11 +144,11 @@ final class VerifyCommand implements Callable<Integer> {
         Assembly assembly = input.assembly();
         symbol = input.symbol();
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
-        ConventionVerifier.MakerCode maker = makerSpec != null ? maker(makerSpec) : null;
+        ConventionVerifier.MakerCode maker = makerSpec != null ? ConventionChoice.maker(makerSpec, asmOptions.options()) : null;
         Convention chosen = explicit;
         String how = explicit != null ? "--convention" : null;
         if (chosen == null && !auto) {
-            chosen = named(input).orElse(null);
+            chosen = ConventionChoice.named(input).orElse(null);
             how = chosen != null ? "named in the file" : null;
             if (chosen == null) {
                 chosen = Conventions.bySymbol(symbol).orElse(null);
@@ -215,36 +215,6 @@ final class VerifyCommand implements Callable<Integer> {
             figures = " (not measured: " + e.getMessage() + ")";
         }
         return r.withFinding(new Finding(Finding.RETURN_STACK, Finding.Severity.INFO, what + figures));
-    }
-
-    /** A {@code # convention: NAME} (or {@code // convention: NAME}) line in the source. */
-    private static java.util.Optional<Convention> named(Input input) {
-        for (String text : input.sources().values()) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s*(?:#|//|;|/\\*)\\s*convention:\\s*([A-Za-z0-9._-]+)").matcher(text);
-            if (m.find()) {
-                String n = m.group(1);
-                return java.util.Optional.of(Conventions.byName(n).orElseThrow(() -> new IllegalArgumentException(input.name()
-                        + ": names convention '" + n + "', which is not known (known: " + String.join(", ", Conventions.names())
-                        + "); give its file with --convention PATH")));
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
-    private ConventionVerifier.MakerCode maker(String spec) {
-        int colon = spec.lastIndexOf(':');
-        if (colon <= 0 || colon == spec.length() - 1) {
-            throw new ParameterException(this.spec.commandLine(), "--maker takes FILE:SYMBOL (e.g. runtime/context.o:cem_makecontext), got '"
-                    + spec + "'");
-        }
-        Path p = Path.of(spec.substring(0, colon));
-        Input in = Input.load(p, ConventionVerifier.MAKER_BASE, spec.substring(colon + 1), true, asmOptions.options());
-        in.assembly().symbol(in.symbol());
-        if (in.assembly().size() > ConventionVerifier.MAKER_BASE - Verifier.CODE_BASE) {
-            throw new IllegalArgumentException(in.name() + ": the maker's code is larger than "
-                    + (ConventionVerifier.MAKER_BASE - Verifier.CODE_BASE) + " bytes");
-        }
-        return new ConventionVerifier.MakerCode(in.assembly(), in.symbol(), in.name());
     }
 
     /** Auto found none (or several): exit 2, naming the closest. */
