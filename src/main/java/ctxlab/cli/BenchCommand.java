@@ -63,8 +63,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-boost", description = "do not build and run the Boost.Context ping-pong")
     boolean noBoost;
 
-    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
-    boolean debug;
+    @picocli.CommandLine.Mixin
+    DebugOption debugOption = new DebugOption();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
     long timeout = 90;

@@ -31,8 +31,8 @@ final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
-    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
-    boolean debug;
+    @picocli.CommandLine.Mixin
+    DebugOption debugOption = new DebugOption();
 
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();

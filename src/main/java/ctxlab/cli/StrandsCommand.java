@@ -35,8 +35,8 @@ final class StrandsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of text")
     boolean json;
 
-    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
-    boolean debug;
+    @picocli.CommandLine.Mixin
+    DebugOption debugOption = new DebugOption();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
     long timeout = 30;

@@ -88,8 +88,8 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--color", paramLabel = "WHEN", description = "auto, always or never (default: auto: only on a terminal, and not if NO_COLOR is set)")
     String color = "auto";
 
-    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
-    boolean debug;
+    @picocli.CommandLine.Mixin
+    DebugOption debugOption = new DebugOption();
 
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();

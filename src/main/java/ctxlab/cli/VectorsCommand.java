@@ -60,8 +60,8 @@ final class VectorsCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child (--host) after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
     long timeout = 60;
 
-    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
-    boolean debug;
+    @picocli.CommandLine.Mixin
+    DebugOption debugOption = new DebugOption();
 
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();

@@ -92,8 +92,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--bench-worker", hidden = true)
     boolean benchWorker;
 
-    @Option(names = "--debug", description = "show stack traces of internal errors", hidden = true)
-    boolean debug;
+    @picocli.CommandLine.Mixin
+    DebugOption debugOption = new DebugOption();
 
     @picocli.CommandLine.Mixin
     AsmOptions asmOptions = new AsmOptions();
