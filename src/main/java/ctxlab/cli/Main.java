@@ -21,7 +21,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      * one command registers only that one (all of them for help, usage and errors).
      */
     private static final java.util.List<String> COMMANDS =
-            java.util.List.of("assemble", "verify", "selftest", "vectors", "trace", "bench", "strands", "help");
+            java.util.List.of("assemble", "verify", "selftest", "vectors", "trace", "bench", "strands", "conventions", "help");
 
     // A switch, not a map of constructor references: the JDK 25 AOT cache creation crashed on those
     // (archiveHeapWriter guarantee) when they sat in a static field.
@@ -34,6 +34,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             case "trace" -> new TraceCommand();
             case "bench" -> new BenchCommand();
             case "strands" -> new StrandsCommand();
+            case "conventions" -> new ConventionsCommand();
             default -> new CommandLine.HelpCommand();
         };
     }

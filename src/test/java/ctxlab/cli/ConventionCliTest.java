@@ -214,4 +214,23 @@ class ConventionCliTest {
         assertEquals(2, missing.exit());
         assertTrue(missing.err().contains("no_such_maker"), missing.err());
     }
+
+    @Test
+    void theConventionsCommandListsAndPrintsTheShippedFiles(@TempDir Path dir) throws Exception {
+        CliTest.Result list = CliTest.run("conventions", "--json");
+        assertEquals(0, list.exit(), list.err());
+        List<String> names = new java.util.ArrayList<>();
+        JSON.readTree(list.out()).forEach(e -> names.add(e.get("name").asText()));
+        assertEquals(ctxlab.abi.Conventions.names(), names);
+        CliTest.Result boost = CliTest.run("conventions", "boost-fcontext");
+        assertEquals(0, boost.exit(), boost.err());
+        // What it prints is a convention file: edited and given back, it verifies a routine.
+        Path copy = dir.resolve("mine.json");
+        Files.writeString(copy, boost.out().replace("\"name\": \"boost-fcontext\"", "\"name\": \"mine\""));
+        CliTest.Result v = verify(TestFiles.ROOT.resolve("asm/conventions/boost-fcontext/ok-jump-fcontext.s").toString(),
+                "--convention", copy.toString(), "--iterations", "100", "--seed", "3", "--json");
+        assertEquals(0, v.exit(), v.out() + v.err());
+        assertEquals("mine", JSON.readTree(v.out()).get("convention").asText());
+        assertEquals(2, CliTest.run("conventions", "nope").exit());
+    }
 }
