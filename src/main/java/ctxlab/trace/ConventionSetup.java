@@ -23,7 +23,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -251,29 +250,14 @@ public final class ConventionSetup {
 
     /** The convention's declarative fresh context, as the verifier lays it out. */
     private static long layOut(Convention conv, TraceSetup.Builder b, long top, long strandCtx) {
-        Convention.Layout ly = conv.fresh().layout();
         boolean frame = conv.storage().kind() == Convention.StorageKind.FRAME;
-        Map<String, Long> env = new HashMap<>();
-        env.put("top", top);
-        env.put("entry", STRAND_ENTRY);
-        env.put("exit", STRAND_EXIT);
-        env.put("arg0", ARG0);
-        env.put("arg1", ARG1);
-        long anchor = ly.rsp().eval(env);
-        long handle = frame ? anchor : strandCtx;
+        var in = new ctxlab.abi.FreshLayout.Inputs(top, STRAND_ENTRY, STRAND_EXIT, ARG0, ARG1);
+        long anchor = ctxlab.abi.FreshLayout.anchor(conv, in);
         if (anchor < STRAND_STACK + 256 || anchor >= top) {
             throw new IllegalArgumentException(String.format("convention %s: the fresh layout puts %s at 0x%x, outside the"
                     + " strand's stack (top 0x%x)", conv.name(), frame ? "the frame" : "rsp", anchor, top));
         }
-        env.put(frame ? "frame" : "rsp", anchor);
-        b.poke(handle, new byte[conv.storage().size()]);
-        long words = frame ? anchor + conv.storage().size() : anchor;
-        for (int i = 0; i < ly.stack().size(); i++) b.writeLong(words + 8L * i, ly.stack().get(i).eval(env));
-        for (var e : ly.slots().entrySet()) {
-            Slot s = conv.slot(e.getKey()).orElseThrow();
-            write(b, handle + s.offset(), s.width(), e.getValue().eval(env));
-        }
-        return handle;
+        return ctxlab.abi.FreshLayout.place(conv, b::poke, in, strandCtx).handle();
     }
 
     /**
@@ -295,11 +279,6 @@ public final class ConventionSetup {
             Long v = STRAND_PRESETS.get(s.register());
             if (v != null && b.readLong(handle + s.offset()) == 0) b.writeLong(handle + s.offset(), v);
         }
-    }
-
-    private static void write(TraceSetup.Builder b, long address, int width, long value) {
-        byte[] bytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
-        b.poke(address, java.util.Arrays.copyOf(bytes, width));
     }
 
     /**

@@ -561,29 +561,14 @@ public final class ConventionVerifier implements Checker {
             }
             return handle;
         }
-        var ly = conv.fresh().layout();
-        Map<String, Long> env = new HashMap<>();
-        env.put("top", top);
-        env.put("entry", RESUME);
-        env.put("exit", EXIT);
-        env.put("arg0", arg0);
-        env.put("arg1", arg1);
-        long anchor = ly.rsp().eval(env);
+        var in = new ctxlab.abi.FreshLayout.Inputs(top, RESUME, EXIT, arg0, arg1);
+        long anchor = ctxlab.abi.FreshLayout.anchor(conv, in);
         long handle = frame ? anchor : restB;
-        if (!inZones(anchor - 64, 64 + size + 8L * ly.stack().size()) || !inZones(handle, size)) {
+        if (!inZones(anchor - 64, 64 + size + 8L * conv.fresh().layout().stack().size()) || !inZones(handle, size)) {
             throw new ctxlab.abi.ConventionException(conv.source(), "the fresh layout puts "
                     + (frame ? "the frame" : "rsp") + " at " + hex(anchor) + ", outside the fresh stack (top " + hex(top) + ")");
         }
-        env.put(frame ? "frame" : "rsp", anchor);
-        m.write(handle, new byte[size]);
-        // Stack words sit from rsp upwards (struct storage), or above the frame (frame storage).
-        long words = frame ? anchor + size : anchor;
-        for (int i = 0; i < ly.stack().size(); i++) m.writeLong(words + 8L * i, ly.stack().get(i).eval(env));
-        for (var e : ly.slots().entrySet()) {
-            Slot s = conv.slot(e.getKey()).orElseThrow();
-            write(m, handle + s.offset(), s.width(), e.getValue().eval(env));
-        }
-        return handle;
+        return ctxlab.abi.FreshLayout.place(conv, m::write, in, restB).handle();
     }
 
     /** Runs one switch from {@code in}; the registers on arrival, or null with the problem recorded. */
