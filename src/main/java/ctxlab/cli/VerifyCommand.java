@@ -163,8 +163,8 @@ final class VerifyCommand implements Callable<Integer> {
             chosen = fit.get(0).convention();
             how = "auto";
         }
-        boolean cem = explicit == null && chosen.name().equals(Conventions.DEFAULT) && maker == null
-                || explicit != null && convention.equals(Conventions.DEFAULT) && maker == null;
+        // Cem's own verifier (with its findings) for the shipped cem, not for a user's file that calls itself cem.
+        boolean cem = maker == null && (explicit == null ? chosen.name() : convention).equals(Conventions.DEFAULT);
         try (Checker verifier = cem ? new Verifier(assembly, name, symbol) : new ConventionVerifier(chosen, assembly, name, symbol, maker)) {
             if (benchWorker) {
                 out.println(Common.json(new Rounds(roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));

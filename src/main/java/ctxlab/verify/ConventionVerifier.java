@@ -394,8 +394,7 @@ public final class ConventionVerifier implements Checker {
         allowSave(saveBase1, cellA, ea);
         long expectRsp = arrivalRsp(rb, restore);
         if (conv.resume().pushes() && !fresh) allow(expectRsp - conv.resume().rspPlus(), expectRsp);
-        if (conv.resume().pushes() && fresh && conv.resume().rsp() == ResumeRsp.SLOT) allow(expectRsp - conv.resume().rspPlus(), expectRsp);
-        if (fresh) allow(freshTop - FRESH_STACK, freshTop);
+        if (fresh) allow(freshTop - FRESH_STACK, freshTop);   // nothing live there: the push lands in it too
         long[] af = run(m, 1, in, Property.RESTORE, problems, o);
         if (af == null) return;
         o.evaluated(Property.RESTORE);
