@@ -623,7 +623,7 @@ public final class ConventionVerifier implements Checker {
                         + fault.getMessage(), Blame.pc(fault.pc())));
             }
             case EXTERNAL -> problems.add(new Problem(Property.TERMINATION, fault.getMessage()
-                    + ": the routine leaves its code for a symbol it does not define", Blame.pc(fault.pc())));
+                    + ", a symbol the code does not define: the switch leaves its code", Blame.pc(fault.pc())));
             case UNMAPPED_FETCH, FETCH_PROT -> problems.add(new Problem(wrongTarget, "control went to " + hex(fault.address())
                     + " instead of " + (number == 1 ? "B's resume address " : "A's return address ") + hex(want)
                     + " (nothing to execute there)", Blame.last(number)));

@@ -897,7 +897,7 @@ public final class Verifier implements Checker {
             case UNMAPPED_READ, READ_PROT -> "read of unmapped memory at " + hex(e.address()) + " (" + where(f, e.address())
                     + ") by " + at;
             case INVALID_INSN -> "invalid instruction at " + at;
-            case EXTERNAL -> e.getMessage() + ": " + at + " leaves the code for a symbol it does not define";
+            case EXTERNAL -> e.getMessage() + ", a symbol the code does not define: the switch leaves its code";
             case PRIVILEGED -> "an instruction user code cannot execute, at " + at + " (" + e.getMessage() + ")";
             case CPU_EXCEPTION -> "CPU exception (trap or fault, e.g. int3, #DE, #GP) raised by " + at;
             case OTHER -> offTheEnd ? "ran off the end of the code after " + at + " (into the hlt padding at "
