@@ -17,8 +17,9 @@ import java.util.List;
  *
  * <p>One stub per reference, not per symbol: the stop then also names the line that referenced it,
  * even for a tail jump, which leaves no return address behind. A stub is one {@code hlt} byte (at
- * user privilege it raises #GP, which {@link Machine} reports as the stop); a {@code @GOTPCREL}
- * reference gets an 8-byte slot holding its stub's address, as the GOT would hold the function's.
+ * user privilege it raises #GP, which {@link Machine} reports as the stop); a call or jump through
+ * memory ({@code call *hook@GOTPCREL(%rip)}) gets an 8-byte slot holding its stub's address, as the
+ * GOT would hold the function's.
  * Other references to undefined data ({@code movq counter(%rip), %rax}) keep GNU as's bytes.
  * The page lies {@value #DISTANCE_HEX} past the code's end, well within a rel32's ±2 GiB.
  * {@link Assembly#code()} itself is never changed: listings keep showing GNU as's bytes.
@@ -77,7 +78,8 @@ public final class Externals {
         int nextStub = 0, nextSlot = slots;
         for (Relocation r : a.relocations()) {
             if (r.kind() == Relocation.Kind.DATA || r.width() != 4) continue;
-            boolean got = r.symbol().endsWith("@GOTPCREL");
+            // call/jmp *sym@GOTPCREL(%rip) (or through any memory operand) reads the target from memory: a slot
+            boolean got = !directBranch(code, (int) r.offset());
             if (nextStub >= slots || (got && nextSlot + 8 > page.length)) {
                 throw new IllegalArgumentException("more references to undefined symbols than one externals page holds");
             }
@@ -97,6 +99,13 @@ public final class Externals {
             stubs.add(new Stub(stub, r.symbol(), insn, where));
         }
         return new Image(a.base(), code, pageAddress, page, stubs);
+    }
+
+    /** The rel32 field at {@code field} is a direct call, jmp or jcc's (e8, e9, 0f 8x), not a memory operand's. */
+    private static boolean directBranch(byte[] code, int field) {
+        int op = field >= 1 ? code[field - 1] & 0xFF : -1;
+        if (op == 0xE8 || op == 0xE9) return true;
+        return op >= 0x80 && op <= 0x8F && field >= 2 && code[field - 2] == 0x0F;
     }
 
     /**
