@@ -22,6 +22,13 @@ public final class EmulationException extends RuntimeException {
          * message names it.
          */
         PRIVILEGED,
+        /**
+         * Control reached the stub of a symbol the code does not define ({@code call _exit@PLT}, see
+         * {@link Externals}): the run stops there, as a linked program would leave the code.
+         * {@code address()} is the stub, {@code pc()} the referencing call or jump; the message is
+         * "calls SYMBOL (from file:line)".
+         */
+        EXTERNAL,
         BUDGET_EXHAUSTED, TIMEOUT,
         MAP, ARG, OTHER
     }

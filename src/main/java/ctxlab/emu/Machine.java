@@ -263,6 +263,35 @@ public final class Machine implements AutoCloseable {
 
     private long unmappedFetches;
 
+    /** Stubs of undefined symbols ({@link Externals}), by address. */
+    private final Map<Long, Externals.Stub> externals = new java.util.HashMap<>();
+
+    /**
+     * Makes {@code stub.address()} (mapped, holding {@code hlt}) the stop of an undefined symbol: a run
+     * that reaches it ends in {@link Kind#EXTERNAL} naming the symbol and the reference. Use
+     * {@link Externals#load} rather than calling this directly.
+     */
+    public void external(Externals.Stub stub) {
+        open();
+        externals.put(stub.address(), Objects.requireNonNull(stub));
+    }
+
+    /** The undefined symbol whose stub is at {@code pc} ("_exit@PLT"), if any. */
+    public java.util.Optional<String> externalAt(long pc) {
+        Externals.Stub s = externals.get(pc);
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.symbol());
+    }
+
+    /** The stub at {@code pc}, with the reference that leads there, if any. */
+    public java.util.Optional<Externals.Stub> stubAt(long pc) {
+        return java.util.Optional.ofNullable(externals.get(pc));
+    }
+
+    private EmulationException externalStop(Externals.Stub s) {
+        set(Reg.RIP, s.address());   // at the symbol: the hlt there only stands for it
+        return new EmulationException(Kind.EXTERNAL, 0, s.address(), s.from(), s.message());
+    }
+
     /**
      * Runs of this machine that ended fetching unmapped memory. Unicorn 2.0.1 leaves a one-shot
      * translation block (~190 bytes) in the engine's 1 GiB translation buffer for each, freed only
@@ -908,6 +937,7 @@ public final class Machine implements AutoCloseable {
             throw new EmulationException(Kind.CPU_EXCEPTION, UcConst.UC_ERR_EXCEPTION, rip, rip, "Unhandled CPU exception ("
                     + trapWhat + ") at " + hex(trapPc) + " (pc " + hex(rip) + ")");
         }
+        if (halted && externals.containsKey(haltPc)) throw externalStop(externals.get(haltPc));
         if (halted) {
             long after = haltPc + 1;
             set(Reg.RIP, after);   // where a halted CPU's rip points
@@ -939,6 +969,8 @@ public final class Machine implements AutoCloseable {
                     + " ms exceeded; stopped at " + hex(rip) + " before reaching " + hex(until)
                     + (count >= 0 ? " after " + count + " instructions" : ""));
         }
+        // at CPL 0 (tests only) hlt really halts: rip is after it
+        if (haltedBefore(rip) && externals.containsKey(rip - 1)) throw externalStop(externals.get(rip - 1));
         boolean exhausted = counting ? count >= maxInstructions : !haltedBefore(rip);
         if (exhausted) {
             long last = counting ? lastAddress : rip;

@@ -104,7 +104,7 @@ public final class ConventionSetup {
             Assembly ma = maker.assembly();
             b.map(maker.symbol() + " (code)", ma.base(), Machine.pages(Math.max(1, ma.size())),
                     UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC, Region.Kind.CODE);
-            b.poke(ma.base(), ma.code());
+            b.poke(ma.base(), b.linked(ma));
         }
         b.map("main code", HOST_CODE, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC, Region.Kind.CODE);
         byte[] ud2 = new byte[(int) Machine.PAGE_SIZE];
@@ -188,8 +188,7 @@ public final class ConventionSetup {
         Convention.Maker mk = conv.fresh().maker();
         try (Machine m = Machine.x86_64()) {
             for (Assembly a : maker.assembly() == assembly ? List.of(assembly) : List.of(assembly, maker.assembly())) {
-                m.map(a.base(), Machine.pages(Math.max(1, a.size())), UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
-                m.write(a.base(), a.code());
+                ctxlab.emu.Externals.load(m, a);
             }
             m.map(STRAND_STACK, STRAND_STACK_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             m.map(CONTEXTS, Machine.PAGE_SIZE * 2, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);

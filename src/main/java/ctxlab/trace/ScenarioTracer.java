@@ -115,9 +115,7 @@ public final class ScenarioTracer {
             this.limits = limits;
             this.machine = Machine.x86_64();
             try {
-                long codeSize = Machine.pages(assembly.size());
-                machine.map(assembly.base(), codeSize, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
-                machine.write(assembly.base(), assembly.code());
+                var linked = ctxlab.emu.Externals.load(machine, assembly);
                 machine.map(TraceSetup.HOST_CODE, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
                 byte[] ud2 = new byte[(int) Machine.PAGE_SIZE];
                 for (int i = 0; i < ud2.length; i += 2) { ud2[i] = 0x0f; ud2[i + 1] = 0x0b; }
@@ -125,6 +123,10 @@ public final class ScenarioTracer {
                 labels.put(CALLER, CALLER_NAME);
                 recorder = new Recorder(machine);
                 recorder.stops.put(CALLER, CALLER_NAME);
+                for (var st : linked.stubs()) {   // a call to an undefined symbol: a named, normal end
+                    labels.put(st.address(), st.symbol());
+                    recorder.stops.put(st.address(), st.message());
+                }
                 recorder.maxSteps = limits.maxSteps();
                 recorder.maxSwitches = limits.maxSwitches();
                 recorder.watchSwitch(assembly, Selftest.SWITCH);

@@ -4,6 +4,7 @@ import ctxlab.abi.ContextLayout.Slot;
 import ctxlab.abi.MakeContext;
 import ctxlab.abi.Memory;
 import ctxlab.asm.Assembly;
+import ctxlab.emu.Externals;
 import ctxlab.emu.Machine;
 import ctxlab.emu.Reg;
 import ctxlab.emu.UcConst;
@@ -150,10 +151,28 @@ public record TraceSetup(String title, String routine, Assembly assembly, Map<St
         public Builder code(String symbol) {
             long size = Machine.pages(assembly.size());
             mappings.add(new Mapping(assembly.base(), size, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC));
-            pokes.add(new Poke(assembly.base(), assembly.code()));
+            pokes.add(new Poke(assembly.base(), linked(assembly)));
             regions.add(new Region(symbol == null ? "code" : symbol + " (code)", assembly.base(), assembly.size(), Region.Kind.CODE,
                     UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC));
             return this;
+        }
+
+        /**
+         * {@code a}'s code as emulation runs it ({@link Externals}): when it calls or jumps to
+         * symbols it does not define, their stubs' page is mapped, each stub labelled with its
+         * symbol and made a stop named "calls SYMBOL (from file:line)", a normal end of the trace.
+         */
+        public byte[] linked(Assembly a) {
+            Externals.Image img = Externals.link(a);
+            if (img.stubs().isEmpty()) return img.code();
+            int rx = UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC;
+            map("external symbols", img.pageAddress(), Machine.PAGE_SIZE, rx, Region.Kind.CODE);
+            pokes.add(new Poke(img.pageAddress(), img.page()));
+            for (Externals.Stub st : img.stubs()) {
+                labels.put(st.address(), st.symbol());
+                stops.put(st.address(), st.message());
+            }
+            return img.code();
         }
 
         public Builder map(String name, long base, long size, int prot, Region.Kind kind) {

@@ -94,8 +94,9 @@ public final class Tracer {
     static Trace.End stopEnd(Recorder.Stop s, Recorder rec, Assembly assembly, Limits limits) {
         int n = rec.steps.size();
         return switch (s.reason) {
-            case REACHED -> new Trace.End(Trace.Reason.REACHED, "reached " + s.what + String.format(" (0x%x)", s.address)
-                    + " after " + n + " steps", s.address, s.what);
+            // the stub of an undefined symbol (Externals): "calls _exit@PLT (from f.s:9)", where the routine leaves its code
+            case REACHED -> new Trace.End(Trace.Reason.REACHED, (s.what.startsWith("calls ") ? s.what
+                    : "reached " + s.what + String.format(" (0x%x)", s.address)) + " after " + n + " steps", s.address, s.what);
             case SWITCH_LIMIT -> new Trace.End(Trace.Reason.SWITCH_LIMIT, "stopped before " + s.what + " after " + n
                     + " steps (--switches " + limits.maxSwitches() + "; raise it to see more)", s.address, describe(assembly, s.address));
             case BUDGET -> budgetEnd(s.address, rec, assembly, limits);

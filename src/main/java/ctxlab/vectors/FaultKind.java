@@ -49,7 +49,7 @@ public enum FaultKind {
             case PRIVILEGED -> PRIVILEGED;
             case BUDGET_EXHAUSTED -> BUDGET_EXHAUSTED;
             case TIMEOUT -> TIMEOUT;
-            case MAP, ARG, OTHER -> STOPPED;
+            case MAP, ARG, OTHER, EXTERNAL -> STOPPED;   // EXTERNAL: a stop at an undefined symbol
         };
     }
 

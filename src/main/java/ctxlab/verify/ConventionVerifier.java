@@ -202,13 +202,9 @@ public final class ConventionVerifier implements Checker {
         }
     }
 
+    /** hlt after the code (running off its end stops); calls to undefined symbols stop at named stubs. */
     private static void load(Machine m, Assembly a) {
-        long pages = Machine.pages(Math.max(1, a.size()));
-        m.map(a.base(), pages, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
-        byte[] image = new byte[(int) pages];
-        Arrays.fill(image, (byte) 0xF4);   // hlt after the code: running off its end stops
-        System.arraycopy(a.code(), 0, image, 0, a.code().length);
-        m.write(a.base(), image);
+        ctxlab.emu.Externals.load(m, a);
     }
 
     private void onWrite(long pc, long address, int size, long value) {
@@ -610,6 +606,8 @@ public final class ConventionVerifier implements Checker {
                 if (!badWrite) problems.add(new Problem(Property.MEMORY, "wrote at " + hex(fault.address()) + ", which is not mapped: "
                         + fault.getMessage(), Blame.pc(fault.pc())));
             }
+            case EXTERNAL -> problems.add(new Problem(Property.TERMINATION, fault.getMessage()
+                    + ", a symbol the code does not define: the switch leaves its code", Blame.pc(fault.pc())));
             case UNMAPPED_FETCH, FETCH_PROT -> problems.add(new Problem(wrongTarget, "control went to " + hex(fault.address())
                     + " instead of " + (number == 1 ? "B's resume address " : "A's return address ") + hex(want)
                     + " (nothing to execute there)", Blame.last(number)));

@@ -153,14 +153,10 @@ public final class Verifier implements Checker {
     private Machine newMachine(boolean withTrace) {
         Machine m = Machine.x86_64();
         try {
-            long pages = codeEnd - codeStart;
-            m.map(codeStart, pages, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
             // hlt after the code: a routine that runs off its end stops there instead of executing
-            // zero bytes (add %al,(%rax)) and being blamed for a stray write.
-            byte[] image = new byte[(int) pages];
-            Arrays.fill(image, (byte) 0xF4);
-            System.arraycopy(code, 0, image, 0, code.length);
-            m.write(codeStart, image);
+            // zero bytes (add %al,(%rax)) and being blamed for a stray write. Calls to undefined
+            // symbols stop at named stubs.
+            ctxlab.emu.Externals.load(m, assembly);
             m.map(PADS, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_EXEC);
             byte[] pads = new byte[(int) Machine.PAGE_SIZE];
             Arrays.fill(pads, (byte) 0xF4);
@@ -889,6 +885,7 @@ public final class Verifier implements Checker {
             // Unicorn reports the faulting instruction for these (a privileged or kernel-entering
             // instruction did not execute: the machine puts pc back on it)...
             case UNMAPPED_READ, READ_PROT, INVALID_INSN, PRIVILEGED -> inCode(e.pc()) ? e.pc() : last;
+            case EXTERNAL -> e.pc();   // the call or jump to the undefined symbol
             // ... and the address after a trap (int3, hlt), so the trace knows better.
             case CPU_EXCEPTION -> last >= 0 ? last : inCode(e.pc()) ? e.pc() : -1;
             case OTHER -> offTheEnd ? last : last >= 0 ? last : e.pc() - 1;
@@ -900,6 +897,7 @@ public final class Verifier implements Checker {
             case UNMAPPED_READ, READ_PROT -> "read of unmapped memory at " + hex(e.address()) + " (" + where(f, e.address())
                     + ") by " + at;
             case INVALID_INSN -> "invalid instruction at " + at;
+            case EXTERNAL -> e.getMessage() + ", a symbol the code does not define: the switch leaves its code";
             case PRIVILEGED -> "an instruction user code cannot execute, at " + at + " (" + e.getMessage() + ")";
             case CPU_EXCEPTION -> "CPU exception (trap or fault, e.g. int3, #DE, #GP) raised by " + at;
             case OTHER -> offTheEnd ? "ran off the end of the code after " + at + " (into the hlt padding at "
