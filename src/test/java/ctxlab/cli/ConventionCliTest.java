@@ -233,4 +233,62 @@ class ConventionCliTest {
         assertEquals("mine", JSON.readTree(v.out()).get("convention").asText());
         assertEquals(2, CliTest.run("conventions", "nope").exit());
     }
+
+    /** A minicoro-convention switch written in a C file's top-level asm, as runtimes ship it. */
+    static final String INLINE_MCO = """
+            #include <stdint.h>
+            __asm__(
+                ".text\\n"
+                ".globl my_mco_switch\\n"
+                ".type my_mco_switch, @function\\n"
+                "my_mco_switch:\\n"
+                "  leaq 1f(%rip), %rax\\n"        /* from->rip: the ret below */
+                "  movq %rax, 0x00(%rdi)\\n"
+                "  movq %rsp, 0x08(%rdi)\\n"
+                "  movq %rbp, 0x10(%rdi)\\n"
+                "  movq %rbx, 0x18(%rdi)\\n"
+                "  movq %r12, 0x20(%rdi)\\n"
+                "  movq %r13, 0x28(%rdi)\\n"
+                "  movq %r14, 0x30(%rdi)\\n"
+                "  movq %r15, 0x38(%rdi)\\n"
+                "  movq 0x38(%rsi), %r15\\n"
+                "  movq 0x30(%rsi), %r14\\n"
+                "  movq 0x28(%rsi), %r13\\n"
+                "  movq 0x20(%rsi), %r12\\n"
+                "  movq 0x18(%rsi), %rbx\\n"
+                "  movq 0x10(%rsi), %rbp\\n"
+                "  movq 0x08(%rsi), %rsp\\n"
+                "  jmpq *0x00(%rsi)\\n"
+                "1:\\n"
+                "  ret\\n"
+                ".size my_mco_switch, .-my_mco_switch\\n");
+            int helper(int x) { return x * 3 + 1; }
+            """;
+
+    @Test
+    void aSwitchInInlineAsmCompiledByGccIsCheckedUnderItsConvention(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(haveGcc(), "gcc is not installed");
+        Path c = dir.resolve("mco.c");
+        Files.writeString(c, INLINE_MCO);
+        for (String[] flags : new String[][] {{"-O2", "-c"}, {"-O2", "-shared", "-fPIC"}}) {
+            Path out = dir.resolve(flags[1].equals("-c") ? "mco.o" : "mco.so");
+            java.util.List<String> cmd = new java.util.ArrayList<>(List.of("gcc"));
+            cmd.addAll(List.of(flags));
+            cmd.addAll(List.of("-o", out.toString(), c.toString()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, log);
+            CliTest.Result ok = verify(out.toString(), "--symbol", "my_mco_switch", "--convention", "minicoro", "--seed", "4",
+                    "--iterations", "300", "--json");
+            assertEquals(0, ok.exit(), out + ": " + ok.out() + ok.err());
+            assertEquals("minicoro", JSON.readTree(ok.out()).get("convention").asText());
+            CliTest.Result auto = verify(out.toString(), "--symbol", "my_mco_switch", "--seed", "4", "--iterations", "300", "--json");
+            assertEquals(0, auto.exit(), auto.err());
+            assertEquals("auto", JSON.readTree(auto.out()).get("conventionChosenBy").asText());
+            assertEquals("minicoro", JSON.readTree(auto.out()).get("convention").asText());
+            CliTest.Result wrong = verify(out.toString(), "--symbol", "my_mco_switch", "--convention", "libco", "--seed", "4",
+                    "--iterations", "100");
+            assertEquals(1, wrong.exit(), wrong.out() + wrong.err());
+        }
+    }
 }
