@@ -72,8 +72,12 @@ final class VerifyCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--threads", paramLabel = "N", description = "split the checks over N threads, one Unicorn engine"
-            + " each (default: all cores, ${DEFAULT-VALUE} here); the report is the same whatever N")
-    int threads = Runtime.getRuntime().availableProcessors();
+            + " each; the report is the same whatever N (default: all cores for 10000 checks or more, one below:"
+            + " starting a second engine costs more than it saves)")
+    Integer threads;
+
+    /** Below this many checks the default is one thread: a second engine's start-up outweighs the split. */
+    static final int THREADED_FROM = 10_000;
 
     static final int MAX_THREADS = 256;
 
@@ -112,7 +116,7 @@ final class VerifyCommand implements Callable<Integer> {
         if (iterations <= 0) {
             throw new ParameterException(spec.commandLine(), "--iterations must be at least 1, got " + iterations);
         }
-        if (threads < 1 || threads > MAX_THREADS) {
+        if (threads != null && (threads < 1 || threads > MAX_THREADS)) {
             throw new ParameterException(spec.commandLine(), "--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
         ArchOption.Arch a = arch.resolve(file);
@@ -121,7 +125,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (a == ArchOption.Arch.ARM64) {
             if (bench || benchWorker) throw new ParameterException(spec.commandLine(), "--bench is not available for arm64 yet");
-            if (threads != 1 && spec.commandLine().getParseResult().hasMatchedOption("--threads")) {
+            if (threads != null && threads != 1) {
                 throw new ParameterException(spec.commandLine(), "--threads is not available for arm64 yet (it runs on one thread)");
             }
             if (convention != null || makerSpec != null) {
@@ -170,7 +174,8 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println(Common.json(new Rounds(roundsJson(Bench.run(verifier, s, FORKED_ROUND, 5, 5000)))));
                 return Main.OK;
             }
-            threadsUsed = Math.min(threads, iterations);
+            threadsUsed = Math.min(threads != null ? threads
+                    : iterations >= THREADED_FROM ? Runtime.getRuntime().availableProcessors() : 1, iterations);
             Report report = verifier.run(iterations, s, threadsUsed);
             if (cem) report = returnStack(report, assembly, path);
             VerifyJson.BenchJson benchResult = bench ? bench(verifier, path, s) : null;
