@@ -210,7 +210,7 @@ public final class Arm64Assembler {
         private int serial;
 
         void read(SourceFile file) {
-            String[] lines = stripBlockComments(file).split("\n", -1);
+            String[] lines = SourceText.stripBlockComments(file, false).split("\n", -1);
             String section = ".text";
             Map<String, List<int[]>> numericDefs = new HashMap<>();
             List<Integer> pending = new ArrayList<>();
@@ -218,7 +218,7 @@ public final class Arm64Assembler {
                 SourceLocation where = new SourceLocation(file.name(), ln + 1);
                 String line = lines[ln];
                 if (line.stripLeading().startsWith("#")) continue;   // whole-line comment (or cpp line marker)
-                for (String piece : split(stripLineComment(line))) {
+                for (String piece : SourceText.splitStatements(SourceText.stripLineComment(line, false))) {
                     String rest = piece;
                     List<String> labels = new ArrayList<>();
                     Matcher m;
@@ -320,74 +320,5 @@ public final class Arm64Assembler {
             }
         }
 
-        private static String stripBlockComments(SourceFile file) {
-            String t = file.text().replace("\r\n", "\n");
-            StringBuilder sb = new StringBuilder(t.length());
-            boolean inString = false;
-            int line = 1;
-            for (int i = 0; i < t.length(); i++) {
-                char c = t.charAt(i);
-                if (c == '\n') { line++; inString = false; }
-                if (inString) {
-                    sb.append(c);
-                    if (c == '\\' && i + 1 < t.length()) sb.append(t.charAt(++i));
-                    else if (c == '"') inString = false;
-                } else if (c == '"') {
-                    inString = true;
-                    sb.append(c);
-                } else if (c == '/' && i + 1 < t.length() && t.charAt(i + 1) == '*') {
-                    int end = t.indexOf("*/", i + 2);
-                    if (end < 0) throw new AsmException(new SourceLocation(file.name(), line), "/*", "unterminated /* comment");
-                    for (int j = i; j < end + 2; j++) {
-                        if (t.charAt(j) == '\n') { sb.append('\n'); line++; } else sb.append(' ');
-                    }
-                    i = end + 1;
-                } else if (c == '/' && i + 1 < t.length() && t.charAt(i + 1) == '/') {
-                    int end = t.indexOf('\n', i);
-                    if (end < 0) end = t.length();
-                    sb.append(t, i, end);
-                    i = end - 1;
-                } else {
-                    sb.append(c);
-                }
-            }
-            return sb.toString();
-        }
-
-        private static String stripLineComment(String line) {
-            boolean inString = false;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (inString) {
-                    if (c == '\\') i++;
-                    else if (c == '"') inString = false;
-                } else if (c == '"') {
-                    inString = true;
-                } else if (c == '/' && i + 1 < line.length() && line.charAt(i + 1) == '/') {
-                    return line.substring(0, i);
-                }
-            }
-            return line;
-        }
-
-        private static List<String> split(String line) {
-            List<String> out = new ArrayList<>();
-            boolean inString = false;
-            int from = 0;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (inString) {
-                    if (c == '\\') i++;
-                    else if (c == '"') inString = false;
-                } else if (c == '"') {
-                    inString = true;
-                } else if (c == ';') {
-                    out.add(line.substring(from, i));
-                    from = i + 1;
-                }
-            }
-            out.add(line.substring(from));
-            return out;
-        }
     }
 }

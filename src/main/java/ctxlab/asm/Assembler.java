@@ -440,7 +440,7 @@ public final class Assembler {
          * removed, checked for what Keystone must never see; up to {@code .end}.
          */
         private List<Piece> pieces(SourceFile file) {
-            String[] lines = stripBlockComments(file).split("\n", -1);
+            String[] lines = SourceText.stripBlockComments(file, true).split("\n", -1);
             List<Piece> out = new ArrayList<>();
             String current = file.name(), mainAlias = null;
             int line = 1;
@@ -459,7 +459,7 @@ public final class Assembler {
                     throw new AsmException(where, raw, "a C preprocessor line in a file that was not preprocessed:"
                             + " GNU as would take it for a comment and assemble every branch; name the file .S or pass --cpp");
                 }
-                for (String piece : splitStatements(stripLineComment(raw))) {
+                for (String piece : SourceText.splitStatements(SourceText.stripLineComment(raw, true))) {
                     checkCharacters(where, piece);
                     if (piece.isBlank()) continue;
                     out.add(new Piece(where, piece));
@@ -931,79 +931,6 @@ public final class Assembler {
             return out;
         }
 
-        /** Replaces block comments with spaces, keeping newlines so line numbers stay true. */
-        private static String stripBlockComments(SourceFile file) {
-            String t = file.text().replace("\r\n", "\n");
-            StringBuilder sb = new StringBuilder(t.length());
-            boolean inString = false;
-            int line = 1;
-            for (int i = 0; i < t.length(); i++) {
-                char c = t.charAt(i);
-                if (c == '\n') { line++; inString = false; }
-                if (inString) {
-                    sb.append(c);
-                    if (c == '\\' && i + 1 < t.length()) sb.append(t.charAt(++i));
-                    else if (c == '"') inString = false;
-                } else if (c == '"') {
-                    inString = true;
-                    sb.append(c);
-                } else if (c == '/' && i + 1 < t.length() && t.charAt(i + 1) == '*') {
-                    int end = t.indexOf("*/", i + 2);
-                    if (end < 0) throw new AsmException(new SourceLocation(file.name(), line), "/*", "unterminated /* comment");
-                    for (int j = i; j < end + 2; j++) {
-                        if (t.charAt(j) == '\n') { sb.append('\n'); line++; } else sb.append(' ');
-                    }
-                    i = end + 1;
-                } else if ((c == '#' || (c == '/' && i + 1 < t.length() && t.charAt(i + 1) == '/'))) {
-                    // a line comment: copy it verbatim up to the newline (its "/*" is not a comment start)
-                    int end = t.indexOf('\n', i);
-                    if (end < 0) end = t.length();
-                    sb.append(t, i, end);
-                    i = end - 1;
-                } else {
-                    sb.append(c);
-                }
-            }
-            return sb.toString();
-        }
-
-        /** Drops a {@code #} or {@code //} comment (outside strings). */
-        private static String stripLineComment(String line) {
-            boolean inString = false;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (inString) {
-                    if (c == '\\') i++;
-                    else if (c == '"') inString = false;
-                } else if (c == '"') {
-                    inString = true;
-                } else if (c == '#' || (c == '/' && i + 1 < line.length() && line.charAt(i + 1) == '/')) {
-                    return line.substring(0, i);
-                }
-            }
-            return line;
-        }
-
-        /** GNU as on x86 also separates statements with ';'. */
-        private static List<String> splitStatements(String line) {
-            List<String> out = new ArrayList<>();
-            boolean inString = false;
-            int from = 0;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (inString) {
-                    if (c == '\\') i++;
-                    else if (c == '"') inString = false;
-                } else if (c == '"') {
-                    inString = true;
-                } else if (c == ';') {
-                    out.add(line.substring(from, i));
-                    from = i + 1;
-                }
-            }
-            out.add(line.substring(from));
-            return out;
-        }
     }
 
     private static Map<String, Integer> jcc() {
