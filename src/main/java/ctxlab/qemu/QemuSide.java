@@ -21,6 +21,13 @@ final class QemuSide {
     /** A region that mmap put elsewhere (qemu's own mappings were there): tried again with a fresh host layout. */
     private static final int ATTEMPTS = 3;
 
+    /**
+     * The CPU model qemu emulates: Unicorn 2's default for ARM64, so that a difference is one of
+     * emulation, not of optional features (qemu's own default, "max", has FEAT_FP16, which makes
+     * FPCR.FZ16 writable where the Cortex-A72 keeps it 0).
+     */
+    static final String CPU = "cortex-a72";
+
     /** What qemu did: its state, the code and entry it ran, or why there is none ({@code error}). */
     record Run(State state, byte[] code, long entry, String error) {}
 
@@ -63,7 +70,7 @@ final class QemuSide {
         for (Arm64Vector.Region r : v.regions()) sizes.put(r.name(), r.size());
         Run last = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Proc.Result q = Proc.run(List.of(tools.qemu().toString(), exe.toString()), dir, timeout, MAX_OUTPUT);
+            Proc.Result q = Proc.run(List.of(tools.qemu().toString(), "-cpu", CPU, exe.toString()), dir, timeout, MAX_OUTPUT);
             last = interpret(v, q, codeSize, sizes);
             if (last.error() == null || !last.error().startsWith("cannot place")) break;
         }
@@ -104,13 +111,18 @@ final class QemuSide {
         if (d.kind() == Dump.KIND_LANDED) {
             s = new State(State.Outcome.LANDED, d.registers(), d.word(Dump.W_PC), d.memory(), null, null);
         } else {
-            s = new State(State.Outcome.FAULT, d.registers(), d.word(Dump.W_PC), d.memory(), fault(d), null);
+            s = new State(State.Outcome.FAULT, d.registers(), d.word(Dump.W_PC), d.memory(), fault(d, v), null);
         }
         return new Run(s, d.code(), d.word(Dump.W_ENTRY), null);
     }
 
-    /** The signal in the shared words; read or write only from an ESR record, fetch when the address is the pc. */
-    static State.Fault fault(Dump d) {
+    /**
+     * The signal in the shared words; read or write only from an ESR record, fetch when the address
+     * is the pc. The landing page exists only under qemu (Unicorn stops at the stop address without
+     * mapping it): an undefined instruction there, away from the landing itself, is what Unicorn
+     * sees as a fetch from unmapped memory, and is reported as that, saying so.
+     */
+    static State.Fault fault(Dump d, Arm64Vector v) {
         int signo = (int) d.word(Dump.W_SIGNO);
         int code = (int) d.word(Dump.W_SICODE);
         long address = d.word(Dump.W_SIADDR), pc = d.word(Dump.W_PC), esr = d.word(Dump.W_ESR);
@@ -146,6 +158,12 @@ final class QemuSide {
             access = "fetch";
         }
         if (signo != 11) address = pc;
+        if (signo == 4 && v.expect().fault() == null) {
+            long[] pages = Program.landingPages(v.expect().stop());
+            boolean inPages = pc >= pages[0] && pc < pages[0] + pages[1];
+            boolean inLanding = pc >= v.expect().stop() && pc < v.expect().stop() + Program.LANDING_BYTES;
+            if (inPages && !inLanding) return new State.Fault("unmapped", "fetch", pc, pc, "SIGILL in the landing page (unmapped in Unicorn)");
+        }
         return new State.Fault(cause, access, address, pc, label);
     }
 

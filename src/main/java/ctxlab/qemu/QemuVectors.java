@@ -121,7 +121,7 @@ public final class QemuVectors {
         double ms = (System.nanoTime() - start) / 1e6;
         int failed = vectors.size() - passed;
         List<String> text = new ArrayList<>();
-        text.add(vectors.size() + " vectors under qemu-aarch64 " + tools.qemuVersion() + " (" + routine + " assembled by "
+        text.add(vectors.size() + " vectors under qemu-aarch64 " + tools.qemuVersion() + " -cpu " + QemuSide.CPU + " (" + routine + " assembled by "
                 + Tools.AS + ", linked static at " + Program.hex(Program.CODE_BASE) + "), each also in Unicorn "
                 + ctxlab.emu.Machine.unicornVersion() + " on Keystone's bytes, compared bit for bit");
         text.add("");
@@ -140,6 +140,7 @@ public final class QemuVectors {
         json.put("backend", "qemu");
         json.put("arch", "arm64");
         json.put("qemu", tools.qemuVersion());
+        json.put("cpu", QemuSide.CPU);
         json.put("routine", routine);
         json.put("total", vectors.size());
         json.put("passed", passed);

@@ -15,7 +15,12 @@ public record Tools(Path qemu, Path as, Path ld, String qemuVersion) {
 
     /** All three, or a {@link QemuUnavailableException} naming what to install. */
     public static Tools find() {
-        Optional<Path> qemu = onPath(QEMU), as = onPath(AS), ld = onPath(LD);
+        return find(System.getenv("PATH"));
+    }
+
+    /** As {@link #find()}, on the given PATH. */
+    static Tools find(String path) {
+        Optional<Path> qemu = onPath(QEMU, path), as = onPath(AS, path), ld = onPath(LD, path);
         if (qemu.isEmpty()) {
             throw new QemuUnavailableException("--qemu needs " + QEMU + ", which is not on PATH: install the Debian package qemu-user");
         }
@@ -30,11 +35,11 @@ public record Tools(Path qemu, Path as, Path ld, String qemuVersion) {
 
     /** Whether qemu-aarch64 and the binutils are all there (tests skip without them). */
     public static boolean available() {
-        return onPath(QEMU).isPresent() && onPath(AS).isPresent() && onPath(LD).isPresent();
+        String path = System.getenv("PATH");
+        return onPath(QEMU, path).isPresent() && onPath(AS, path).isPresent() && onPath(LD, path).isPresent();
     }
 
-    static Optional<Path> onPath(String name) {
-        String path = System.getenv("PATH");
+    static Optional<Path> onPath(String name, String path) {
         if (path == null) return Optional.empty();
         for (String dir : path.split(":")) {
             if (dir.isEmpty()) continue;
