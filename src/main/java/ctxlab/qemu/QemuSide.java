@@ -101,7 +101,7 @@ final class QemuSide {
                     : index == -1 ? "the landing page at " + Program.hex(v.expect().stop() & -Program.PAGE)
                     : "the landing page (mprotect failed)";
             return new Run(null, null, -1, "cannot place " + what + " under qemu: mmap gave " + Program.hex(got)
-                    + " (something of qemu's own is mapped there)");
+                    + " (the address is taken by qemu's own mappings or lies beyond this host's address space)");
         }
         if (d.word(Dump.W_PHASE) != 1) {
             return new Run(null, null, -1, "the generated program faulted in its own setup (signal " + d.word(Dump.W_SIGNO)
