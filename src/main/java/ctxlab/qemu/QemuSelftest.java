@@ -6,9 +6,7 @@ import ctxlab.selftest.Arm64Selftest;
 import ctxlab.selftest.Backend;
 import ctxlab.selftest.Outcome;
 import ctxlab.vectors.Arm64Vector;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,12 +41,7 @@ public final class QemuSelftest {
         QemuVectors.refuseSystemCalls(keystone, display);
         long start = System.nanoTime();
         List<Outcome> unicorn = Arm64Selftest.run(keystone);
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("ctxlab-qemu-");
-        } catch (IOException e) {
-            throw new QemuException("cannot create a temporary folder: " + e.getMessage());
-        }
+        Path dir = Workdir.create();
         List<Arm64Selftest.Paired> paired;
         try {
             // One unit, as Keystone assembled it: the files' texts in order.
@@ -58,7 +51,7 @@ public final class QemuSelftest {
             QemuSide qemu = new QemuSide(tools, dir, object, timeout);
             paired = Arm64Selftest.run(keystone, (before, entry, sp, lr, x0) -> call(qemu, keystone, before, entry, sp, lr, x0));
         } finally {
-            QemuVectors.delete(dir);
+            Workdir.delete(dir);
         }
         double ms = (System.nanoTime() - start) / 1e6;
 

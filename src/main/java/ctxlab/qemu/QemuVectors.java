@@ -3,19 +3,14 @@ package ctxlab.qemu;
 import ctxlab.asm.Assembly;
 import ctxlab.emu.Arm64Machine;
 import ctxlab.vectors.Arm64Vector;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
-import java.util.stream.Stream;
 
 /**
  * {@code ctxlab vectors --arch arm64 --qemu}: every AArch64 vector runs twice, in Unicorn on
@@ -55,12 +50,7 @@ public final class QemuVectors {
         refuseSystemCalls(keystone, routine);
         long entry = keystone.address(symbol);
         long start = System.nanoTime();
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("ctxlab-qemu-");
-        } catch (IOException e) {
-            throw new QemuException("cannot create a temporary folder: " + e.getMessage());
-        }
+        Path dir = Workdir.create();
         List<Map<String, Object>> results = new ArrayList<>();
         List<String> rows = new ArrayList<>(), failures = new ArrayList<>();
         int width = Math.max(30, vectors.stream().mapToInt(i -> i.vector().name().length()).max().orElse(0));
@@ -116,7 +106,7 @@ public final class QemuVectors {
                 }
             }
         } finally {
-            delete(dir);
+            Workdir.delete(dir);
         }
         double ms = (System.nanoTime() - start) / 1e6;
         int failed = vectors.size() - passed;
@@ -291,11 +281,4 @@ public final class QemuVectors {
         return d;
     }
 
-    static void delete(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | UncheckedIOException e) {
-            // a temp folder left behind is not worth failing the run for
-        }
-    }
 }
