@@ -61,7 +61,9 @@ public final class QemuSelftest {
         List<Map<String, Object>> scenarios = new ArrayList<>();
         int passed = 0, mismatches = 0;
         for (int i = 0; i < paired.size(); i++) {
-            Outcome u = unicorn.get(i), q = paired.get(i).outcome();
+            Outcome u = unicorn.get(i), p = paired.get(i).outcome();
+            // Its counts are Unicorn's (which ran the same call alongside): qemu's own cannot be seen.
+            Outcome q = new Outcome(p.name(), p.passed(), -1, -1, p.time(), p.failures(), p.notes());
             List<String> differences = paired.get(i).differences();
             boolean compared = paired.get(i).compared(), same = differences.isEmpty();
             boolean ok = u.passed() && q.passed() && same;
