@@ -44,7 +44,7 @@ final class SelftestCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ArchOption arch = new ArchOption();
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600); with --qemu: each qemu run (default: 5)")
     long timeout = 30;
 
     @Spec

@@ -63,7 +63,7 @@ final class VectorsCommand implements Callable<Integer> {
     @Option(names = "--force", description = "with --record: replace an existing expect block")
     boolean force;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child (--host) after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child (--host) after SECONDS (default: ${DEFAULT-VALUE}, at most 3600); with --qemu: each qemu run (default: 5)")
     long timeout = 60;
 
     @picocli.CommandLine.Mixin
