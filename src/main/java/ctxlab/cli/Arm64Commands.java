@@ -158,6 +158,12 @@ final class Arm64Commands {
     /** {@code vectors --arch arm64}: testvectors-arm64/ (or the given files) against the routine. */
     static int vectors(PrintWriter out, PrintWriter err, List<java.nio.file.Path> paths, java.nio.file.Path asm, boolean json,
                        AsmOptions options) {
+        return vectors(out, err, paths, asm, json, options, null);
+    }
+
+    /** @param qemu when not null, {@code --qemu}: each vector also under qemu-aarch64, with this limit per run */
+    static int vectors(PrintWriter out, PrintWriter err, List<java.nio.file.Path> paths, java.nio.file.Path asm, boolean json,
+                       AsmOptions options, java.time.Duration qemu) {
         List<java.nio.file.Path> where = paths.isEmpty() ? List.of(Common.root().resolve("testvectors-arm64")) : paths;
         List<java.nio.file.Path> files = new java.util.ArrayList<>();
         for (java.nio.file.Path p : where) {
@@ -185,6 +191,19 @@ final class Arm64Commands {
         SourceFile src = source(routine, options);
         Assembly a = AssemblyCache.assembleArm64(List.of(src), 0x40_0000L);
         long entry = a.address(Arm64Verifier.DEFAULT_SYMBOL);
+        if (qemu != null) {
+            List<ctxlab.qemu.QemuVectors.Input> inputs = new java.util.ArrayList<>();
+            for (int i = 0; i < files.size(); i++) inputs.add(new ctxlab.qemu.QemuVectors.Input(vectors.get(i), Common.display(files.get(i))));
+            try {
+                var r = ctxlab.qemu.QemuVectors.run(inputs, src.name(), src.text(), a, Arm64Verifier.DEFAULT_SYMBOL, qemu);
+                if (json) out.println(Common.json(r.json()));
+                else r.print(out);
+                return r.exit();
+            } catch (ctxlab.qemu.QemuUnavailableException | ctxlab.qemu.QemuException e) {
+                err.println("ctxlab: " + e.getMessage());
+                return Main.BAD_INPUT;
+            }
+        }
         List<Map<String, Object>> results = new java.util.ArrayList<>();
         int passed = 0;
         for (ctxlab.vectors.Arm64Vector v : vectors) {
