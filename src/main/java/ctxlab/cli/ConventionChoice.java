@@ -68,4 +68,18 @@ final class ConventionChoice {
         }
         return new ConventionVerifier.MakerCode(in.assembly(), in.symbol(), in.name());
     }
+
+    /** {@code --maker FILE:SYMBOL} for an arm64 routine: a GNU-as source, assembled for AArch64 at the maker's base. */
+    static ConventionVerifier.MakerCode makerArm64(String spec, AsmOptions options) {
+        int colon = spec.lastIndexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw new IllegalArgumentException("--maker takes FILE:SYMBOL (e.g. asm/make.s:make_fcontext), got '" + spec + "'");
+        }
+        ctxlab.asm.SourceFile src = Arm64Commands.source(Path.of(spec.substring(0, colon)), options);
+        ctxlab.asm.Assembly a = ctxlab.asm.AssemblyCache.assembleArm64(java.util.List.of(src), ConventionVerifier.MAKER_BASE);
+        String symbol = spec.substring(colon + 1);
+        a.symbol(symbol);
+        if (a.size() > 0x10_0000) throw new IllegalArgumentException(src.name() + ": the maker's code is larger than 1 MiB");
+        return new ConventionVerifier.MakerCode(a, symbol, src.name());
+    }
 }

@@ -263,7 +263,7 @@ public final class Arm64Verifier implements AutoCloseable {
                     + " (the low 64 bits of v8-v15) come from the restore " + storage;
             case RESUME -> c.resume().pc() == ResumePc.LR ? "control arrives at the restored lr (restore->x30)"
                     : "control arrives at the restore " + storage + "'s resume slot";
-            case SAVE -> "the save " + storage + " holds the entry registers, sp"
+            case SAVE -> "the save " + storage + " holds the entry registers" + (c.slotHolding(Holds.RSP).isPresent() ? ", sp" : "")
                     + (c.slotHolding(Holds.RESUME).map(Slot::savedReturnAddress).orElse(false) ? " and the return address (lr)" : "");
             case ROUNDTRIP -> "A -> B -> A gives A back " + String.join(", ", c.preserved(Arm64Reg.class).stream().map(Arch::name).toList())
                     + " and sp, at its own return address";
