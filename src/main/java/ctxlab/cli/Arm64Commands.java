@@ -109,7 +109,7 @@ final class Arm64Commands {
     /** A convention of another architecture: one line, exit 2. */
     private static void requireArm64(Convention c, String file, String what) {
         if (c.arch() != Arch.ARM64) {
-            throw new IllegalArgumentException(file + " is an arm64 routine, but " + what + " names " + c.name() + ", a "
+            throw new IllegalArgumentException(file + " is an arm64 routine, but " + what + " names " + c.name() + ", an "
                     + c.arch().id() + " convention (arm64 conventions: " + String.join(", ", Conventions.of(Arch.ARM64).stream()
                     .map(Convention::name).toList()) + ")");
         }

@@ -135,7 +135,7 @@ final class VerifyCommand implements Callable<Integer> {
         Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
         if (explicit != null && explicit.arch() != ctxlab.abi.Arch.X86_64) {
             throw new IllegalArgumentException(Common.display(path) + " is an x86-64 routine, but --convention " + convention
-                    + " is a " + explicit.arch().id() + " convention (x86-64 conventions: " + String.join(", ", Conventions.names())
+                    + " is an " + explicit.arch().id() + " convention (x86-64 conventions: " + String.join(", ", Conventions.names())
                     + "; for an arm64 file give --arch arm64 or a 'ctxlab-arch: arm64' comment)");
         }
         java.util.function.Supplier<List<String>> preferred = explicit != null ? explicit::symbols
@@ -155,7 +155,7 @@ final class VerifyCommand implements Callable<Integer> {
         if (chosen == null && !auto) {
             chosen = ConventionChoice.named(input).orElse(null);
             if (chosen != null && chosen.arch() != ctxlab.abi.Arch.X86_64) {
-                throw new IllegalArgumentException(name + " names convention " + chosen.name() + ", a " + chosen.arch().id()
+                throw new IllegalArgumentException(name + " names convention " + chosen.name() + ", an " + chosen.arch().id()
                         + " convention, but the file is assembled as x86-64 (give --arch " + chosen.arch().id() + ")");
             }
             how = chosen != null ? "named in the file" : null;

@@ -45,7 +45,7 @@ record VerifyJson(String verdict, String symbol, String file, int iterations, lo
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Arm64(String verdict, String arch, String convention, String conventionChosenBy, String conventionFile,
-                 String maker, String freshContexts, String symbol, String file, int iterations, long seed, boolean strict,
+                 String maker, String freshFrom, String symbol, String file, int iterations, long seed, boolean strict,
                  List<ViolationJson> violations, List<FindingJson> findings, int codeSize, int instructionCount,
                  boolean switchesFpcr, Executed executedPerSwitch, long checksPerSecond, int threads, String checkDefinition,
                  Map<String, Long> propertyEvaluations, long switches, double elapsedMs, List<Tried> auto) {
