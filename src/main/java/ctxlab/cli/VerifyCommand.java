@@ -50,8 +50,9 @@ final class VerifyCommand implements Callable<Integer> {
     String symbol = Verifier.DEFAULT_SYMBOL;
 
     @Option(names = "--convention", paramLabel = "NAME|PATH|auto", description = "the routine's contract: a known convention ("
-            + "cem, boost-fcontext, libaco, minicoro, libco), a convention .json file (format: README), or auto: try every"
-            + " known one (default: named by the symbol or the file, else auto)")
+            + "cem, boost-fcontext, libaco, minicoro, libco; arm64: cem-arm64, boost-fcontext-arm64), a convention .json file"
+            + " (format: README), or auto: try every known one of the file's architecture (default: named by the symbol or the"
+            + " file, else auto)")
     String convention;
 
     @Option(names = "--maker", paramLabel = "FILE:SYMBOL", description = "make fresh contexts with this routine (a .s/.S source"
