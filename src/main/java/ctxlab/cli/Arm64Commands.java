@@ -71,9 +71,8 @@ final class Arm64Commands {
         String how = explicit != null ? "--convention" : null;
         if (chosen == null && !auto) {
             Input input = new Input(assembly, source.name(), symbol, Map.of(source.name(), source.text()), Input.SOURCE);
-            chosen = ConventionChoice.named(input).orElse(null);
+            chosen = ConventionChoice.named(input, Arch.ARM64).orElse(null);
             if (chosen != null) {
-                requireArm64(chosen, source.name(), "the file's convention line");
                 how = "named in the file";
             } else {
                 chosen = Conventions.bySymbol(symbol, Arch.ARM64).orElse(null);

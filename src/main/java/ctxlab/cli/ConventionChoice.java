@@ -19,8 +19,26 @@ final class ConventionChoice {
 
     private ConventionChoice() {}
 
-    /** A {@code # convention: NAME} (or {@code // convention: NAME}) line in the source. */
+    /** A {@code # convention: NAME} line naming an x86-64 convention (one of another architecture: one line, exit 2). */
     static Optional<Convention> named(Input input) {
+        return named(input, ctxlab.abi.Arch.X86_64);
+    }
+
+    /** A convention of {@code arch} (x86-64 for every command but verify --arch arm64), else one line, exit 2. */
+    static Convention ofArch(Convention c, ctxlab.abi.Arch arch, String what) {
+        if (c.arch() != arch) {
+            throw new IllegalArgumentException(what + " names " + c.name() + ", an " + c.arch().id() + " convention, but the routine is "
+                    + arch.id() + (arch == ctxlab.abi.Arch.X86_64 ? " (give --arch " + c.arch().id() + " where the command takes it)" : ""));
+        }
+        return c;
+    }
+
+    /** A {@code # convention: NAME} (or {@code // convention: NAME}) line in the source, naming a convention of {@code arch}. */
+    static Optional<Convention> named(Input input, ctxlab.abi.Arch arch) {
+        return namedAny(input).map(c -> ofArch(c, arch, input.name() + ": the file's convention line"));
+    }
+
+    private static Optional<Convention> namedAny(Input input) {
         for (String text : input.sources().values()) {
             Matcher m = NAMED.matcher(text);
             if (m.find()) {

@@ -155,10 +155,6 @@ final class VerifyCommand implements Callable<Integer> {
         String how = explicit != null ? "--convention" : null;
         if (chosen == null && !auto) {
             chosen = ConventionChoice.named(input).orElse(null);
-            if (chosen != null && chosen.arch() != ctxlab.abi.Arch.X86_64) {
-                throw new IllegalArgumentException(name + " names convention " + chosen.name() + ", an " + chosen.arch().id()
-                        + " convention, but the file is assembled as x86-64 (give --arch " + chosen.arch().id() + ")");
-            }
             how = chosen != null ? "named in the file" : null;
             if (chosen == null) {
                 chosen = Conventions.bySymbol(symbol).orElse(null);

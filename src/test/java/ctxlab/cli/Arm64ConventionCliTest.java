@@ -88,6 +88,18 @@ class Arm64ConventionCliTest {
     }
 
     @Test
+    void anArm64ConventionNamedForAnX86FileIsOneLineExit2InVerifyAndTrace(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("x.s");
+        Files.writeString(f, "# convention: cem-arm64\n" + Files.readString(Path.of(path("asm/context_x86_64.s"))));
+        for (CliTest.Result r : new CliTest.Result[] {run("verify", f.toString()), run("trace", f.toString()),
+                run("trace", path("asm/context_x86_64.s"), "--convention", "cem-arm64")}) {
+            assertEquals(2, r.exit(), r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("names cem-arm64, an arm64 convention, but the routine is x86-64"), r.err());
+        }
+    }
+
+    @Test
     void theReportIsTheSameForAnyThreadCount() throws Exception {
         String f = path("asm/variants-arm64/broken-swapped-save-slots.s");
         JsonNode one = JSON.readTree(run("verify", f, "--iterations", "600", "--seed", "9", "--json", "--threads", "1").out());
