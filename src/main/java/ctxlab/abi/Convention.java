@@ -2,7 +2,7 @@ package ctxlab.abi;
 
 import ctxlab.emu.Reg;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,29 +21,83 @@ import java.util.Set;
  * {@code --convention PATH}); everything here is already checked, so the verifier never meets a
  * slot outside the storage or an unknown register.
  *
+ * <p>Registers are values of the architecture's own enum ({@link Arch#registers()}: {@link Reg} on
+ * x86-64, {@link ctxlab.emu.Arm64Reg} on arm64), held as {@code Enum<?>}: {@link #arguments(Class)}
+ * and the other typed views give them back as the enum a verifier works with (and refuse a
+ * convention of another architecture). The x86-64 code reads {@link #arguments()}, {@link #arrival()}
+ * and {@link #preserved()}, which are those views for {@link Reg}.
+ *
  * @param name      short id ({@code boost-fcontext}); what {@code --convention} and JSON output use
+ * @param arch      the architecture its routine runs on (a file without {@code arch} is x86-64)
  * @param runtime   whose convention it is, for people
  * @param summary   one line: the call and how it resumes
  * @param symbols   routine names that identify the convention (auto-detection by symbol)
- * @param arguments what each argument register carries
+ * @param roles     what each argument register carries
  * @param storage   where a suspended context lives
  * @param slots     the storage's named slots, by offset
  * @param resume    how the routine continues the restored context
- * @param arrival   register values every arrival sees besides the restored ones
- * @param preserved what a round trip A -> B -> A gives back to A (besides rsp and rip)
+ * @param arrivals  register values every arrival sees besides the restored ones
+ * @param keeps     what a round trip A -> B -> A gives back to A (besides the stack pointer and pc)
  * @param fresh     how a fresh context is made and what its entry function sees (null: none)
  * @param source    where the convention came from (a resource name or a path), for messages
  */
-public record Convention(String name, String runtime, String summary, List<String> symbols,
-                         Map<Reg, Role> arguments, Storage storage, List<Slot> slots, Resume resume,
-                         Map<Reg, Value> arrival, List<Reg> preserved, Fresh fresh, String source) {
+public record Convention(String name, Arch arch, String runtime, String summary, List<String> symbols,
+                         Map<Enum<?>, Role> roles, Storage storage, List<Slot> slots, Resume resume,
+                         Map<Enum<?>, Value> arrivals, List<Enum<?>> keeps, Fresh fresh, String source) {
 
     public Convention {
         symbols = List.copyOf(symbols);
-        arguments = Map.copyOf(arguments);
+        roles = Map.copyOf(roles);
         slots = List.copyOf(slots);
-        arrival = Map.copyOf(arrival);
-        preserved = List.copyOf(preserved);
+        arrivals = Map.copyOf(arrivals);
+        keeps = List.copyOf(keeps);
+    }
+
+    // ------------------------------------------------------------------ typed views
+
+    /** What each argument register carries, as {@code type}'s registers (the architecture's enum). */
+    public <R extends Enum<R>> Map<R, Role> arguments(Class<R> type) {
+        return cast(roles, type);
+    }
+
+    /** The register values every arrival sees. */
+    public <R extends Enum<R>> Map<R, Value> arrival(Class<R> type) {
+        return cast(arrivals, type);
+    }
+
+    /** What a round trip gives back. */
+    @SuppressWarnings("unchecked")
+    public <R extends Enum<R>> List<R> preserved(Class<R> type) {
+        requireArch(type);
+        return (List<R>) (List<?>) keeps;
+    }
+
+    /** x86-64: {@link #arguments(Class)} for {@link Reg}. */
+    public Map<Reg, Role> arguments() {
+        return arguments(Reg.class);
+    }
+
+    /** x86-64: {@link #arrival(Class)} for {@link Reg}. */
+    public Map<Reg, Value> arrival() {
+        return arrival(Reg.class);
+    }
+
+    /** x86-64: {@link #preserved(Class)} for {@link Reg}. */
+    public List<Reg> preserved() {
+        return preserved(Reg.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends Enum<R>, V> Map<R, V> cast(Map<Enum<?>, V> m, Class<R> type) {
+        requireArch(type);
+        return (Map<R, V>) (Map<?, ?>) m;
+    }
+
+    /** A verifier for one architecture never meets a convention of another: the CLI refuses it first. */
+    private void requireArch(Class<?> type) {
+        if (arch.registers() != type) {
+            throw new IllegalStateException("convention " + name + " is for " + arch.id() + ", not for " + type.getSimpleName());
+        }
     }
 
     /** What an argument register carries. */
@@ -80,7 +134,15 @@ public record Convention(String name, String runtime, String summary, List<Strin
 
     /** What a slot holds. */
     public enum Holds {
-        REGISTER, RSP, RESUME, MXCSR, FPCW,
+        REGISTER,
+        /** the stack pointer (rsp; sp on arm64) */
+        RSP, RESUME, MXCSR, FPCW,
+        /**
+         * arm64: FPCR (rounding, FZ, DN, AHP). Checked when the routine reads or writes FPCR; a
+         * routine that never does is reported as the warning {@code fpcr-not-switched} instead
+         * (the Cem AArch64 decision, asm/README-arm64.md)
+         */
+        FPCR,
         /**
          * the TLS stack guard ({@code %fs:0x28}, glibc's {@code stack_guard}): checked when the
          * routine uses {@code %fs} (Boost with {@code BOOST_CONTEXT_TLS_STACK_PROTECTOR}), unused otherwise
@@ -95,20 +157,31 @@ public record Convention(String name, String runtime, String summary, List<Strin
     /**
      * A named slot of the storage.
      *
-     * @param register the register it holds ({@link Holds#REGISTER}, also MXCSR/FPCW for those)
+     * @param reg      the register it holds ({@link Holds#REGISTER}, also MXCSR/FPCW/FPCR for those), a value
+     *                 of the architecture's enum
      * @param rspAdjust {@link Holds#RSP}: saved value = entry rsp + rspAdjust
      * @param savedReturnAddress {@link Holds#RESUME}: the save side stores the caller's return
      *                           address {@code [entry rsp]} (false: any address that resumes it,
      *                           checked only through the round trip)
      */
-    public record Slot(String name, int offset, int width, Holds holds, Reg register, int rspAdjust,
+    public record Slot(String name, int offset, int width, Holds holds, Enum<?> reg, int rspAdjust,
                        boolean savedReturnAddress) {
         public long mask() {
             return width == 8 ? -1L : (1L << (8 * width)) - 1;
         }
 
         public boolean holdsRegisterValue() {
-            return register != null;
+            return reg != null;
+        }
+
+        /** x86-64: the register as a {@link Reg} (null: none). */
+        public Reg register() {
+            return register(Reg.class);
+        }
+
+        /** The register as {@code type}'s value (null: none). */
+        public <R extends Enum<R>> R register(Class<R> type) {
+            return reg == null ? null : type.cast(reg);
         }
     }
 
@@ -116,6 +189,8 @@ public record Convention(String name, String runtime, String summary, List<Strin
     public enum ResumePc {
         /** popped from the restored stack ({@code ret}) */
         STACK,
+        /** arm64: the restored link register x30 ({@code ret}), which a register slot holds */
+        LR,
         /** the storage's {@link Holds#RESUME} slot */
         SLOT
     }
@@ -169,14 +244,43 @@ public record Convention(String name, String runtime, String summary, List<Strin
      * @param returns   the register with the new context's handle (null: the handle is the
      *                  {@code context} argument)
      */
-    public record Maker(String symbol, Map<Reg, String> arguments, Reg returns) {}
+    public record Maker(String symbol, Map<Enum<?>, String> args, Enum<?> ret) {
+        /** x86-64 view of {@link #args}. */
+        public Map<Reg, String> arguments() {
+            return arguments(Reg.class);
+        }
+
+        @SuppressWarnings("unchecked")
+        public <R extends Enum<R>> Map<R, String> arguments(Class<R> type) {
+            return (Map<R, String>) (Map<?, ?>) args;
+        }
+
+        /** x86-64 view of {@link #ret}. */
+        public Reg returns() {
+            return returns(Reg.class);
+        }
+
+        public <R extends Enum<R>> R returns(Class<R> type) {
+            return ret == null ? null : type.cast(ret);
+        }
+    }
 
     /**
      * @param rspMod16     rsp mod 16 the entry function must see (8: as after a call)
      * @param controlWords the entry sees the maker's MXCSR / x87 control word (those the convention carries)
      * @param arguments    registers the entry function must see
      */
-    public record Entry(int rspMod16, boolean controlWords, Map<Reg, Value> arguments) {}
+    public record Entry(int rspMod16, boolean controlWords, Map<Enum<?>, Value> args) {
+        /** x86-64 view of {@link #args}. */
+        public Map<Reg, Value> arguments() {
+            return arguments(Reg.class);
+        }
+
+        @SuppressWarnings("unchecked")
+        public <R extends Enum<R>> Map<R, Value> arguments(Class<R> type) {
+            return (Map<R, Value>) (Map<?, ?>) args;
+        }
+    }
 
     // ------------------------------------------------------------------ queries
 
@@ -193,12 +297,23 @@ public record Convention(String name, String runtime, String summary, List<Strin
         return slots.stream().filter(s -> offset >= s.offset && offset < s.offset + s.width).findFirst();
     }
 
+    /** x86-64: the argument register carrying {@code role}. */
     public Optional<Reg> argument(Role role) {
-        return arguments.entrySet().stream().filter(e -> e.getValue() == role).map(Map.Entry::getKey).findFirst();
+        return argument(role, Reg.class);
     }
 
-    public boolean carries(Reg register) {
-        return slots.stream().anyMatch(s -> s.register == register);
+    /** The argument register carrying {@code role}, as {@code type}'s value. */
+    public <R extends Enum<R>> Optional<R> argument(Role role, Class<R> type) {
+        return arguments(type).entrySet().stream().filter(e -> e.getValue() == role).map(Map.Entry::getKey).findFirst();
+    }
+
+    /** Whether some argument register carries {@code role} (any architecture). */
+    public boolean hasArgument(Role role) {
+        return roles.containsValue(role);
+    }
+
+    public boolean carries(Enum<?> register) {
+        return slots.stream().anyMatch(s -> s.reg == register);
     }
 
     /** Registers restored from slots (in slot order). */
@@ -215,15 +330,15 @@ public record Convention(String name, String runtime, String summary, List<Strin
         Storage st = c.storage;
         if (st.size < 8 || st.size > 4096) errors.add("storage.size must be 8..4096, got " + st.size);
         if (st.kind == StorageKind.STRUCT) {
-            if (c.argument(Role.SAVE).isEmpty() || c.argument(Role.RESTORE).isEmpty()) {
+            if (!c.hasArgument(Role.SAVE) || !c.hasArgument(Role.RESTORE)) {
                 errors.add("struct storage needs a 'save' and a 'restore' argument");
             }
         } else {
-            if (c.argument(Role.RESTORE).isEmpty()) errors.add("frame storage needs a 'restore' argument (the target's frame)");
+            if (!c.hasArgument(Role.RESTORE)) errors.add("frame storage needs a 'restore' argument (the target's frame)");
             if (st.at > 0 || st.at < -4096 || st.at % 8 != 0) errors.add("storage.at must be a multiple of 8 in -4096..0, got " + st.at);
         }
         Set<String> names = new HashSet<>();
-        Map<Reg, String> held = new EnumMap<>(Reg.class);
+        Map<Enum<?>, String> held = new HashMap<>();
         boolean[] used = new boolean[Math.max(st.size, 8)];
         for (Slot s : c.slots) {
             if (!names.add(s.name)) errors.add("slot '" + s.name + "' defined twice");
@@ -239,8 +354,8 @@ public record Convention(String name, String runtime, String summary, List<Strin
                 }
                 used[i] = true;
             }
-            if (s.register != null && held.put(s.register, s.name) != null) {
-                errors.add("two slots hold " + s.register.name().toLowerCase(Locale.ROOT));
+            if (s.reg != null && held.put(s.reg, s.name) != null) {
+                errors.add("two slots hold " + Arch.name(s.reg));
             }
         }
         if (c.slots.stream().filter(s -> s.holds == Holds.TLS_GUARD).count() > 1) errors.add("at most one 'tls-guard' slot");
@@ -256,10 +371,17 @@ public record Convention(String name, String runtime, String summary, List<Strin
         if (c.resume.pushes && (c.resume.pc != ResumePc.SLOT || c.resume.rspPlus == 0)) {
             errors.add("resume.pushes needs resume.pc 'slot' and a positive rspPlus");
         }
-        for (Reg r : c.preserved) {
-            if (r == Reg.RSP || r == Reg.RIP) errors.add("'preserved' lists " + r.name().toLowerCase(Locale.ROOT)
-                    + ": rsp and rip are always checked");
+        for (Enum<?> r : c.keeps) {
+            if (r == c.arch.sp() || r == c.arch.pc()) errors.add("'preserved' lists " + Arch.name(r)
+                    + ": the stack pointer and the pc are always checked");
         }
+        if (c.resume.pc == ResumePc.LR && (c.arch != Arch.ARM64 || !c.carries(ctxlab.emu.Arm64Reg.X30))) {
+            errors.add("resume.pc 'lr' needs an arm64 convention with a slot that holds x30");
+        }
+        if (c.resume.pc == ResumePc.STACK && c.arch != Arch.X86_64) {
+            errors.add("resume.pc 'stack' (a ret that pops) is x86-64 only; on arm64 use 'lr' or 'slot'");
+        }
+        if (c.resume.pushes && c.arch != Arch.X86_64) errors.add("resume.pushes is x86-64 only");
         if (c.fresh != null) {
             if (c.fresh.layout == null && c.fresh.maker == null) errors.add("fresh needs a 'layout' or a 'maker'");
             if (c.fresh.layout != null) {
@@ -269,12 +391,12 @@ public record Convention(String name, String runtime, String summary, List<Strin
                 if (c.fresh.layout.stack.size() > 16) errors.add("fresh.layout.stack: at most 16 words");
             }
             if (c.fresh.maker != null) {
-                for (String a : c.fresh.maker.arguments.values()) {
+                for (String a : c.fresh.maker.args.values()) {
                     if (!Set.of("top", "stack", "size", "entry", "context").contains(a)) {
                         errors.add("fresh.maker.arguments: unknown value '" + a + "' (top, stack, size, entry, context)");
                     }
                 }
-                if (c.fresh.maker.returns == null && !c.fresh.maker.arguments.containsValue("context")) {
+                if (c.fresh.maker.ret == null && !c.fresh.maker.args.containsValue("context")) {
                     errors.add("fresh.maker needs 'returns' or a 'context' argument");
                 }
             }

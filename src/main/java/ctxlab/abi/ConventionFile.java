@@ -17,7 +17,6 @@ import ctxlab.abi.Convention.StorageKind;
 import ctxlab.abi.Convention.Value;
 import ctxlab.emu.Reg;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,24 +33,24 @@ public final class ConventionFile {
     /** A convention file larger than this is not a convention. */
     public static final int MAX_BYTES = 256 * 1024;
 
-    private static final Set<Reg> GPRS = Set.of(Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI, Reg.RBP,
-            Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15);
     private static final Set<String> LAYOUT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1");
     private static final Set<String> STRUCT_SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "rsp");
     private static final Set<String> FRAME_SLOT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1", "frame");
 
     /** The fields of each object of the format (convention.schema.json lists the same; a test keeps them equal). */
-    public static final String[] TOP = {"$schema", "name", "runtime", "summary", "symbols", "arguments", "storage", "slots",
+    public static final String[] TOP = {"$schema", "name", "arch", "runtime", "summary", "symbols", "arguments", "storage", "slots",
             "resume", "arrival", "preserved", "fresh", "notes"};
     public static final String[] STORAGE = {"kind", "size", "at"};
     public static final String[] SLOT = {"name", "offset", "width", "holds", "saved"};
     public static final String[] RESUME = {"pc", "rsp", "rspPlus", "pushes"};
     public static final String[] FRESH = {"layout", "maker", "entry"};
-    public static final String[] LAYOUT = {"rsp", "frame", "stack", "slots"};
+    public static final String[] LAYOUT = {"rsp", "sp", "frame", "stack", "slots"};
     public static final String[] MAKER = {"symbol", "arguments", "returns"};
     public static final String[] ENTRY = {"rspMod16", "controlWords", "arguments"};
 
     private final String source;
+    /** The file's architecture: every register name is read as one of its registers. */
+    private Arch arch = Arch.X86_64;
 
     private ConventionFile(String source) {
         this.source = source;
@@ -77,11 +76,16 @@ public final class ConventionFile {
     private Convention convention(JsonNode o) {
         fields(o, "", TOP);
         String name = text(o, "name", true);
+        String archText = text(o, "arch", false);
+        if (archText != null) {
+            arch = Arch.byId(archText).orElseThrow(() -> error("arch must be one of " + String.join(", ", Arch.ids())
+                    + ", got '" + archText + "'"));
+        }
         List<String> symbols = new ArrayList<>();
         for (JsonNode s : array(o, "symbols", false)) symbols.add(string(s, "symbols[]"));
-        Map<Reg, Role> arguments = new EnumMap<>(Reg.class);
+        Map<Enum<?>, Role> arguments = new LinkedHashMap<>();
         each(object(o, "arguments", true), "arguments", (k, v) -> {
-            Reg r = gpr(k, "arguments");
+            Enum<?> r = gpr(k, "arguments");
             arguments.put(r, enumOf(Role.class, string(v, "arguments." + k), "arguments." + k));
         });
         JsonNode st = object(o, "storage", true);
@@ -99,15 +103,30 @@ public final class ConventionFile {
             if (width != 2 && width != 4 && width != 8) throw error(where + "width must be 2, 4 or 8, got " + width);
             String holdsText = text(s, "holds", true, where).toLowerCase(Locale.ROOT);
             Holds holds;
-            Reg reg = null;
+            Enum<?> reg = null;
+            boolean x86 = arch == Arch.X86_64;
             switch (holdsText) {
-                case "rsp" -> holds = Holds.RSP;
                 case "resume" -> holds = Holds.RESUME;
                 case "opaque" -> holds = Holds.OPAQUE;
-                case "tls-guard" -> holds = Holds.TLS_GUARD;
-                case "mxcsr" -> { holds = Holds.MXCSR; reg = Reg.MXCSR; }
-                case "fpcw", "x87cw" -> { holds = Holds.FPCW; reg = Reg.FPCW; }
-                default -> { holds = Holds.REGISTER; reg = gpr(holdsText, where + "holds"); }
+                default -> {
+                    if (holdsText.equals(arch.spName())) {
+                        holds = Holds.RSP;
+                    } else if (x86 && holdsText.equals("tls-guard")) {
+                        holds = Holds.TLS_GUARD;
+                    } else if (x86 && holdsText.equals("mxcsr")) {
+                        holds = Holds.MXCSR;
+                        reg = Reg.MXCSR;
+                    } else if (x86 && (holdsText.equals("fpcw") || holdsText.equals("x87cw"))) {
+                        holds = Holds.FPCW;
+                        reg = Reg.FPCW;
+                    } else if (!x86 && holdsText.equals("fpcr")) {
+                        holds = Holds.FPCR;
+                        reg = ctxlab.emu.Arm64Reg.FPCR;
+                    } else {
+                        holds = Holds.REGISTER;
+                        reg = saved(holdsText, where + "holds");
+                    }
+                }
             }
             if (holds == Holds.MXCSR && width < 4) throw error(where + "an mxcsr slot is 4 or 8 bytes wide");
             if (holds != Holds.FPCW && holds != Holds.MXCSR && holds != Holds.OPAQUE && width != 8) {
@@ -137,23 +156,28 @@ public final class ConventionFile {
         Resume resume = new Resume(enumOf(ResumePc.class, text(rs, "pc", true, "resume."), "resume.pc"),
                 enumOf(ResumeRsp.class, text(rs, "rsp", true, "resume."), "resume.rsp"),
                 integer(rs, "rspPlus", false, 0, "resume."), bool(rs, "pushes", "resume."));
-        Map<Reg, Value> arrival = new EnumMap<>(Reg.class);
+        Map<Enum<?>, Value> arrival = new LinkedHashMap<>();
         JsonNode ar = o.get("arrival");
         if (ar != null) each(objectNode(ar, "arrival"), "arrival", (k, v) -> arrival.put(gpr(k, "arrival"), value(v, "arrival." + k, false)));
-        List<Reg> preserved = new ArrayList<>();
+        List<Enum<?>> preserved = new ArrayList<>();
         for (JsonNode p : array(o, "preserved", true)) {
             String r = string(p, "preserved[]").toLowerCase(Locale.ROOT);
-            preserved.add(switch (r) {
-                case "mxcsr" -> Reg.MXCSR;
-                case "fpcw", "x87cw" -> Reg.FPCW;
-                case "rsp" -> Reg.RSP;
-                default -> gpr(r, "preserved");
-            });
+            if (r.equals(arch.spName())) {
+                preserved.add(arch.sp());
+            } else if (arch == Arch.X86_64 && r.equals("mxcsr")) {
+                preserved.add(Reg.MXCSR);
+            } else if (arch == Arch.X86_64 && (r.equals("fpcw") || r.equals("x87cw"))) {
+                preserved.add(Reg.FPCW);
+            } else if (arch == Arch.ARM64 && r.equals("fpcr")) {
+                preserved.add(ctxlab.emu.Arm64Reg.FPCR);
+            } else {
+                preserved.add(saved(r, "preserved"));
+            }
         }
         Fresh fresh = null;
         JsonNode fr = o.get("fresh");
         if (fr != null && !fr.isNull()) fresh = fresh(objectNode(fr, "fresh"), kind);
-        return Convention.checked(new Convention(name, text(o, "runtime", false), text(o, "summary", false), symbols,
+        return Convention.checked(new Convention(name, arch, text(o, "runtime", false), text(o, "summary", false), symbols,
                 arguments, storage, slots, resume, arrival, preserved, fresh, source));
     }
 
@@ -164,8 +188,13 @@ public final class ConventionFile {
         if (ly != null && !ly.isNull()) {
             objectNode(ly, "fresh.layout");
             fields(ly, "fresh.layout.", LAYOUT);
-            String anchor = kind == StorageKind.FRAME ? "frame" : "rsp";
-            Set<String> SLOT_NAMES = kind == StorageKind.FRAME ? FRAME_SLOT_NAMES : STRUCT_SLOT_NAMES;
+            String anchor = kind == StorageKind.FRAME ? "frame" : arch.spName();
+            Set<String> SLOT_NAMES = kind == StorageKind.FRAME ? FRAME_SLOT_NAMES
+                    : arch == Arch.ARM64 ? Set.of("top", "entry", "exit", "arg0", "arg1", "sp") : STRUCT_SLOT_NAMES;
+            for (String other : new String[] {"rsp", "sp", "frame"}) {
+                if (!other.equals(anchor) && ly.has(other)) throw error("fresh.layout." + other + ": this " + arch.id() + " "
+                        + kind.name().toLowerCase(Locale.ROOT) + " convention's layout gives '" + anchor + "'");
+            }
             LayoutExpr rsp = expr(text(ly, anchor, true, "fresh.layout."), "fresh.layout." + anchor, LAYOUT_NAMES);
             List<LayoutExpr> stack = new ArrayList<>();
             for (JsonNode w : array(ly, "stack", false)) stack.add(expr(string(w, "fresh.layout.stack[]"), "fresh.layout.stack", SLOT_NAMES));
@@ -180,11 +209,12 @@ public final class ConventionFile {
         if (mk != null && !mk.isNull()) {
             objectNode(mk, "fresh.maker");
             fields(mk, "fresh.maker.", MAKER);
-            Map<Reg, String> args = new EnumMap<>(Reg.class);
+            Map<Enum<?>, String> args = new LinkedHashMap<>();
             each(object(mk, "arguments", true), "fresh.maker.arguments", (k, v) -> {
-                Reg r = gpr(k, "fresh.maker.arguments");
-                if (!List.of(Reg.RDI, Reg.RSI, Reg.RDX, Reg.RCX, Reg.R8, Reg.R9).contains(r)) {
-                    throw error("fresh.maker.arguments: " + k + " is not an argument register (rdi, rsi, rdx, rcx, r8, r9)");
+                Enum<?> r = gpr(k, "fresh.maker.arguments");
+                if (!arch.argumentRegisters().contains(r)) {
+                    throw error("fresh.maker.arguments: " + k + " is not an argument register ("
+                            + String.join(", ", arch.argumentRegisters().stream().map(Arch::name).toList()) + ")");
                 }
                 args.put(r, string(v, "fresh.maker.arguments." + k));
             });
@@ -193,7 +223,7 @@ public final class ConventionFile {
         }
         JsonNode en = object(fr, "entry", true);
         fields(en, "fresh.entry.", ENTRY);
-        Map<Reg, Value> entryArgs = new EnumMap<>(Reg.class);
+        Map<Enum<?>, Value> entryArgs = new LinkedHashMap<>();
         JsonNode ea = en.get("arguments");
         if (ea != null) each(objectNode(ea, "fresh.entry.arguments"), "fresh.entry.arguments",
                 (k, v) -> entryArgs.put(gpr(k, "fresh.entry.arguments"), value(v, "fresh.entry.arguments." + k, true)));
@@ -229,10 +259,16 @@ public final class ConventionFile {
         }
     }
 
-    private Reg gpr(String name, String where) {
-        String n = name.strip().toLowerCase(Locale.ROOT).replaceFirst("^%", "");
-        for (Reg r : GPRS) if (r.name().toLowerCase(Locale.ROOT).equals(n)) return r;
-        throw error(where + ": '" + name + "' is not a general-purpose register (rax, rbx, ..., r15; rsp is described by slots)");
+    private Enum<?> gpr(String name, String where) {
+        return arch.gpr(name).orElseThrow(() -> error(where + ": '" + name + "' is not a general-purpose register of "
+                + arch.id() + " (" + arch.gprList() + ")"));
+    }
+
+    /** A register a slot may hold or a round trip preserve (arm64: also d0-d31). */
+    private Enum<?> saved(String name, String where) {
+        if (arch == Arch.X86_64) return gpr(name, where);
+        return arch.saved(name).orElseThrow(() -> error(where + ": '" + name + "' is not a register of " + arch.id() + " ("
+                + "x0-x30 (fp, lr), sp, d0-d31, fpcr" + ")"));
     }
 
     private <E extends Enum<E>> E enumOf(Class<E> type, String text, String where) {

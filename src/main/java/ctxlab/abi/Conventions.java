@@ -18,18 +18,40 @@ import java.util.stream.Stream;
 /**
  * The conventions ctxlab ships (every {@code *.json} in the {@code ctxlab/conventions} resource
  * folder: adding one is adding a file) and the ones a user names by path.
+ *
+ * <p>{@link #shipped()}, {@link #names()} and {@link #bySymbol(String)} are the x86-64 ones (what
+ * every x86-64 command's auto-detection and listing means); {@link #all()} and the methods taking
+ * an {@link Arch} cover every architecture. {@link #byName} and {@link #resolve} find a convention
+ * of any architecture, so that a command can say that it is of the wrong one.
  */
 public final class Conventions {
     static final String FOLDER = "ctxlab/conventions/";
     /** The convention of the seed's routine and of every command that is Cem's alone. */
     public static final String DEFAULT = "cem";
+    /** The default convention of arm64 routines (Cem's AArch64 switch). */
+    public static final String DEFAULT_ARM64 = "cem-arm64";
 
     private static volatile List<Convention> shipped;
 
     private Conventions() {}
 
-    /** The shipped conventions, {@code cem} first, then by name. */
+    /** The shipped x86-64 conventions, {@code cem} first, then by name. */
     public static List<Convention> shipped() {
+        return of(Arch.X86_64);
+    }
+
+    /** The shipped conventions of {@code arch}, its Cem one first, then by name. */
+    public static List<Convention> of(Arch arch) {
+        return all().stream().filter(c -> c.arch() == arch).toList();
+    }
+
+    /** The default convention of {@code arch}. */
+    public static String defaultName(Arch arch) {
+        return arch == Arch.ARM64 ? DEFAULT_ARM64 : DEFAULT;
+    }
+
+    /** Every shipped convention: x86-64 first ({@code cem} first, then by name), then arm64 likewise. */
+    public static List<Convention> all() {
         List<Convention> s = shipped;
         if (s == null) {
             List<Convention> all = new ArrayList<>();
@@ -40,14 +62,21 @@ public final class Conventions {
                     throw new ConventionException("conventions/" + file, "cannot read: " + e.getMessage());
                 }
             }
-            all.sort(Comparator.comparing((Convention c) -> !c.name().equals(DEFAULT)).thenComparing(Convention::name));
+            all.sort(Comparator.comparing(Convention::arch)
+                    .thenComparing((Convention c) -> !c.name().equals(defaultName(c.arch()))).thenComparing(Convention::name));
             shipped = s = List.copyOf(all);
         }
         return s;
     }
 
+    /** The names of the shipped x86-64 conventions. */
     public static List<String> names() {
         return shipped().stream().map(Convention::name).toList();
+    }
+
+    /** The names of every shipped convention. */
+    public static List<String> allNames() {
+        return all().stream().map(Convention::name).toList();
     }
 
     public static Optional<Convention> byName(String name) {
@@ -56,7 +85,7 @@ public final class Conventions {
             Convention c = single.computeIfAbsent(name, Conventions::readOne);
             if (c != null) return Optional.of(c);
         }
-        return shipped().stream().filter(c -> c.name().equals(name)).findFirst();
+        return all().stream().filter(c -> c.name().equals(name)).findFirst();
     }
 
     private static final java.util.concurrent.ConcurrentHashMap<String, Convention> single = new java.util.concurrent.ConcurrentHashMap<>();
@@ -71,11 +100,16 @@ public final class Conventions {
         }
     }
 
-    /** The shipped convention one of whose routines is called {@code symbol}. */
+    /** The shipped x86-64 convention one of whose routines is called {@code symbol}. */
     public static Optional<Convention> bySymbol(String symbol) {
-        Optional<Convention> dflt = byName(DEFAULT);   // read alone: the common case needs no other file
+        return bySymbol(symbol, Arch.X86_64);
+    }
+
+    /** The shipped convention of {@code arch} one of whose routines is called {@code symbol}. */
+    public static Optional<Convention> bySymbol(String symbol, Arch arch) {
+        Optional<Convention> dflt = byName(defaultName(arch));   // read alone: the common case needs no other file
         if (dflt.isPresent() && dflt.get().symbols().contains(symbol)) return dflt;
-        return shipped().stream().filter(c -> c.symbols().contains(symbol)).findFirst();
+        return of(arch).stream().filter(c -> c.symbols().contains(symbol)).findFirst();
     }
 
     /**
@@ -86,7 +120,7 @@ public final class Conventions {
         Optional<Convention> c = byName(nameOrPath);
         if (c.isPresent()) return c.get();
         if (nameOrPath.contains("/") || nameOrPath.endsWith(".json")) return load(Path.of(nameOrPath));
-        throw new ConventionException(nameOrPath, "no such convention (known: " + String.join(", ", names())
+        throw new ConventionException(nameOrPath, "no such convention (known: " + String.join(", ", allNames())
                 + "; or give a path to a convention .json file)");
     }
 

@@ -56,7 +56,7 @@ public final class FreshLayout {
         Map<String, Long> env = in.env();
         long anchor = ly.rsp().eval(env);
         long handle = frame ? anchor : structAt;
-        env.put(frame ? "frame" : "rsp", anchor);
+        env.put(frame ? "frame" : c.arch().spName(), anchor);
         out.write(handle, new byte[size]);
         long words = frame ? anchor + size : anchor;
         for (int i = 0; i < ly.stack().size(); i++) out.write(words + 8L * i, le(ly.stack().get(i).eval(env), 8));

@@ -1,16 +1,20 @@
 package ctxlab.cli;
 
+import ctxlab.abi.Arch;
+import ctxlab.abi.Convention;
+import ctxlab.abi.Conventions;
 import ctxlab.asm.AssemblyCache;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.verify.Arm64Property;
 import ctxlab.verify.Arm64Report;
 import ctxlab.verify.Arm64Verifier;
+import ctxlab.verify.AutoDetect;
+import ctxlab.verify.ConventionVerifier;
 import ctxlab.verify.Finding;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /** The AArch64 side of the commands, so that each command only branches on {@code --arch}. */
@@ -45,69 +49,125 @@ final class Arm64Commands {
         return new Input(a, source.name(), symbol, Map.of(source.name(), source.text()), Input.SOURCE);
     }
 
-    /** {@code verify --arch arm64}: exit 0 pass, 1 violated (or a warning with --strict). */
-    static int verify(PrintWriter out, SourceFile source, String symbol, int iterations, long seed, boolean strict,
-                      boolean json) {
+    /** What {@code verify --arch arm64} was asked. */
+    record VerifyRequest(java.nio.file.Path file, AsmOptions options, String symbol, boolean symbolGiven, String convention,
+                         String makerSpec, int iterations, long seed, Integer threads, boolean strict, boolean json) {}
+
+    /**
+     * {@code verify --arch arm64}: exit 0 pass, 1 violated (or a warning with --strict), 2 bad input
+     * or, under auto, no arm64 convention fits. The convention is chosen as on x86-64, among the
+     * arm64 ones: {@code --convention NAME|PATH|auto}, else a {@code // convention: NAME} line, else
+     * the one whose routine the symbol names, else auto.
+     */
+    static int verify(PrintWriter out, PrintWriter err, VerifyRequest q) {
+        SourceFile source = source(q.file(), q.options());
         Assembly assembly = AssemblyCache.assembleArm64(List.of(source), Arm64Verifier.CODE_BASE);
-        assembly.symbol(symbol);
-        try (Arm64Verifier verifier = new Arm64Verifier(assembly, source.name(), symbol)) {
-            Arm64Report r = verifier.run(iterations, seed);
-            if (json) out.println(Common.json(json(r, strict)));
-            else text(out, r, strict);
-            return r.passed(strict) ? Main.OK : Main.FAILED;
+        boolean auto = "auto".equals(q.convention());
+        Convention explicit = q.convention() != null && !auto ? Conventions.resolve(q.convention()) : null;
+        if (explicit != null) requireArm64(explicit, source.name(), "--convention " + q.convention());
+        String symbol = routine(assembly, q, explicit);
+        assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
+        Convention chosen = explicit;
+        String how = explicit != null ? "--convention" : null;
+        if (chosen == null && !auto) {
+            Input input = new Input(assembly, source.name(), symbol, Map.of(source.name(), source.text()), Input.SOURCE);
+            chosen = ConventionChoice.named(input, Arch.ARM64).orElse(null);
+            if (chosen != null) {
+                how = "named in the file";
+            } else {
+                chosen = Conventions.bySymbol(symbol, Arch.ARM64).orElse(null);
+                how = chosen != null ? "symbol " + symbol : null;
+            }
+        }
+        ConventionVerifier.MakerCode maker = q.makerSpec() != null ? ConventionChoice.makerArm64(q.makerSpec(), q.options()) : null;
+        int threads = Math.min(q.threads() != null ? q.threads()
+                : q.iterations() >= VerifyCommand.THREADED_FROM ? Runtime.getRuntime().availableProcessors() : 1, q.iterations());
+        List<AutoDetect.Tried64> tried = null;
+        if (chosen == null) {
+            tried = AutoDetect.runArm64(Conventions.of(Arch.ARM64), assembly, source.name(), symbol, maker, q.iterations(),
+                    q.seed(), threads);
+            List<AutoDetect.Tried64> fit = tried.stream().filter(AutoDetect.Tried64::fits).toList();
+            if (fit.size() != 1) return noFit(out, err, q, source.name(), symbol, tried, fit);
+            chosen = fit.get(0).convention();
+            how = "auto";
+        }
+        try (Arm64Verifier verifier = new Arm64Verifier(chosen, assembly, source.name(), symbol, maker)) {
+            Arm64Report r = verifier.run(q.iterations(), q.seed(), threads);
+            String makerText = maker != null ? maker.symbol() + " (" + maker.file() + ")" : null;
+            if (q.json()) {
+                out.println(Common.json(VerifyJson.Arm64.of(r, q.strict(), CHECK, threads, chosen.name(), how,
+                        chosen.source().startsWith("conventions/") ? null : chosen.source(), makerText, verifier.freshSource(),
+                        tried != null ? VerifyJson.Tried.ofArm64(tried) : null)));
+            } else {
+                text(out, r, q.strict(), chosen, how, verifier.freshSource(), tried, threads);
+            }
+            return r.passed(q.strict()) ? Main.OK : Main.FAILED;
         }
     }
 
-    static Map<String, Object> json(Arm64Report r, boolean strict) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("verdict", r.verdict(strict));
-        j.put("arch", "arm64");
-        j.put("convention", "cem-arm64");
-        j.put("symbol", r.symbol());
-        j.put("file", r.file());
-        j.put("iterations", r.iterations());
-        j.put("seed", r.seed());
-        j.put("strict", strict);
-        j.put("violations", r.violations().stream().map(v -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("property", v.property().id());
-            m.put("detail", v.detail());
-            m.put("line", v.line());
-            m.put("iteration", v.iteration());
-            m.put("counterexample", v.counterexample());
-            return m;
-        }).toList());
-        j.put("findings", r.findings().stream().map(f -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", f.id());
-            m.put("severity", f.severity().name().toLowerCase(Locale.ROOT));
-            m.put("detail", f.detail());
-            return m;
-        }).toList());
-        j.put("codeSize", r.codeSize());
-        j.put("instructionCount", r.instructionCount());
-        j.put("switchesFpcr", r.switchesFpcr());
-        Map<String, Long> executed = new LinkedHashMap<>();
-        executed.put("min", r.minExecuted());
-        executed.put("max", r.maxExecuted());
-        j.put("executedPerSwitch", executed);
-        j.put("checksPerSecond", Math.round(r.checksPerSecond()));
-        j.put("checkDefinition", CHECK);
-        Map<String, Long> ev = new LinkedHashMap<>();
-        for (Arm64Property p : Arm64Property.values()) ev.put(p.id(), r.evaluations().getOrDefault(p, 0L));
-        j.put("propertyEvaluations", ev);
-        j.put("switches", r.switches());
-        j.put("elapsedMs", r.nanos() / 1e6);
-        return j;
+    /** A convention of another architecture: one line, exit 2. */
+    private static void requireArm64(Convention c, String file, String what) {
+        if (c.arch() != Arch.ARM64) {
+            throw new IllegalArgumentException(file + " is an arm64 routine, but " + what + " names " + c.name() + ", an "
+                    + c.arch().id() + " convention (arm64 conventions: " + String.join(", ", Conventions.of(Arch.ARM64).stream()
+                    .map(Convention::name).toList()) + ")");
+        }
     }
 
-    static void text(PrintWriter out, Arm64Report r, boolean strict) {
-        out.printf("verify %s in %s (arm64, AAPCS64, 176-byte Cem context): seed %d, %d random states%n%n", r.symbol(),
-                r.file(), r.seed(), r.iterations());
+    /**
+     * The routine: {@code --symbol}; else cem_swapcontext when the file defines it; else the first
+     * routine of the chosen (or, without one, any arm64) convention the file defines; else the file's
+     * only symbol.
+     */
+    private static String routine(Assembly a, VerifyRequest q, Convention explicit) {
+        if (q.symbolGiven()) return q.symbol();
+        Map<String, ?> defined = a.symbols();
+        if (explicit == null && defined.containsKey(q.symbol())) return q.symbol();
+        List<String> wanted = explicit != null ? explicit.symbols()
+                : Conventions.of(Arch.ARM64).stream().flatMap(c -> c.symbols().stream()).toList();
+        for (String s : wanted) if (defined.containsKey(s)) return s;
+        if (defined.containsKey(q.symbol())) return q.symbol();
+        return defined.size() == 1 ? defined.keySet().iterator().next() : q.symbol();
+    }
+
+    /** Auto found none (or several): exit 2, naming the closest. */
+    private static int noFit(PrintWriter out, PrintWriter err, VerifyRequest q, String file, String symbol,
+                             List<AutoDetect.Tried64> tried, List<AutoDetect.Tried64> fit) {
+        String message;
+        if (fit.isEmpty()) {
+            AutoDetect.Tried64 c = AutoDetect.closest(tried);
+            message = "no known arm64 convention fits " + symbol + "; closest: " + c.convention().name() + " (violates: "
+                    + String.join(", ", c.report().violations().stream().map(v -> v.property().id()).toList())
+                    + "); describe yours with --convention FILE";
+        } else {
+            message = symbol + " fits several conventions (" + String.join(", ", fit.stream().map(t -> t.convention().name()).toList())
+                    + "): choose one with --convention";
+        }
+        if (q.json()) {
+            out.println(Common.json(new VerifyJson.NoFit(fit.isEmpty() ? "no-convention" : "ambiguous", symbol, file, q.seed(),
+                    message, VerifyJson.Tried.ofArm64(tried))));
+        }
+        err.println("ctxlab: " + message);
+        return Main.BAD_INPUT;
+    }
+
+    static void text(PrintWriter out, Arm64Report r, boolean strict, Convention c, String how, String fresh,
+                     List<AutoDetect.Tried64> tried, int threads) {
+        out.printf("verify %s in %s (arm64, AAPCS64, %s, %d-byte %s): seed %d, %d random states%n", r.symbol(), r.file(), c.name(),
+                c.storage().size(), c.storage().kind() == Convention.StorageKind.FRAME ? "frame" : "context", r.seed(), r.iterations());
+        out.printf("convention %s (%s; %s)%n", c.name(), c.runtime() != null ? c.runtime() : c.source(), how);
+        if (tried != null) {
+            out.printf("  auto: %s%n", String.join("; ", tried.stream().map(t -> t.convention().name() + " "
+                    + (t.fits() ? "fits" : "violates " + String.join(" ", t.report().violations().stream().map(v -> v.property().id()).toList())))
+                    .toList()));
+        }
+        if (fresh != null) out.printf("  fresh contexts: %s%n", fresh);
+        out.println();
         for (Arm64Property p : Arm64Property.values()) {
             Arm64Report.Violation v = r.violation(p);
             long n = r.evaluations().getOrDefault(p, 0L);
-            out.printf("  %-12s %-4s %6d evaluated   %s%n", p.id(), v != null ? "FAIL" : n == 0 ? "-" : "ok", n, p.summary());
+            out.printf("  %-12s %-4s %6d evaluated   %s%n", p.id(), v != null ? "FAIL" : n == 0 ? "-" : "ok", n,
+                    Arm64Verifier.summary(p, c));
         }
         for (Arm64Report.Violation v : r.violations()) {
             out.printf("%n%s violated: %s%n", v.property().id(), v.detail());
@@ -115,8 +175,9 @@ final class Arm64Commands {
         }
         out.printf("%nfindings:%n");
         for (Finding f : r.findings()) out.printf("  %-17s %s%n", f.id() + (f.warning() ? "" : " (info)"), f.detail());
-        out.printf("%n%d checks in %.1f ms: %,.0f checks/s (a check = %s; %d property evaluations, %d emulated switches)%n",
-                r.iterations(), r.nanos() / 1e6, r.checksPerSecond(), CHECK, r.totalEvaluations(), r.switches());
+        out.printf("%n%d checks in %.1f ms on %d thread%s: %,.0f checks/s (a check = %s; %d property evaluations, %d emulated"
+                        + " switches)%n", r.iterations(), r.nanos() / 1e6, threads, threads == 1 ? "" : "s", r.checksPerSecond(), CHECK,
+                r.totalEvaluations(), r.switches());
         boolean passed = r.passed(strict);
         out.printf("verdict: %s%s%n", passed ? "PASS" : "FAIL", !r.violations().isEmpty()
                 ? " (" + String.join(", ", r.violations().stream().map(v -> v.property().id()).toList()) + "); reproduce with --seed " + r.seed()

@@ -19,8 +19,26 @@ final class ConventionChoice {
 
     private ConventionChoice() {}
 
-    /** A {@code # convention: NAME} (or {@code // convention: NAME}) line in the source. */
+    /** A {@code # convention: NAME} line naming an x86-64 convention (one of another architecture: one line, exit 2). */
     static Optional<Convention> named(Input input) {
+        return named(input, ctxlab.abi.Arch.X86_64);
+    }
+
+    /** A convention of {@code arch} (x86-64 for every command but verify --arch arm64), else one line, exit 2. */
+    static Convention ofArch(Convention c, ctxlab.abi.Arch arch, String what) {
+        if (c.arch() != arch) {
+            throw new IllegalArgumentException(what + " names " + c.name() + ", an " + c.arch().id() + " convention, but the routine is "
+                    + arch.id() + (arch == ctxlab.abi.Arch.X86_64 ? " (give --arch " + c.arch().id() + " where the command takes it)" : ""));
+        }
+        return c;
+    }
+
+    /** A {@code # convention: NAME} (or {@code // convention: NAME}) line in the source, naming a convention of {@code arch}. */
+    static Optional<Convention> named(Input input, ctxlab.abi.Arch arch) {
+        return namedAny(input).map(c -> ofArch(c, arch, input.name() + ": the file's convention line"));
+    }
+
+    private static Optional<Convention> namedAny(Input input) {
         for (String text : input.sources().values()) {
             Matcher m = NAMED.matcher(text);
             if (m.find()) {
@@ -67,5 +85,19 @@ final class ConventionChoice {
                     + (ConventionVerifier.MAKER_BASE - Verifier.CODE_BASE) + " bytes");
         }
         return new ConventionVerifier.MakerCode(in.assembly(), in.symbol(), in.name());
+    }
+
+    /** {@code --maker FILE:SYMBOL} for an arm64 routine: a GNU-as source, assembled for AArch64 at the maker's base. */
+    static ConventionVerifier.MakerCode makerArm64(String spec, AsmOptions options) {
+        int colon = spec.lastIndexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw new IllegalArgumentException("--maker takes FILE:SYMBOL (e.g. asm/make.s:make_fcontext), got '" + spec + "'");
+        }
+        ctxlab.asm.SourceFile src = Arm64Commands.source(Path.of(spec.substring(0, colon)), options);
+        ctxlab.asm.Assembly a = ctxlab.asm.AssemblyCache.assembleArm64(java.util.List.of(src), ConventionVerifier.MAKER_BASE);
+        String symbol = spec.substring(colon + 1);
+        a.symbol(symbol);
+        if (a.size() > 0x10_0000) throw new IllegalArgumentException(src.name() + ": the maker's code is larger than 1 MiB");
+        return new ConventionVerifier.MakerCode(a, symbol, src.name());
     }
 }

@@ -35,7 +35,8 @@ final class ConventionsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    record Entry(String name, String runtime, List<String> symbols, String storage, String resume, String fresh, String summary) {}
+    record Entry(String name, String arch, String runtime, List<String> symbols, String storage, String resume, String fresh,
+                 String summary) {}
 
     @Override
     public Integer call() throws IOException {
@@ -47,19 +48,19 @@ final class ConventionsCommand implements Callable<Integer> {
                     out.print(new String(in.readAllBytes(), StandardCharsets.UTF_8));
                 }
             } else {
-                out.printf("%s: a valid convention '%s' (%d slots, %s storage)%n", c.source(), c.name(), c.slots().size(),
-                        c.storage().kind().name().toLowerCase(java.util.Locale.ROOT));
+                out.printf("%s: a valid %s convention '%s' (%d slots, %s storage)%n", c.source(), c.arch().id(), c.name(),
+                        c.slots().size(), c.storage().kind().name().toLowerCase(java.util.Locale.ROOT));
             }
             return Main.OK;
         }
-        List<Entry> entries = Conventions.shipped().stream().map(ConventionsCommand::entry).toList();
+        List<Entry> entries = Conventions.all().stream().map(ConventionsCommand::entry).toList();
         if (json) {
             out.println(Common.json(entries));
             return Main.OK;
         }
-        out.printf("%-16s %-22s %-10s %s%n", "NAME", "ROUTINE", "STORAGE", "FRESH CONTEXT");
+        out.printf("%-21s %-7s %-22s %-10s %s%n", "NAME", "ARCH", "ROUTINE", "STORAGE", "FRESH CONTEXT");
         for (Entry e : entries) {
-            out.printf("%-16s %-22s %-10s %s%n", e.name(), String.join(", ", e.symbols()), e.storage(), e.fresh());
+            out.printf("%-21s %-7s %-22s %-10s %s%n", e.name(), e.arch(), String.join(", ", e.symbols()), e.storage(), e.fresh());
         }
         out.printf("%n./ctxlab conventions NAME prints one's file; copy and edit it, then verify --convention PATH.%n");
         return Main.OK;
@@ -68,10 +69,14 @@ final class ConventionsCommand implements Callable<Integer> {
     private static Entry entry(Convention c) {
         String storage = c.storage().kind() == Convention.StorageKind.FRAME ? "frame " + c.storage().size()
                 : "struct " + c.storage().size();
-        String resume = c.resume().pc() == Convention.ResumePc.STACK ? "ret" : "jump to the resume slot";
+        String resume = switch (c.resume().pc()) {
+            case STACK -> "ret";
+            case LR -> "ret to the restored lr";
+            case SLOT -> "jump to the resume slot";
+        };
         String fresh = c.fresh() == null ? "none" : (c.fresh().maker() != null ? "maker " + c.fresh().maker().symbol() : "")
                 + (c.fresh().maker() != null && c.fresh().layout() != null ? " or " : "")
                 + (c.fresh().layout() != null ? "layout" : "");
-        return new Entry(c.name(), c.runtime(), c.symbols(), storage, resume, fresh, c.summary());
+        return new Entry(c.name(), c.arch().id(), c.runtime(), c.symbols(), storage, resume, fresh, c.summary());
     }
 }

@@ -165,7 +165,8 @@ final class TraceCommand implements Callable<Integer> {
         } else {
             // A GNU-as source, or an ELF file (.o, .so, executable) whose --symbol is taken.
             boolean auto = "auto".equals(convention);
-            Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
+            Convention explicit = convention != null && !auto ? ConventionChoice.ofArch(Conventions.resolve(convention),
+                    ctxlab.abi.Arch.X86_64, "--convention " + convention) : null;
             Input input;
             if (symbol == null && (auto || explicit != null && !explicit.name().equals(Conventions.DEFAULT))) {
                 List<String> preferred = explicit != null ? explicit.symbols()

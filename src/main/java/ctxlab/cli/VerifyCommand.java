@@ -50,8 +50,9 @@ final class VerifyCommand implements Callable<Integer> {
     String symbol = Verifier.DEFAULT_SYMBOL;
 
     @Option(names = "--convention", paramLabel = "NAME|PATH|auto", description = "the routine's contract: a known convention ("
-            + "cem, boost-fcontext, libaco, minicoro, libco), a convention .json file (format: README), or auto: try every"
-            + " known one (default: named by the symbol or the file, else auto)")
+            + "cem, boost-fcontext, libaco, minicoro, libco; arm64: cem-arm64, boost-fcontext-arm64), a convention .json file"
+            + " (format: README), or auto: try every known one of the file's architecture (default: named by the symbol or the"
+            + " file, else auto)")
     String convention;
 
     @Option(names = "--maker", paramLabel = "FILE:SYMBOL", description = "make fresh contexts with this routine (a .s/.S source"
@@ -125,18 +126,19 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (a == ArchOption.Arch.ARM64) {
             if (bench || benchWorker) throw new ParameterException(spec.commandLine(), "--bench is not available for arm64 yet");
-            if (threads != null && threads != 1) {
-                throw new ParameterException(spec.commandLine(), "--threads is not available for arm64 yet (it runs on one thread)");
-            }
-            if (convention != null || makerSpec != null) {
-                throw new ParameterException(spec.commandLine(), "--convention and --maker are for x86-64 routines; arm64 has Cem's"
-                        + " convention only");
-            }
-            return Arm64Commands.verify(out, Arm64Commands.source(path, asmOptions), symbol, iterations, s, strict, json);
+            if (measure) throw new ParameterException(spec.commandLine(), "--measure runs x86-64 code natively: not for arm64");
+            return Arm64Commands.verify(out, spec.commandLine().getErr(), new Arm64Commands.VerifyRequest(path, asmOptions, symbol,
+                    spec.commandLine().getParseResult().hasMatchedOption("--symbol"), convention, makerSpec, iterations, s, threads,
+                    strict, json));
         }
         boolean symbolGiven = spec.commandLine().getParseResult().hasMatchedOption("--symbol");
         boolean auto = "auto".equals(convention);
         Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
+        if (explicit != null && explicit.arch() != ctxlab.abi.Arch.X86_64) {
+            throw new IllegalArgumentException(Common.display(path) + " is an x86-64 routine, but --convention " + convention
+                    + " is an " + explicit.arch().id() + " convention (x86-64 conventions: " + String.join(", ", Conventions.names())
+                    + "; for an arm64 file give --arch arm64 or a 'ctxlab-arch: arm64' comment)");
+        }
         java.util.function.Supplier<List<String>> preferred = explicit != null ? explicit::symbols
                 : () -> Conventions.shipped().stream().flatMap(c -> c.symbols().stream()).toList();
         String first = explicit == null && !auto ? Verifier.DEFAULT_SYMBOL : null;

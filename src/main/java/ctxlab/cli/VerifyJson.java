@@ -32,6 +32,37 @@ record VerifyJson(String verdict, String symbol, String file, int iterations, lo
             return r.tried().stream().map(t -> new Tried(t.convention().name(), t.fits(),
                     t.report().violations().stream().map(v -> v.property().id()).toList())).toList();
         }
+
+        static List<Tried> ofArm64(List<AutoDetect.Tried64> tried) {
+            return tried.stream().map(t -> new Tried(t.convention().name(), t.fits(),
+                    t.report().violations().stream().map(v -> v.property().id()).toList())).toList();
+        }
+    }
+
+    /**
+     * {@code verify --arch arm64 --json}: the x86-64 fields (with the nine AAPCS64 properties in
+     * {@code propertyEvaluations}) and {@code arch}, {@code switchesFpcr}, {@code freshContexts}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Arm64(String verdict, String arch, String convention, String conventionChosenBy, String conventionFile,
+                 String maker, String freshFrom, String symbol, String file, int iterations, long seed, boolean strict,
+                 List<ViolationJson> violations, List<FindingJson> findings, int codeSize, int instructionCount,
+                 boolean switchesFpcr, Executed executedPerSwitch, long checksPerSecond, int threads, String checkDefinition,
+                 Map<String, Long> propertyEvaluations, long switches, double elapsedMs, List<Tried> auto) {
+
+        static Arm64 of(ctxlab.verify.Arm64Report r, boolean strict, String checkDefinition, int threads, String convention,
+                        String chosenBy, String conventionFile, String maker, String fresh, List<Tried> auto) {
+            Map<String, Long> ev = new LinkedHashMap<>();
+            for (ctxlab.verify.Arm64Property p : ctxlab.verify.Arm64Property.values()) ev.put(p.id(), r.evaluations().getOrDefault(p, 0L));
+            return new Arm64(r.verdict(strict), "arm64", convention, chosenBy, conventionFile, maker, fresh, r.symbol(), r.file(),
+                    r.iterations(), r.seed(), strict,
+                    r.violations().stream().map(v -> new ViolationJson(v.property().id(), v.detail(), v.line(), v.iteration(),
+                            v.counterexample())).toList(),
+                    r.findings().stream().map(f -> new FindingJson(f.id(), f.severity().name().toLowerCase(Locale.ROOT), f.detail()))
+                            .toList(),
+                    r.codeSize(), r.instructionCount(), r.switchesFpcr(), new Executed(r.minExecuted(), r.maxExecuted()),
+                    Math.round(r.checksPerSecond()), threads, checkDefinition, ev, r.switches(), r.nanos() / 1e6, auto);
+        }
     }
 
     /** {@code --bench}: checks per second here and in a forked JVM. */

@@ -1,6 +1,9 @@
 package ctxlab.verify;
 
-import ctxlab.abi.Arm64Layout;
+import ctxlab.abi.Convention;
+import ctxlab.abi.Convention.Holds;
+import ctxlab.abi.Convention.StorageKind;
+import ctxlab.emu.Arm64Reg;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -8,8 +11,13 @@ import java.util.SplittableRandom;
 
 /**
  * One random AArch64 machine state: what an iteration of {@link Arm64Verifier} sets before its two
- * switches (A -> B, then B -> A). Derived from (seed, iteration) alone, so it can be rebuilt and
- * replayed with tracing to explain a counterexample.
+ * switches (A -> B, then B -> A), for the storage a convention declares. Derived from (seed,
+ * iteration) alone, so it can be rebuilt and replayed with tracing to explain a counterexample,
+ * and checked on any thread's machine with the same result.
+ *
+ * <p>Struct storage (Cem): the contexts lie in their zones. Frame storage (Boost): B's context is
+ * a frame directly below the sp it resumes with, on B's stack; A's save frame lies below its entry
+ * sp (the save zones are then unused).
  *
  * <p>Memory: five zones of two pages, separated by unmapped pages, for A's save context, B's
  * restore context, A's stack, B's stack and B's own save context; roles shuffled per iteration.
@@ -31,6 +39,8 @@ final class Arm64Trial {
     final boolean fresh;
     final int[] zone = {0, 1, 2, 3, 4};
     final long save, restore, save2;
+    /** The storage's size in bytes. */
+    final int size;
     /** A's sp at its call (16-aligned). */
     final long entrySp;
     /** restore->sp (16-aligned) for a random context; makeContext's for a fresh one. */
@@ -42,15 +52,25 @@ final class Arm64Trial {
     final long[] ax = new long[31], bx = new long[31], ad = new long[32], bd = new long[32];
     final long afpcr, bfpcr, anzcv, bnzcv;
     /** The restore context's bytes (a random context), and the prior contents of both save contexts. */
-    final byte[] restoreBytes = new byte[Arm64Layout.SIZE], saveFill = new byte[Arm64Layout.SIZE],
-            save2Fill = new byte[Arm64Layout.SIZE];
-    /** Presets of a fresh context: x19-x28, then d8-d15. */
+    final byte[] restoreBytes, saveFill, save2Fill;
+    /** Random words: arg0 and arg1 of a fresh layout are the first two. */
     final long[] presets = new long[18];
+    /** The data word of each switch (a convention's {@code data} argument). */
+    final long data1, data2;
 
-    Arm64Trial(long seed, int iteration, long zoneBase, long zoneStride, long zoneSize, long resume) {
+    /**
+     * @param withFresh whether every fourth state resumes a fresh context (the convention describes one)
+     */
+    Arm64Trial(long seed, int iteration, long zoneBase, long zoneStride, long zoneSize, long resume, Convention conv,
+               boolean withFresh) {
         this.iteration = iteration;
+        this.size = conv.storage().size();
+        boolean frame = conv.storage().kind() == StorageKind.FRAME;
+        restoreBytes = new byte[size];
+        saveFill = new byte[size];
+        save2Fill = new byte[size];
         SplittableRandom r = new SplittableRandom(seed + 0x9E37_79B9_7F4A_7C15L * (iteration + 1L));
-        this.fresh = iteration % 4 == 0;
+        this.fresh = withFresh && iteration % 4 == 0;
         for (int i = ZONES - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int t = zone[i];
@@ -59,9 +79,9 @@ final class Arm64Trial {
         }
         long[] z = new long[ZONES];
         for (int role = 0; role < ZONES; role++) z[role] = zoneBase + zone[role] * zoneStride;
-        save = placeContext(r, z[SAVE_A], zoneSize);
-        restore = placeContext(r, z[RESTORE_B], zoneSize);
-        save2 = placeContext(r, z[SAVE_B], zoneSize);
+        long saveAt = placeContext(r, z[SAVE_A], zoneSize, size);
+        long restoreAt = placeContext(r, z[RESTORE_B], zoneSize, size);
+        long save2At = placeContext(r, z[SAVE_B], zoneSize, size);
         entrySp = switch (r.nextInt(3)) {
             case 0 -> z[STACK_A] + zoneSize;                   // the very top: anything above faults
             case 1 -> z[STACK_A] + zoneSize / 2;               // on the page boundary
@@ -100,14 +120,42 @@ final class Arm64Trial {
         bfpcr = b == afpcr ? b ^ 0x00C0_0000L : b;     // B differs, so that a leak is visible
         anzcv = (r.nextLong() & 0xFL) << 28;
         bnzcv = (r.nextLong() & 0xFL) << 28;
-        LE.set(restoreBytes, Arm64Layout.Slot.X30.offset, resume);
-        LE.set(restoreBytes, Arm64Layout.Slot.SP.offset, restoreSp);
         long rf = r.nextLong() & FPCR_MODES;
-        LE.set(restoreBytes, Arm64Layout.Slot.FPCR.offset, rf == afpcr ? rf ^ 0x0040_0000L : rf);
+        // What the convention needs in B's context to resume it: the resume address where the
+        // routine takes it (the lr slot for a ret, or the resume slot), sp, and a FPCR that differs
+        // from A's.
+        for (Convention.Slot s : conv.slots()) {
+            switch (s.holds()) {
+                case RSP -> LE.set(restoreBytes, s.offset(), restoreSp);
+                case RESUME -> LE.set(restoreBytes, s.offset(), resume);
+                case FPCR -> LE.set(restoreBytes, s.offset(), rf == afpcr ? rf ^ 0x0040_0000L : rf);
+                case REGISTER -> {
+                    if (s.reg() == Arm64Reg.X30 && conv.resume().pc() == Convention.ResumePc.LR) {
+                        LE.set(restoreBytes, s.offset(), resume);
+                    }
+                }
+                default -> { }
+            }
+        }
+        data1 = r.nextLong();
+        data2 = r.nextLong();
+        if (frame) {
+            save = entrySp + conv.storage().at();
+            restore = restoreSp - size;
+            save2 = sp2 + conv.storage().at();
+        } else {
+            save = saveAt;
+            restore = restoreAt;
+            save2 = save2At;
+        }
     }
 
-    private static long placeContext(SplittableRandom r, long z, long size) {
-        int n = Arm64Layout.SIZE;
+    /** Whether a slot of this kind is set by the trial (the rest of B's context is random). */
+    static boolean set(Holds h) {
+        return h == Holds.RSP || h == Holds.RESUME || h == Holds.FPCR;
+    }
+
+    private static long placeContext(SplittableRandom r, long z, long size, int n) {
         return switch (r.nextInt(5)) {
             case 0 -> z + size / 2 - 8L * (1 + r.nextInt(n / 8 - 1));   // crosses the page boundary
             case 1 -> z;                                               // a write before it faults

@@ -53,4 +53,34 @@ public final class AutoDetect {
         if (tried.isEmpty()) throw new IllegalArgumentException("no known convention describes a maker routine for --maker");
         return new Result(tried);
     }
+
+    /** One arm64 convention tried, with its report. */
+    public record Tried64(Convention convention, Arm64Report report) {
+        public boolean fits() {
+            return report.violations().isEmpty();
+        }
+    }
+
+    /**
+     * Auto for an arm64 routine: every candidate (the arm64 conventions) verified; as {@link #run}.
+     *
+     * @return every convention tried, in the order given
+     */
+    public static List<Tried64> runArm64(List<Convention> candidates, Assembly assembly, String file, String symbol,
+                                         ConventionVerifier.MakerCode maker, int iterations, long seed, int threads) {
+        List<Tried64> tried = new ArrayList<>();
+        for (Convention c : candidates) {
+            if (maker != null && (c.fresh() == null || c.fresh().maker() == null)) continue;
+            try (Arm64Verifier v = new Arm64Verifier(c, assembly, file, symbol, maker)) {
+                tried.add(new Tried64(c, v.run(iterations, seed, threads)));
+            }
+        }
+        if (tried.isEmpty()) throw new IllegalArgumentException("no known arm64 convention describes a maker routine for --maker");
+        return tried;
+    }
+
+    /** The arm64 convention with the fewest violated properties (the first of equals). */
+    public static Tried64 closest(List<Tried64> tried) {
+        return tried.stream().min(Comparator.comparingInt(t -> t.report().violations().size())).orElseThrow();
+    }
 }

@@ -240,32 +240,17 @@ public final class ConventionVerifier implements Checker {
     @Override
     public Report run(int iterations, long seed, int threads) {
         if (iterations <= 0) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
-        int n = Math.max(1, Math.min(threads, iterations));
+        int n = Stripes.count(threads, iterations);
         long t0 = System.nanoTime();
-        List<java.util.concurrent.CompletableFuture<Tally>> others = new ArrayList<>();
-        for (int k = 1; k < n; k++) {
-            int start = k;
-            var f = new java.util.concurrent.CompletableFuture<Tally>();
-            // A machine belongs to the thread that made it: each worker builds its own verifier.
-            Thread.ofPlatform().daemon().name("verify-" + k).start(() -> {
-                try (ConventionVerifier v = new ConventionVerifier(conv, assembly, file, symbol, maker)) {
-                    f.complete(v.stripe(iterations, seed, start, n));
-                } catch (Throwable e) {
-                    f.completeExceptionally(e);
-                }
-            });
-            others.add(f);
-        }
-        Tally tally = stripe(iterations, seed, 0, n);
-        for (var f : others) {
-            try {
-                tally.merge(f.join());
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                if (e.getCause() instanceof Error err) throw err;
-                throw e;
+        // A machine belongs to the thread that made it: each worker builds its own verifier.
+        List<Tally> stripes = Stripes.run(threads, iterations, k -> {
+            if (k == 0) return stripe(iterations, seed, 0, n);
+            try (ConventionVerifier v = new ConventionVerifier(conv, assembly, file, symbol, maker)) {
+                return v.stripe(iterations, seed, k, n);
             }
-        }
+        });
+        Tally tally = stripes.get(0);
+        for (int k = 1; k < stripes.size(); k++) tally.merge(stripes.get(k));
         long nanos = System.nanoTime() - t0;
         List<Violation> violations = new ArrayList<>();
         for (Property p : Property.values()) {
@@ -694,7 +679,8 @@ public final class ConventionVerifier implements Checker {
         }
     }
 
-    private static long value(Value v, long from, long data, long arg0, long arg1) {
+    /** What a {@code from}/{@code data}/{@code argN}/constant value is in one switch (shared with {@link Arm64Verifier}). */
+    static long value(Value v, long from, long data, long arg0, long arg1) {
         return switch (v) {
             case Value.From f -> from;
             case Value.Data d -> data;
@@ -703,7 +689,7 @@ public final class ConventionVerifier implements Checker {
         };
     }
 
-    private static String describe(Value v) {
+    static String describe(Value v) {
         return switch (v) {
             case Value.From f -> "the suspended context";
             case Value.Data d -> "the data word";

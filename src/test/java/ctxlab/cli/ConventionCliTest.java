@@ -221,7 +221,7 @@ class ConventionCliTest {
         assertEquals(0, list.exit(), list.err());
         List<String> names = new java.util.ArrayList<>();
         JSON.readTree(list.out()).forEach(e -> names.add(e.get("name").asText()));
-        assertEquals(ctxlab.abi.Conventions.names(), names);
+        assertEquals(ctxlab.abi.Conventions.allNames(), names);
         CliTest.Result boost = CliTest.run("conventions", "boost-fcontext");
         assertEquals(0, boost.exit(), boost.err());
         // What it prints is a convention file: edited and given back, it verifies a routine.

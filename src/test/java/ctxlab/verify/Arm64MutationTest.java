@@ -41,11 +41,16 @@ class Arm64MutationTest {
                     + " so the 32-bit load restores the same FPCR");
 
     static List<Mutant> mutants(String source) {
+        return mutants(source, "cem_swapcontext");
+    }
+
+    /** The mutants of routine {@code label}: the lines from its label to the first {@code .size} after it. */
+    static List<Mutant> mutants(String source, String label) {
         String[] lines = source.split("\n", -1);
         int from = -1, to = -1;
         for (int i = 0; i < lines.length; i++) {
-            if (lines[i].startsWith("cem_swapcontext:")) from = i + 1;
-            if (lines[i].strip().startsWith(".size")) to = i;
+            if (lines[i].startsWith(label + ":")) from = i + 1;
+            if (from >= 0 && to < 0 && lines[i].strip().startsWith(".size")) to = i;
         }
         List<Mutant> out = new ArrayList<>();
         for (int i = from; i < to; i++) {
