@@ -132,7 +132,9 @@ final class VerifyCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--convention and --maker are for x86-64 routines; arm64 has Cem's"
                         + " convention only");
             }
-            return Arm64Commands.verify(out, Arm64Commands.source(path, asmOptions), symbol, iterations, s, strict, json);
+            boolean given = spec.commandLine().getParseResult().hasMatchedOption("--symbol");
+            return Arm64Commands.verify(out, Arm64Commands.input(path, ctxlab.verify.Arm64Verifier.CODE_BASE, given ? symbol : null,
+                    ctxlab.verify.Arm64Verifier.DEFAULT_SYMBOL, asmOptions), iterations, s, strict, json);
         }
         boolean symbolGiven = spec.commandLine().getParseResult().hasMatchedOption("--symbol");
         boolean auto = "auto".equals(convention);

@@ -20,7 +20,8 @@ import java.util.Map;
  * and the memory it wrote, named by context slot ({@code save.x21}, {@code restore.d8}).
  */
 public final class Arm64Tracer {
-    static final long CODE = 0x40_0000L, DATA = 0x7ffd_0000_0000L;
+    public static final long CODE = 0x40_0000L;
+    static final long DATA = 0x7ffd_0000_0000L;
     static final long SAVE = DATA + 0x100, RESTORE = DATA + 0x200;
     static final long MAIN_STACK = DATA + 0x1_0000L, MAIN_SP = MAIN_STACK + 0x1000 - 0x40;
     static final long STRAND_STACK = DATA + 0x2_0000L, STRAND_STACK_SIZE = 0x1000;
