@@ -78,6 +78,7 @@ public final class Arm64Assembler {
     private static final Set<String> DATA = Set.of(".byte", ".hword", ".short", ".2byte", ".word", ".long",
             ".int", ".4byte", ".quad", ".xword", ".dword", ".8byte", ".inst", ".zero", ".skip", ".space", ".fill",
             ".ascii", ".asciz", ".string");
+    private static final Map<String, String> DATA_SAME = Map.of(".inst", ".word", ".dword", ".quad");
     private static final Set<String> ALIGN = Set.of(".align", ".balign", ".p2align");
     private static final Set<String> UNSUPPORTED = Set.of(".macro", ".endm", ".rept", ".endr", ".irp", ".irpc",
             ".include", ".incbin", ".ltorg", ".pool", ".req", ".unreq");
@@ -377,6 +378,10 @@ public final class Arm64Assembler {
                                             ? "; use the C preprocessor (#if, #define) in a .S file" : ""));
                                 } else if (DATA.contains(directive)) {
                                     kind = Kind.DATA;
+                                    // Keystone drops .inst without a word (no bytes, no error) and does not
+                                    // know .dword: the same bytes as .word and .quad on little-endian AArch64.
+                                    String same = DATA_SAME.get(directive);
+                                    if (same != null) body = same + body.substring(parts[0].length());
                                 } else if (ALIGN.contains(directive)) {
                                     kind = Kind.ALIGN;
                                 }

@@ -76,7 +76,8 @@ final class VectorsCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (arch.arch == ArchOption.Arch.ARM64 || arch.arch == null && !paths.isEmpty()
-                && paths.stream().allMatch(ArchOption::inArm64Vectors)) {
+                && paths.stream().allMatch(ArchOption::inArm64Vectors)
+                || arch.arch == null && paths.isEmpty() && asm != null && ArchOption.infer(asm) == ArchOption.Arch.ARM64) {
             if (host) return Arm64Commands.nativeUnavailable(err, "vectors --host");
             if (record) return usage(err, "--record is not available for arm64 (its vectors are derived by testvectors-arm64/README.md's model)");
             return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions);
