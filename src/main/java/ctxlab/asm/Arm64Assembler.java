@@ -55,6 +55,7 @@ public final class Arm64Assembler {
     private static final Pattern BRANCH = Pattern.compile("(?i)^(b|bl|b\\.\\w+|cbn?z|tbn?z)\\s+(.*?)([A-Za-z_.$][\\w.$]*)(@plt)?\\s*$");
     /** A symbol in an address operand: adr/adrp/ldr literal targets, :lo12:sym and the like. */
     private static final Pattern ADDRESS_REF = Pattern.compile("(?i)^(adrp?|ldr\\w*|prfm)\\s+[^,]+,\\s*([A-Za-z_.$][\\w.$]*)\\s*$");
+    private static final Pattern ADRP = Pattern.compile("(?i)^(adrp\\s+\\w+\\s*,\\s*)([A-Za-z_.$0-9][\\w.$]*)\\s*$");
     private static final Pattern LO12_REF = Pattern.compile(":[a-z_0-9]+:([A-Za-z_.$][\\w.$]*)");
     /**
      * Hint-space instructions of Armv8.3 (PAC) and Armv8.5 (BTI) that Keystone's parser predates:
@@ -238,6 +239,26 @@ public final class Arm64Assembler {
                         "symbol '" + g + "' is declared global but never defined");
             }
         }
+        ByteBuffer patch = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
+        for (Map.Entry<Integer, Reader.Lo12> e : reader.lo12.entrySet()) {
+            Statement s = statements.get(e.getKey());
+            Long target = labelOffset.get(e.getValue().symbol());
+            if (target == null) {
+                throw new AsmException(s.where(), s.text(), "'" + e.getValue().symbol() + "' is not a label of the code: ctxlab"
+                        + " places only the file's code (not its data sections, not other files')");
+            }
+            int at = (int) offset[e.getKey()];
+            int word = patch.getInt(at);
+            if (e.getValue().scale() < 0) {   // adrp: 4 KiB pages from the pc's page, immlo in bits 30:29, immhi in 23:5
+                long pages = (((base + target) & ~0xfffL) - ((base + at) & ~0xfffL)) >> 12;
+                if (pages < -(1L << 20) || pages >= (1L << 20)) throw new AsmException(s.where(), s.text(), "adrp target out of range");
+                int v = (int) pages & 0x1fffff;
+                patch.putInt(at, (word & ~(0x3 << 29) & ~(0x7ffff << 5)) | ((v & 3) << 29) | ((v >> 2) << 5));
+            } else {
+                int field = (int) (((base + target) & 0xfff) >> e.getValue().scale());
+                patch.putInt(at, (word & ~(0xfff << 10)) | (field << 10));
+            }
+        }
         lines.sort((a, b) -> Long.compare(a.offset(), b.offset()));
         List<Relocation> relocations = new ArrayList<>();
         for (Reader.External x : reader.externals) {
@@ -390,6 +411,24 @@ public final class Arm64Assembler {
                     } else if (!body.isEmpty()) {
                         kind = Kind.INSTRUCTION;
                         if (section.code()) body = rewrite(where, text, body);
+                        Matcher page = ADRP.matcher(body);
+                        if (section.code() && page.matches() && !Character.isDigit(page.group(2).charAt(0))) {
+                            // Keystone takes adrp's label for an absolute page, not one relative to the pc's page
+                            // (wrong at any base past 4 KiB): ctxlab fills the field in after layout.
+                            lo12.put(statements.size(), new Lo12(page.group(2), -1));
+                            body = page.group(1) + "#0";
+                        }
+                        Matcher lo = LO12_REF.matcher(body);
+                        if (section.code() && lo.find()) {
+                            // Keystone computes :lo12:sym from the whole address ("invalid imm12 fixup value"
+                            // at any base past 4 KiB): ctxlab fills the field in after layout instead.
+                            if (!lo.group().toLowerCase(Locale.ROOT).startsWith(":lo12:")) {
+                                throw new AsmException(where, text, lo.group() + " needs the linker (GOT or TLS); ctxlab"
+                                        + " places only the file's own code");
+                            }
+                            lo12.put(statements.size(), new Lo12(lo.group(1), lo12Scale(where, text, body)));
+                            body = body.substring(0, lo.start()) + "#0" + body.substring(lo.end());
+                        }
                     }
                     if (!section.code()) {
                         // Data in a non-code section (a .note.gnu.property, .rodata) is not part of the code:
@@ -423,6 +462,34 @@ public final class Arm64Assembler {
                 m.appendTail(sb);
                 statements.set(index, new Statement(s.where(), s.text(), s.labels(), sb.toString(), s.kind()));
             }
+        }
+
+        /** {@code :lo12:sym} operands (scale: the access size's log2) and adrp targets (scale -1) by statement index: filled in after layout (see {@link #read}). */
+        final Map<Integer, Lo12> lo12 = new java.util.TreeMap<>();
+
+        record Lo12(String symbol, int scale) {}
+
+        /** How the low 12 bits are scaled in the instruction: add takes bytes, a load or store its access size. */
+        private static int lo12Scale(SourceLocation where, String text, String body) {
+            String[] w = body.toLowerCase(Locale.ROOT).split("[\\s,]+");
+            String m = w[0];
+            if (m.equals("add") || m.equals("adds")) return 0;
+            if (m.matches("(ldr|str|ldrb|strb|ldrh|strh|ldrsw|ldrsb|ldrsh|prfm)") && w.length > 1) {
+                if (m.endsWith("b") || m.equals("ldrsb")) return 0;
+                if (m.endsWith("h") || m.equals("ldrsh")) return 1;
+                if (m.equals("ldrsw")) return 2;
+                if (m.equals("prfm")) return 3;
+                char r = w[1].charAt(0);
+                return switch (r) {
+                    case 'x', 'd' -> 3;
+                    case 'w', 's' -> 2;
+                    case 'h' -> 1;
+                    case 'b' -> 0;
+                    case 'q' -> 4;
+                    default -> throw new AsmException(where, text, ":lo12: with this register is not supported");
+                };
+            }
+            throw new AsmException(where, text, ":lo12: is supported in add and in loads and stores only");
         }
 
         /** Instruction text as Keystone needs it, or an error for what Keystone would get wrong. */
