@@ -70,8 +70,9 @@ final class ArchOption {
         if (head.length >= 4 && head[0] == 0x7F && head[1] == 'E' && head[2] == 'L' && head[3] == 'F') {
             // A header too short to hold e_machine is reported by the ELF reader ("truncated ELF header").
             if (head.length < 20) return Arch.X86_64;
-            // e_machine is little-endian in the files ctxlab reads; a big-endian file is refused by the reader.
-            int machine = head[5] == 2 ? ((head[18] & 0xff) << 8 | (head[19] & 0xff)) : ((head[19] & 0xff) << 8 | (head[18] & 0xff));
+            // Only little-endian files are read: any other one goes to the reader, which says so.
+            if (head[5] != 1) return Arch.X86_64;
+            int machine = (head[19] & 0xff) << 8 | (head[18] & 0xff);
             return switch (machine) {
                 case ctxlab.asm.elf.ElfFile.EM_AARCH64 -> Arch.ARM64;
                 case ctxlab.asm.elf.ElfFile.EM_X86_64 -> Arch.X86_64;
