@@ -92,6 +92,18 @@ class Arm64InputCliTest {
     }
 
     @Test
+    void aCallOutOfTheSwitchFailsTerminationAtItsLineNamingTheSymbol() throws Exception {
+        Path s = dir.resolve("calls-abort.s");
+        Files.writeString(s, Files.readString(TestFiles.ROOT.resolve("asm/context_arm64.s")).replaceFirst("(?m)^(\\s+)ret\\b", "$1bl abort\n$1ret"));
+        Arm64CliTest.Result r = ctxlab("verify", s.toString(), "--iterations", "20", "--seed", "1");
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("termination violated: ") && r.out().contains("calls-abort.s:86: (stop) calls abort, which no file defines"),
+                r.out());
+        // teeth: the file without the call passes
+        assertOk(ctxlab("verify", "asm/context_arm64.s", "--iterations", "20", "--seed", "1"), "verify");
+    }
+
+    @Test
     void hostCommandsSayInOneLineThatThisHostCannotRunAarch64() {
         for (String[] args : new String[][] {{"selftest", "--host", "--asm", SWITCH.toString()}, {"bench", "--asm", object.toString()},
                 {"vectors", "--host", "--asm", shared.toString()}}) {
