@@ -115,7 +115,9 @@ public final class Arm64Assembler {
         if (result == null || !result.stderr().isBlank() || result.bytes().length < (statements.size() + 1) * 8) {
             throw locate(statements, base, result, whole.error());
         }
-        return layout(statements, reader, result.bytes(), base);
+        Assembly assembly = layout(statements, reader, result.bytes(), base);
+        Arm64CrossCheck.check(assembly);   // Capstone reads every instruction as written
+        return assembly;
     }
 
     // ---- Keystone -----------------------------------------------------------------------------

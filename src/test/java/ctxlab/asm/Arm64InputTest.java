@@ -253,6 +253,24 @@ class Arm64InputTest {
     }
 
     @Test
+    void capstoneChecksKeystonesMnemonicAndRegisters() {
+        java.util.function.BiFunction<String, String, ctxlab.disasm.Instruction> insn = (m, ops) ->
+                new ctxlab.disasm.Instruction(0, new byte[4], m, ops, List.of(), 0, 0, 0, 0);
+        assertEquals(null, Arm64CrossCheck.compare("stp fp, lr, [sp, #0x90]", insn.apply("stp", "x29, x30, [sp, #0x90]")));
+        assertEquals(null, Arm64CrossCheck.compare("1:      tbz x0, #3, .Lctxlab_n1_0", insn.apply("tbz", "w0, #3, #0x30")));
+        assertEquals(null, Arm64CrossCheck.compare("mov x0, #0", insn.apply("movz", "x0, #0")));
+        assertEquals(null, Arm64CrossCheck.compare("ret x30", insn.apply("ret", "")));
+        assertEquals(null, Arm64CrossCheck.compare("bti c", insn.apply("hint", "#0x22")));
+        assertEquals(null, Arm64CrossCheck.compare("stp d8, d9, [x0, 0x68]", insn.apply("stp", "d8, d9, [x0, #0x68]")));
+        // teeth: another register, another instruction, a register lost
+        assertEquals("Capstone reads register x21, which the statement does not name",
+                Arm64CrossCheck.compare("stp x19, x20, [x0]", insn.apply("stp", "x19, x21, [x0]")));
+        assertEquals("Capstone reads ldp, the statement says stp", Arm64CrossCheck.compare("stp x19, x20, [x0]", insn.apply("ldp", "x19, x20, [x0]")));
+        assertEquals("the statement names v9, which Capstone does not read",
+                Arm64CrossCheck.compare("stp d8, d9, [x0]", insn.apply("stp", "d8, d8, [x0]")));
+    }
+
+    @Test
     void whatKeystoneWouldGetWrongIsRefusedWithTheLine(@TempDir Path dir) throws Exception {
         String[][] cases = {
                 {"f:\n#if 1\n  ret\n#endif\n", "t.s:2: a C preprocessor line in a file that was not preprocessed"},
