@@ -26,8 +26,8 @@ final class ArchOption {
     }
 
     @Option(names = "--arch", paramLabel = "ARCH", converter = Converter.class,
-            description = "x86-64 or arm64 (aarch64); default: inferred from the file (a 'ctxlab-arch: arm64' comment"
-                    + " or AArch64 registers in the source), else x86-64")
+            description = "x86-64 or arm64 (aarch64); default: inferred from the file (an ELF file's e_machine, a"
+                    + " 'ctxlab-arch: arm64' comment or AArch64 registers in the source), else x86-64")
     Arch arch;
 
     static final class Converter implements picocli.CommandLine.ITypeConverter<Arch> {
