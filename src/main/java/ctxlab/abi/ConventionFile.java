@@ -1,9 +1,7 @@
 package ctxlab.abi;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ctxlab.abi.Convention.Entry;
 import ctxlab.abi.Convention.Fresh;
 import ctxlab.abi.Convention.Holds;
@@ -36,7 +34,6 @@ public final class ConventionFile {
     /** A convention file larger than this is not a convention. */
     public static final int MAX_BYTES = 256 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Set<Reg> GPRS = Set.of(Reg.RAX, Reg.RBX, Reg.RCX, Reg.RDX, Reg.RSI, Reg.RDI, Reg.RBP,
             Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.R13, Reg.R14, Reg.R15);
     private static final Set<String> LAYOUT_NAMES = Set.of("top", "entry", "exit", "arg0", "arg1");
@@ -65,7 +62,7 @@ public final class ConventionFile {
         if (bytes.length > MAX_BYTES) throw new ConventionException(source, "larger than " + MAX_BYTES + " bytes: not a convention file");
         JsonNode root;
         try {
-            root = JSON.readTree(bytes);
+            root = JsonTree.read(bytes);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             throw new ConventionException(source, "not valid JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column "
@@ -258,7 +255,7 @@ public final class ConventionFile {
         JsonNode v = o.get(field);
         if (v == null || v.isNull()) {
             if (required) throw error("missing field '" + field + "'");
-            return JSON.createObjectNode();
+            return JsonTree.emptyObject();
         }
         return objectNode(v, field);
     }

@@ -182,6 +182,12 @@ final class Arm64Commands {
     /** {@code vectors --arch arm64}: testvectors-arm64/ (or the given files) against the routine. */
     static int vectors(PrintWriter out, PrintWriter err, List<java.nio.file.Path> paths, java.nio.file.Path asm, boolean json,
                        AsmOptions options) {
+        return vectors(out, err, paths, asm, json, options, null);
+    }
+
+    /** @param qemu when not null, {@code --qemu}: each vector also under qemu-aarch64, with this limit per run */
+    static int vectors(PrintWriter out, PrintWriter err, List<java.nio.file.Path> paths, java.nio.file.Path asm, boolean json,
+                       AsmOptions options, java.time.Duration qemu) {
         List<java.nio.file.Path> where = paths.isEmpty() ? List.of(Common.root().resolve("testvectors-arm64")) : paths;
         List<java.nio.file.Path> files = new java.util.ArrayList<>();
         for (java.nio.file.Path p : where) {
@@ -209,6 +215,21 @@ final class Arm64Commands {
         Input in = input(routine, 0x40_0000L, null, Arm64Verifier.DEFAULT_SYMBOL, options);
         Assembly a = in.assembly();
         long entry = a.address(in.symbol());
+        if (qemu != null) {
+            // qemu's program is GNU as's assembly of the source (a .S preprocessed with AArch64's macros)
+            SourceFile src = source(routine, options);
+            List<ctxlab.qemu.QemuVectors.Input> inputs = new java.util.ArrayList<>();
+            for (int i = 0; i < files.size(); i++) inputs.add(new ctxlab.qemu.QemuVectors.Input(vectors.get(i), Common.display(files.get(i))));
+            try {
+                var r = ctxlab.qemu.QemuVectors.run(inputs, src.name(), src.text(), a, in.symbol(), qemu);
+                if (json) out.println(Common.json(r.json()));
+                else r.print(out);
+                return r.exit();
+            } catch (ctxlab.qemu.QemuUnavailableException | ctxlab.qemu.QemuException e) {
+                err.println("ctxlab: " + e.getMessage());
+                return Main.BAD_INPUT;
+            }
+        }
         // The vectors' fault pcs are written for a routine at the start of the code: a routine further
         // in (an ELF file's, after its padding and neighbours) runs from its own first byte there.
         long skip = entry - a.base();

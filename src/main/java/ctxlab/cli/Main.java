@@ -62,9 +62,16 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         // Keystone only when the assembled-output cache is off: a cache hit never needs it, and an
         // idle core runs Unicorn's load instead.
         if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
-            if (java.util.Arrays.asList(args).contains("--no-cache")) ctxlab.asm.Keystone.preload();
+            boolean noCache = java.util.Arrays.asList(args).contains("--no-cache");
+            if (noCache) ctxlab.asm.Keystone.preload();
             Thread.ofPlatform().daemon().name("unicorn-preload").start(ctxlab.emu.Unicorn::available);
-            Thread.ofPlatform().daemon().name("capstone-preload").start(ctxlab.disasm.Capstone::available);
+            // Capstone only where it is sure to be used: the tracer decodes operands with it and every
+            // fresh assembly is cross-checked by it; a cache hit of verify, selftest or vectors never
+            // needs it, and binding it took the second core from Unicorn's load (verify, 9 cold runs
+            // interleaved: see docs/performance.md).
+            if (noCache || args[0].equals("trace") || args[0].equals("assemble")) {
+                Thread.ofPlatform().daemon().name("capstone-preload").start(ctxlab.disasm.Capstone::available);
+            }
         }
         Output.Recording stdout = Output.stdout(), stderr = Output.stderr();
         PrintWriter out = Output.writer(stdout, System.out.charset()), err = Output.writer(stderr, System.err.charset());

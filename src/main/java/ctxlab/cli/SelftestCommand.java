@@ -28,6 +28,10 @@ final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--unverified", description = "with --host: run the routine natively even if it fails emulated verification")
     boolean unverified;
 
+    @Option(names = "--qemu", description = "arm64: also run every scenario's main routine under qemu-aarch64 (Debian qemu-user), "
+            + "linked with aarch64-linux-gnu-as/-ld, judge its results and compare every byte with Unicorn's")
+    boolean qemu;
+
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
@@ -40,7 +44,7 @@ final class SelftestCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ArchOption arch = new ArchOption();
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child after SECONDS (default: ${DEFAULT-VALUE}, at most 3600); with --qemu: each qemu run (default: 5)")
     long timeout = 30;
 
     @Spec
@@ -48,9 +52,13 @@ final class SelftestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean arm64 = arch.arm64(asm);
-        Path file = asm != null ? asm : ArchOption.defaultFile(arch.resolve(asm));
+        // --qemu alone means the arm64 routine: qemu-aarch64 runs nothing else.
+        boolean arm64 = arch.arm64(asm) || qemu && arch.arch == null && asm == null;
+        Path file = asm != null ? asm : ArchOption.defaultFile(arm64 ? ArchOption.Arch.ARM64 : arch.resolve(asm));
         if (unverified && !host) throw new IllegalArgumentException("--unverified only makes sense with --host");
+        if (qemu && host) throw new IllegalArgumentException("--qemu and --host do not go together (--qemu is arm64, --host x86-64)");
+        if (qemu && !arm64) throw new IllegalArgumentException("--qemu runs arm64 routines (--arch arm64); x86-64 ones run natively with --host");
+        if (qemu) return qemu(file);
         if (arm64 && host) return Arm64Commands.nativeUnavailable(spec.commandLine().getErr(), "selftest --host");
         if (host) {
             if (asmOptions.given()) throw new IllegalArgumentException("--cpp, -D, -U and -I are not available with --host yet (a .S file is still preprocessed)");
@@ -59,6 +67,27 @@ final class SelftestCommand implements Callable<Integer> {
             else HostSelftest.print(r, spec.commandLine().getOut());
             return r.exit();
         }
+        return emulated(arm64, file);
+    }
+
+    private int qemu(Path file) {
+        // the routine as GNU as will read it (a .S preprocessed with AArch64's macros); an ELF file is refused
+        var sources = ctxlab.selftest.Arm64Selftest.sources(Common.root(), Arm64Commands.source(file, asmOptions), Common::display);
+        Assembly assembly = ctxlab.selftest.Arm64Selftest.assemble(sources);
+        boolean given = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--timeout");
+        try {
+            var r = ctxlab.qemu.QemuSelftest.run(sources, assembly, Common.display(file),
+                    given ? Common.timeout(timeout) : ctxlab.qemu.QemuVectors.DEFAULT_TIMEOUT);
+            if (json) spec.commandLine().getOut().println(Common.json(r.json()));
+            else r.print(spec.commandLine().getOut());
+            return r.exit();
+        } catch (ctxlab.qemu.QemuUnavailableException | ctxlab.qemu.QemuException e) {
+            spec.commandLine().getErr().println("ctxlab: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+    }
+
+    private int emulated(boolean arm64, Path file) {
         List<Outcome> outcomes;
         if (arm64) {
             outcomes = Arm64Commands.selftest(file, asmOptions);

@@ -33,10 +33,12 @@ import picocli.CommandLine.Spec;
         description = {"Run the test vectors: exact machine states before and after one call of the switch routine.",
                 "Every file is read and checked before anything runs; each vector runs on a fresh Unicorn machine.",
                 "With --record, write the expect block of each FILE from the current behaviour, for review.",
-                "With --host, vectors safe on real hardware also run on this CPU and must equal Unicorn bit for bit."},
+                "With --host, vectors safe on real hardware also run on this CPU and must equal Unicorn bit for bit.",
+                "With --qemu (arm64), every vector also runs under qemu-aarch64 and must equal Unicorn bit for bit."},
         footer = {"", "Exit codes: 0 all passed (or recorded); 1 a vector failed, or --record",
                 "refused to overwrite; with --host also a host/Unicorn mismatch or a crash;",
-                "2 a file is malformed or cannot be assembled, or --host on a host other than x86-64 Linux."})
+                "2 a file is malformed or cannot be assembled, or --host on a host other than x86-64 Linux,",
+                "or --qemu without qemu-aarch64 (qemu-user) or aarch64-linux-gnu-as/-ld (binutils-aarch64-linux-gnu)."})
 final class VectorsCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "PATH", description = "vector files or folders (default: testvectors/)")
     List<Path> paths = new ArrayList<>();
@@ -48,6 +50,10 @@ final class VectorsCommand implements Callable<Integer> {
             + "crash-isolated child JVM, and compare registers and memory with Unicorn bit for bit")
     boolean host;
 
+    @Option(names = "--qemu", description = "arm64: also run every vector under qemu-aarch64 (Debian qemu-user) as a static "
+            + "program built with aarch64-linux-gnu-as/-ld, and compare it with Unicorn and the expectations bit for bit")
+    boolean qemu;
+
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
@@ -57,7 +63,7 @@ final class VectorsCommand implements Callable<Integer> {
     @Option(names = "--force", description = "with --record: replace an existing expect block")
     boolean force;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child (--host) after SECONDS (default: ${DEFAULT-VALUE}, at most 3600)")
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "kill the native child (--host) after SECONDS (default: ${DEFAULT-VALUE}, at most 3600); with --qemu: each qemu run (default: 5)")
     long timeout = 60;
 
     @picocli.CommandLine.Mixin
@@ -75,13 +81,19 @@ final class VectorsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        // --qemu alone means the arm64 corpus: qemu-aarch64 runs nothing else.
         if (arch.arch == ArchOption.Arch.ARM64 || arch.arch == null && !paths.isEmpty()
-                && paths.stream().allMatch(ArchOption::inArm64Vectors)
+                && paths.stream().allMatch(ArchOption::inArm64Vectors) || arch.arch == null && qemu && paths.isEmpty()
                 || arch.arch == null && paths.isEmpty() && asm != null && ArchOption.infer(asm) == ArchOption.Arch.ARM64) {
             if (host) return Arm64Commands.nativeUnavailable(err, "vectors --host");
             if (record) return usage(err, "--record is not available for arm64 (its vectors are derived by testvectors-arm64/README.md's model)");
-            return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions);
+            if (!qemu) return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions);
+            // Per qemu run, not per command: a routine that spins costs this much per vector.
+            boolean given = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--timeout");
+            return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions,
+                    given ? Common.timeout(timeout) : ctxlab.qemu.QemuVectors.DEFAULT_TIMEOUT);
         }
+        if (qemu) return usage(err, "--qemu runs the arm64 vectors (--arch arm64, or files in testvectors-arm64); x86-64 vectors run natively with --host");
         if (force && !record) return usage(err, "--force only goes with --record");
         if (record && json) return usage(err, "--json is not available with --record");
         if (record && paths.isEmpty()) return usage(err, "--record needs the FILE… to record into");

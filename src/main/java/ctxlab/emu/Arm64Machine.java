@@ -54,7 +54,13 @@ public final class Arm64Machine implements AutoCloseable {
 
     private final Arena arena;
     private final MemorySegment uc;
-    private final MemorySegment scratch, batchIds, batchVals, batchPtrs, hookHandle;
+    private final MemorySegment batchIds, batchVals, batchPtrs, hookHandle;
+    // Single words through a Java array handed to the (critical) engine calls, and batches by bulk
+    // copies: checked MemorySegment accesses are not inlined by the C1-only launcher (see Machine).
+    private final long[] word = new long[2];
+    private final MemorySegment wordSegment = MemorySegment.ofArray(word);
+    private final int[] batchIdArray = new int[BATCH];
+    private final long[] batchValArray = new long[BATCH];
     private final List<Long> nativeHooks = new ArrayList<>();
     private final List<InstructionHook> insnHooks = new ArrayList<>();
     private final List<MemoryWriteHook> writeHooks = new ArrayList<>();
@@ -82,7 +88,6 @@ public final class Arm64Machine implements AutoCloseable {
             engine = out.get(ADDRESS, 0);
             this.arena = a;
             this.uc = engine;
-            this.scratch = a.allocate(16, 16);
             this.batchIds = a.allocate(JAVA_INT, BATCH);
             this.batchVals = a.allocate(JAVA_LONG, BATCH);
             this.batchPtrs = a.allocate(ADDRESS, BATCH);
@@ -132,27 +137,27 @@ public final class Arm64Machine implements AutoCloseable {
 
     public long readLong(long address) {
         open();
-        check(Unicorn.uc_mem_read(uc, address, scratch, 8), "read of 8 bytes at " + hex(address), address);
-        return scratch.get(JAVA_LONG, 0);
+        check(Unicorn.uc_mem_read(uc, address, wordSegment, 8), "read of 8 bytes at " + hex(address), address);
+        return word[0];
     }
 
     public void writeLong(long address, long value) {
         open();
-        scratch.set(JAVA_LONG, 0, value);
-        check(Unicorn.uc_mem_write(uc, address, scratch, 8), "write of 8 bytes at " + hex(address), address);
+        word[0] = value;
+        check(Unicorn.uc_mem_write(uc, address, wordSegment, 8), "write of 8 bytes at " + hex(address), address);
         invalidateIfCode(address, 8);
     }
 
     public int readInt(long address) {
         open();
-        check(Unicorn.uc_mem_read(uc, address, scratch, 4), "read of 4 bytes at " + hex(address), address);
-        return scratch.get(JAVA_INT, 0);
+        check(Unicorn.uc_mem_read(uc, address, wordSegment, 4), "read of 4 bytes at " + hex(address), address);
+        return (int) word[0];
     }
 
     public void writeInt(long address, int value) {
         open();
-        scratch.set(JAVA_INT, 0, value);
-        check(Unicorn.uc_mem_write(uc, address, scratch, 4), "write of 4 bytes at " + hex(address), address);
+        word[0] = value & 0xFFFF_FFFFL;
+        check(Unicorn.uc_mem_write(uc, address, wordSegment, 4), "write of 4 bytes at " + hex(address), address);
         invalidateIfCode(address, 4);
     }
 
@@ -171,16 +176,17 @@ public final class Arm64Machine implements AutoCloseable {
 
     public long get(Arm64Reg reg) {
         open();
-        scratch.set(JAVA_LONG, 0, 0L);
-        check(Unicorn.uc_reg_read(uc, reg.ucId(), scratch), "read of register " + reg, 0);
-        return scratch.get(JAVA_LONG, 0);
+        word[0] = 0L;
+        word[1] = 0L;
+        check(Unicorn.uc_reg_read(uc, reg.ucId(), wordSegment), "read of register " + reg, 0);
+        return word[0];
     }
 
     public void set(Arm64Reg reg, long value) {
         open();
-        scratch.set(JAVA_LONG, 0, value);
-        scratch.set(JAVA_LONG, 8, 0L);
-        check(Unicorn.uc_reg_write(uc, reg.ucId(), scratch), "write of register " + reg, 0);
+        word[0] = value;
+        word[1] = 0L;
+        check(Unicorn.uc_reg_write(uc, reg.ucId(), wordSegment), "write of register " + reg, 0);
     }
 
     /** Several registers in one engine call. */
@@ -189,12 +195,12 @@ public final class Arm64Machine implements AutoCloseable {
         long[] out = new long[regs.length];
         for (int from = 0; from < regs.length; from += BATCH) {
             int n = Math.min(BATCH, regs.length - from);
-            for (int i = 0; i < n; i++) {
-                batchIds.setAtIndex(JAVA_INT, i, regs[from + i].ucId());
-                batchVals.setAtIndex(JAVA_LONG, i, 0L);
-            }
+            for (int i = 0; i < n; i++) batchIdArray[i] = regs[from + i].ucId();
+            MemorySegment.copy(batchIdArray, 0, batchIds, JAVA_INT, 0, n);
+            java.util.Arrays.fill(batchValArray, 0, n, 0L);
+            MemorySegment.copy(batchValArray, 0, batchVals, JAVA_LONG, 0, n);
             check(Unicorn.uc_reg_read_batch(uc, batchIds, batchPtrs, n), "batch read of registers", 0);
-            for (int i = 0; i < n; i++) out[from + i] = batchVals.getAtIndex(JAVA_LONG, i);
+            MemorySegment.copy(batchVals, JAVA_LONG, 0, out, from, n);
         }
         return out;
     }
@@ -205,10 +211,9 @@ public final class Arm64Machine implements AutoCloseable {
         if (regs.length != values.length) throw new IllegalArgumentException(regs.length + " registers, " + values.length + " values");
         for (int from = 0; from < regs.length; from += BATCH) {
             int n = Math.min(BATCH, regs.length - from);
-            for (int i = 0; i < n; i++) {
-                batchIds.setAtIndex(JAVA_INT, i, regs[from + i].ucId());
-                batchVals.setAtIndex(JAVA_LONG, i, values[from + i]);
-            }
+            for (int i = 0; i < n; i++) batchIdArray[i] = regs[from + i].ucId();
+            MemorySegment.copy(batchIdArray, 0, batchIds, JAVA_INT, 0, n);
+            MemorySegment.copy(values, from, batchVals, JAVA_LONG, 0, n);
             check(Unicorn.uc_reg_write_batch(uc, batchIds, batchPtrs, n), "batch write of registers", 0);
         }
     }
@@ -258,7 +263,9 @@ public final class Arm64Machine implements AutoCloseable {
     private void memWriteHook(MemorySegment engine, int type, long address, int size, long value, MemorySegment user) {
         if (hookFailure != null) return;
         try {
-            long pc = get(Arm64Reg.PC);
+            // The code hook is always installed and fires before every instruction: its address is
+            // the writing instruction's, without an engine call from inside this callback.
+            long pc = lastAddress;
             long v = size >= 8 ? value : value & ((1L << (size * 8)) - 1);
             for (MemoryWriteHook h : writes) h.onWrite(pc, address, size, v);
         } catch (Throwable t) {

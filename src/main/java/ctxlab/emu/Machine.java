@@ -141,6 +141,13 @@ public final class Machine implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment uc;
     private final MemorySegment scratch;     // 16 bytes for single values
+    // Single registers and words go through a Java array passed to the engine directly (the calls are
+    // "critical", which allows heap segments): a MemorySegment get/set runs the layout's bounds and
+    // alignment checks, which the C1-only launcher JVM does not inline; they were ~15% of verify's
+    // samples. 16 bytes: some registers (xmm) are wider than a word. The hosts are little-endian.
+    private final long[] word = new long[2];
+    private final MemorySegment wordSegment = MemorySegment.ofArray(word);
+    private final int[] batchIdArray = new int[BATCH_CAPACITY];
     private final MemorySegment batchIds;    // int[BATCH_CAPACITY]
     private final MemorySegment batchVals;   // long[BATCH_CAPACITY]
     private final MemorySegment batchPtrs;   // void*[BATCH_CAPACITY] -> batchVals[i]
@@ -418,30 +425,30 @@ public final class Machine implements AutoCloseable {
 
     public long readLong(long address) {
         open();
-        int err = Unicorn.uc_mem_read(uc, address, scratch, 8);
+        int err = Unicorn.uc_mem_read(uc, address, wordSegment, 8);
         if (err != UcConst.UC_ERR_OK) check(err, "read of 8 bytes at " + hex(address), address);
-        return scratch.get(JAVA_LONG, 0);
+        return word[0];
     }
 
     public void writeLong(long address, long value) {
         open();
-        scratch.set(JAVA_LONG, 0, value);
-        int err = Unicorn.uc_mem_write(uc, address, scratch, 8);
+        word[0] = value;
+        int err = Unicorn.uc_mem_write(uc, address, wordSegment, 8);
         if (err != UcConst.UC_ERR_OK) check(err, "write of 8 bytes at " + hex(address), address);
         invalidateIfCode(address, 8);
     }
 
     public int readInt(long address) {
         open();
-        int err = Unicorn.uc_mem_read(uc, address, scratch, 4);
+        int err = Unicorn.uc_mem_read(uc, address, wordSegment, 4);
         if (err != UcConst.UC_ERR_OK) check(err, "read of 4 bytes at " + hex(address), address);
-        return scratch.get(JAVA_INT, 0);
+        return (int) word[0];
     }
 
     public void writeInt(long address, int value) {
         open();
-        scratch.set(JAVA_INT, 0, value);
-        int err = Unicorn.uc_mem_write(uc, address, scratch, 4);
+        word[0] = value & 0xFFFF_FFFFL;
+        int err = Unicorn.uc_mem_write(uc, address, wordSegment, 4);
         if (err != UcConst.UC_ERR_OK) check(err, "write of 4 bytes at " + hex(address), address);
         invalidateIfCode(address, 4);
     }
@@ -451,18 +458,18 @@ public final class Machine implements AutoCloseable {
     /** The register's value, zero-extended from its width. */
     public long get(Reg reg) {
         open();
-        scratch.set(JAVA_LONG, 0, 0L);
-        int err = Unicorn.uc_reg_read(uc, reg.ucId(), scratch);
+        word[0] = 0L;
+        int err = Unicorn.uc_reg_read(uc, reg.ucId(), wordSegment);
         if (err != UcConst.UC_ERR_OK) check(err, "read of register " + reg, 0);
-        return scratch.get(JAVA_LONG, 0) & reg.mask();
+        return word[0] & reg.mask();
     }
 
     /** Sets the register; {@code value} must fit the register's width (unsigned). */
     public void set(Reg reg, long value) {
         open();
         checkFits(reg, value);
-        scratch.set(JAVA_LONG, 0, value);
-        int err = Unicorn.uc_reg_write(uc, reg.ucId(), scratch);
+        word[0] = value;
+        int err = Unicorn.uc_reg_write(uc, reg.ucId(), wordSegment);
         if (err != UcConst.UC_ERR_OK) check(err, "write of register " + reg, 0);
     }
 
@@ -476,12 +483,13 @@ public final class Machine implements AutoCloseable {
             for (int i = 0; i < n; i++) out[i] = get(regs[i]);
             return out;
         }
-        for (int i = 0; i < n; i++) {
-            batchIds.setAtIndex(JAVA_INT, i, regs[i].ucId());
-            batchVals.setAtIndex(JAVA_LONG, i, 0L);
-        }
+        for (int i = 0; i < n; i++) batchIdArray[i] = regs[i].ucId();
+        // Bulk copies, not one checked segment access per element (see `word`).
+        MemorySegment.copy(batchIdArray, 0, batchIds, JAVA_INT, 0, n);
+        MemorySegment.copy(out, 0, batchVals, JAVA_LONG, 0, n);   // zeros: narrow registers fill only their width
         check(Unicorn.uc_reg_read_batch(uc, batchIds, batchPtrs, n), "batch read of registers", 0);
-        for (int i = 0; i < n; i++) out[i] = batchVals.getAtIndex(JAVA_LONG, i) & regs[i].mask();
+        MemorySegment.copy(batchVals, JAVA_LONG, 0, out, 0, n);
+        for (int i = 0; i < n; i++) out[i] &= regs[i].mask();
         return out;
     }
 
@@ -499,9 +507,10 @@ public final class Machine implements AutoCloseable {
         }
         for (int i = 0; i < n; i++) {
             checkFits(regs[i], values[i]);
-            batchIds.setAtIndex(JAVA_INT, i, regs[i].ucId());
-            batchVals.setAtIndex(JAVA_LONG, i, values[i]);
+            batchIdArray[i] = regs[i].ucId();
         }
+        MemorySegment.copy(batchIdArray, 0, batchIds, JAVA_INT, 0, n);
+        MemorySegment.copy(values, 0, batchVals, JAVA_LONG, 0, n);
         check(Unicorn.uc_reg_write_batch(uc, batchIds, batchPtrs, n), "batch write of registers", 0);
     }
 
@@ -630,7 +639,7 @@ public final class Machine implements AutoCloseable {
                               MemorySegment user) {
         if (hookFailure != null) return;
         try {
-            long pc = get(Reg.RIP);
+            long pc = pcInHook();
             long v = size >= 8 ? value : value & ((1L << (size * 8)) - 1);
             for (MemoryWriteHook h : writeHookArray) h.onWrite(pc, address, size, v);
         } catch (Throwable t) {
@@ -638,12 +647,21 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /**
+     * The instruction a memory hook fires in. With the code hook installed it is the address that hook
+     * saw last (it fires before every instruction, on all code), which saves an engine call per memory
+     * access: one uc_reg_read from inside a callback was a tenth of verify's time.
+     */
+    private long pcInHook() {
+        return counting ? lastAddress : get(Reg.RIP);
+    }
+
     @SuppressWarnings("unused")
     private void memReadHook(MemorySegment engine, int type, long address, int size, long value,
                              MemorySegment user) {
         if (hookFailure != null) return;
         try {
-            long pc = get(Reg.RIP);
+            long pc = pcInHook();
             for (MemoryReadHook h : readHookArray) h.onRead(pc, address, size);
         } catch (Throwable t) {
             fail(t);
@@ -1069,8 +1087,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private long ripOrZero() {
-        scratch.set(JAVA_LONG, 0, 0L);
-        return Unicorn.uc_reg_read(uc, Reg.RIP.ucId(), scratch) == UcConst.UC_ERR_OK ? scratch.get(JAVA_LONG, 0) : 0;
+        word[0] = 0L;
+        return Unicorn.uc_reg_read(uc, Reg.RIP.ucId(), wordSegment) == UcConst.UC_ERR_OK ? word[0] : 0;
     }
 
     private void checkRange(String op, long address, long size) {

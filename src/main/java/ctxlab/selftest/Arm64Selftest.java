@@ -75,6 +75,42 @@ public final class Arm64Selftest {
         return out;
     }
 
+    /** Where a main routine returns to when a {@link Second} engine runs it too (unmapped in Unicorn). */
+    public static final long SECOND_RETURN = 0x5e5e_0000_0000L;
+
+    /** A mapped region of a scenario's machine (the code excepted) and its bytes. */
+    public record Region(long address, byte[] bytes) {}
+
+    /**
+     * A second engine (qemu-aarch64): runs one call of a scenario's main routine, {@code entry(x0)}
+     * with sp and lr as given, from the regions as they are just before Unicorn's run of the same
+     * call, and returns their bytes after it, in the same order.
+     *
+     * @throws Backend.ScenarioFault when the call does not return
+     */
+    public interface Second {
+        List<byte[]> call(List<Region> before, long entry, long sp, long lr, long x0);
+    }
+
+    /**
+     * A scenario run by both engines: {@code outcome}'s checks judge the second engine's results;
+     * {@code differences} are the bytes in which they differ from Unicorn's, one line each ({@code
+     * compared}: false when the second engine's call did not return, so there was nothing to compare).
+     */
+    public record Paired(Outcome outcome, List<String> differences, boolean compared) {}
+
+    /** The six scenarios, every main routine call run by Unicorn and by {@code second}. */
+    public static List<Paired> run(Assembly assembly, Second second) {
+        List<Paired> out = new ArrayList<>();
+        for (Case c : cases()) {
+            try (Env env = new Env(assembly)) {
+                env.second = second;
+                out.add(new Paired(c.execute(env), List.copyOf(env.differences), env.compared));
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ the emulated environment
 
     /** One machine per scenario: the code, a heap of guarded allocations, calls with a fresh main stack. */
@@ -83,6 +119,12 @@ public final class Arm64Selftest {
         final Arm64Machine m = Arm64Machine.create();
         final long switchAddress;
         long next = HEAP, switches, last = -1;
+        /** Every allocation, for a {@link Second} engine: {address, size}. */
+        final List<long[]> regions = new ArrayList<>();
+        Second second;
+        final List<String> differences = new ArrayList<>();
+        /** Whether the second engine's call returned, so that its bytes could be compared. */
+        boolean compared;
 
         Env(Assembly assembly) {
             this.assembly = assembly;
@@ -102,7 +144,12 @@ public final class Arm64Selftest {
             long at = next;
             m.map(at, bytes, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             next = at + bytes + 0x1000;
+            regions.add(new long[] {at, bytes});
             return at;
+        }
+
+        List<Region> snapshot() {
+            return regions.stream().map(r -> new Region(r[0], m.read(r[0], (int) r[1]))).toList();
         }
 
         long symbol(String name) {
@@ -112,6 +159,7 @@ public final class Arm64Selftest {
         /** Calls {@code symbol(block)} on a fresh 64 KiB stack; returns instructions executed. */
         long call(String symbol, long block) {
             long stack = allocate(STACK_SIZE);
+            if (second != null) return twice(symbol, block, stack);
             try {
                 return m.call(symbol(symbol), stack + STACK_SIZE, BUDGET, block).instructions();
             } catch (EmulationException e) {
@@ -123,6 +171,46 @@ public final class Arm64Selftest {
                     default -> e.getMessage() + " at " + where;
                 }, e);
             }
+        }
+
+        /**
+         * The call in Unicorn and in the second engine from the same bytes; the second engine's
+         * bytes then replace Unicorn's, so that the scenario's checks judge them.
+         */
+        private long twice(String symbol, long block, long stack) {
+            List<Region> before = snapshot();
+            long n = -1;
+            String unicornFault = null;
+            try {
+                // As Arm64Machine.call, with a return address both engines can map (the sentinel
+                // lies beyond a 47-bit address space, and main keeps lr on its stack).
+                m.set(new ctxlab.emu.Arm64Reg[] {ctxlab.emu.Arm64Reg.X0, ctxlab.emu.Arm64Reg.X30, ctxlab.emu.Arm64Reg.SP},
+                        new long[] {block, SECOND_RETURN, stack + STACK_SIZE});
+                n = m.run(symbol(symbol), SECOND_RETURN, BUDGET).instructions();
+            } catch (EmulationException e) {
+                unicornFault = e.getMessage() + " at " + assembly.describe(e.pc());
+            }
+            List<Region> unicorn = snapshot();
+            List<byte[]> other = second.call(before, symbol(symbol), stack + STACK_SIZE, SECOND_RETURN, block);
+            compared = true;
+            if (unicornFault != null) differences.add("Unicorn: " + unicornFault + "; the second engine returned");
+            for (int i = 0; i < unicorn.size(); i++) {
+                byte[] u = unicorn.get(i).bytes(), o = other.get(i);
+                for (int at = 0; at < u.length; at += 8) {
+                    if (!java.util.Arrays.equals(u, at, at + 8, o, at, at + 8) && differences.size() < 20) {
+                        differences.add(String.format("0x%x: expected 0x%016x (unicorn), got 0x%016x", unicorn.get(i).address() + at,
+                                le(u, at), le(o, at)));
+                    }
+                }
+                m.write(unicorn.get(i).address(), o);
+            }
+            return n;
+        }
+
+        private static long le(byte[] b, int at) {
+            long v = 0;
+            for (int k = 7; k >= 0; k--) v = v << 8 | (b[at + k] & 0xFF);
+            return v;
         }
 
         Arm64MakeContext.Prepared strand(long block, long context, String entry, long stackSize, Map<Slot, Long> regs) {
@@ -161,6 +249,9 @@ public final class Arm64Selftest {
                 run(env, c, instructions);
             } catch (Backend.ScenarioFault e) {
                 c.failures.add(e.getMessage());
+            } catch (EmulationException e) {
+                // A result the checks follow (a frame address) points nowhere: the results are wrong.
+                c.failures.add("reading the results: " + e.getMessage());
             }
             return new Outcome(name(), c.failures.isEmpty(), env.switches, instructions[0],
                     Duration.ofNanos(System.nanoTime() - t0), List.copyOf(c.failures), List.copyOf(c.notes));
