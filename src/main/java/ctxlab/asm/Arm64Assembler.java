@@ -25,6 +25,16 @@ import java.util.regex.Pattern;
  * numeric local labels are renamed, and a marker table ({@code .quad marker - origin}) placed after
  * the code reports where each statement landed, in the same single Keystone call. A literal-pool
  * load ({@code ldr x0, =value}) is refused: Keystone would place the pool after the marker table.
+ *
+ * <p>Real switch files ({@code .S}, preprocessed by {@link Preprocessor} with AArch64's macros) are
+ * read as GNU as reads them: the preprocessor's line markers are followed (every {@code file:line}
+ * points into the original file), data in non-code sections ({@code .note.gnu.property} under
+ * {@code .pushsection}) is left out, and the BTI/PAC hint-space instructions Keystone does not know
+ * ({@code bti c}, {@code paciasp}, {@code autiasp}, ...) are assembled as the {@code hint #n} they
+ * are. A call or jump to a symbol no file defines ({@code bl _exit}) gets a stop: GNU as would leave
+ * an {@code R_AARCH64_CALL26} for the linker; here the branch goes to a {@code brk} appended after
+ * the code, whose line names the symbol and the calling line, so that emulation reaching it stops
+ * with that name (and the reference is listed as a {@link Relocation}).
  */
 public final class Arm64Assembler {
     private static final String MARK = ".Lctxlab_s";
@@ -34,12 +44,42 @@ public final class Arm64Assembler {
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$#])(\\d+)([bfBF])(?![\\w.$])");
     private static final Pattern SIZE_DOT = Pattern.compile("\\.\\s*-\\s*([A-Za-z_.$][\\w.$]*)");
     private static final Pattern NUMBER = Pattern.compile("[-+]?(0[xX][0-9a-fA-F]+|\\d+)");
+    /** {@code # 12 "file.S" 2}: the C preprocessor's line markers (GNU as obeys them too). */
+    private static final Pattern LINE_MARKER = Pattern.compile("^#\\s*(\\d+)\\s+\"((?:[^\"\\\\]|\\\\.)*)\"(\\s+\\d+)*\\s*$");
+    /** A C preprocessor directive left in a file that was not preprocessed. */
+    private static final Pattern CPP_LINE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include|error)\\b.*");
+    /** "# include <x.h>" (with a space) is a directive too; "# include the frame pointer" is a comment. */
+    private static final Pattern CPP_INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*[<\"].*");
+    private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
+    /** The target of a direct branch: b, bl, b.cond, cbz/cbnz, tbz/tbnz (last operand). */
+    private static final Pattern BRANCH = Pattern.compile("(?i)^(b|bl|b\\.\\w+|cbn?z|tbn?z)\\s+(.*?)([A-Za-z_.$][\\w.$]*)(@plt)?\\s*$");
+    /** A symbol in an address operand: adr/adrp/ldr literal targets, :lo12:sym and the like. */
+    private static final Pattern ADDRESS_REF = Pattern.compile("(?i)^(adrp?|ldr\\w*|prfm)\\s+[^,]+,\\s*([A-Za-z_.$][\\w.$]*)\\s*$");
+    private static final Pattern ADRP = Pattern.compile("(?i)^(adrp\\s+\\w+\\s*,\\s*)([A-Za-z_.$0-9][\\w.$]*)\\s*$");
+    private static final Pattern LO12_REF = Pattern.compile(":[a-z_0-9]+:([A-Za-z_.$][\\w.$]*)");
+    /**
+     * Hint-space instructions of Armv8.3 (PAC) and Armv8.5 (BTI) that Keystone's parser predates:
+     * GNU as encodes them as HINT #n (which is also what a CPU without the feature executes: a NOP).
+     */
+    static final Map<String, Integer> HINTS = Map.ofEntries(Map.entry("bti", 32), Map.entry("bti c", 34),
+            Map.entry("bti j", 36), Map.entry("bti jc", 38), Map.entry("paciaz", 24), Map.entry("paciasp", 25),
+            Map.entry("pacibz", 26), Map.entry("pacibsp", 27), Map.entry("autiaz", 28), Map.entry("autiasp", 29),
+            Map.entry("autibz", 30), Map.entry("autibsp", 31), Map.entry("pacia1716", 8), Map.entry("pacib1716", 10),
+            Map.entry("autia1716", 12), Map.entry("autib1716", 14), Map.entry("xpaclri", 7), Map.entry("esb", 16),
+            Map.entry("psb csync", 17), Map.entry("csdb", 20));
+    /** Pointer-authentication instructions outside the hint space: Keystone cannot encode them. */
+    private static final Set<String> PAC_OTHER = Set.of("retaa", "retab", "braa", "brab", "blraa", "blrab", "braaz",
+            "brabz", "blraaz", "blrabz", "eretaa", "eretab", "ldraa", "ldrab", "pacia", "pacib", "pacda", "pacdb",
+            "autia", "autib", "autda", "autdb", "paciza", "pacizb", "autiza", "autizb", "xpaci", "xpacd", "pacga");
+    /** The stop an undefined symbol's branch goes to: brk #0xe0 ("external"). */
+    static final String STOP = "brk #0xe0";
 
     private static final Set<String> IGNORED = Set.of(".type", ".file", ".ident", ".loc", ".hidden",
-            ".protected", ".internal", ".local", ".end", ".arch", ".cpu", ".arch_extension");
+            ".protected", ".internal", ".local", ".arch", ".cpu", ".arch_extension", ".addrsig", ".addrsig_sym");
     private static final Set<String> DATA = Set.of(".byte", ".hword", ".short", ".2byte", ".word", ".long",
             ".int", ".4byte", ".quad", ".xword", ".dword", ".8byte", ".inst", ".zero", ".skip", ".space", ".fill",
             ".ascii", ".asciz", ".string");
+    private static final Map<String, String> DATA_SAME = Map.of(".inst", ".word", ".dword", ".quad");
     private static final Set<String> ALIGN = Set.of(".align", ".balign", ".p2align");
     private static final Set<String> UNSUPPORTED = Set.of(".macro", ".endm", ".rept", ".endr", ".irp", ".irpc",
             ".include", ".incbin", ".ltorg", ".pool", ".req", ".unreq");
@@ -58,6 +98,7 @@ public final class Arm64Assembler {
     public static Assembly assemble(List<SourceFile> files, long base) {
         Reader reader = new Reader();
         for (SourceFile f : files) reader.read(f);
+        reader.resolveExternals();
         List<Statement> statements = reader.statements;
         if (statements.stream().noneMatch(s -> s.kind() != Kind.NONE)) {
             throw new AsmException(String.join(", ", files.stream().map(SourceFile::name).toList())
@@ -74,7 +115,9 @@ public final class Arm64Assembler {
         if (result == null || !result.stderr().isBlank() || result.bytes().length < (statements.size() + 1) * 8) {
             throw locate(statements, base, result, whole.error());
         }
-        return layout(statements, reader, result.bytes(), base);
+        Assembly assembly = layout(statements, reader, result.bytes(), base);
+        Arm64CrossCheck.check(assembly);   // Capstone reads every instruction as written
+        return assembly;
     }
 
     // ---- Keystone -----------------------------------------------------------------------------
@@ -130,7 +173,11 @@ public final class Arm64Assembler {
                 return new AsmException(s.where(), s.text(), t.getMessage() + " (it loops on this statement)");
             }
             Keystone.Result r = a.result();
-            if (r == null) return new AsmException(s.where(), s.text(), "Keystone: " + describe(a.error()));
+            if (r == null) {
+                String hint = a.error() != null && a.error().errno() == 144 ? " (an undefined symbol: ctxlab stops at branches"
+                        + " to undefined symbols (b, bl, b.cond, cbz, tbz), but cannot place data or addresses of them)" : "";
+                return new AsmException(s.where(), s.text(), "Keystone: " + describe(a.error()) + hint);
+            }
             if (!r.stderr().isBlank()) return new AsmException(s.where(), s.text(), "Keystone: " + r.stderr().strip());
             if (s.kind() == Kind.INSTRUCTION && r.bytes().length <= before) {
                 return new AsmException(s.where(), s.text(), "Keystone (AArch64) produced no bytes for this statement:"
@@ -194,8 +241,33 @@ public final class Arm64Assembler {
                         "symbol '" + g + "' is declared global but never defined");
             }
         }
+        ByteBuffer patch = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
+        for (Map.Entry<Integer, Reader.Lo12> e : reader.lo12.entrySet()) {
+            Statement s = statements.get(e.getKey());
+            Long target = labelOffset.get(e.getValue().symbol());
+            if (target == null) {
+                throw new AsmException(s.where(), s.text(), "'" + e.getValue().symbol() + "' is not a label of the code: ctxlab"
+                        + " places only the file's code (not its data sections, not other files')");
+            }
+            int at = (int) offset[e.getKey()];
+            int word = patch.getInt(at);
+            if (e.getValue().scale() < 0) {   // adrp: 4 KiB pages from the pc's page, immlo in bits 30:29, immhi in 23:5
+                long pages = (((base + target) & ~0xfffL) - ((base + at) & ~0xfffL)) >> 12;
+                if (pages < -(1L << 20) || pages >= (1L << 20)) throw new AsmException(s.where(), s.text(), "adrp target out of range");
+                int v = (int) pages & 0x1fffff;
+                patch.putInt(at, (word & ~(0x3 << 29) & ~(0x7ffff << 5)) | ((v & 3) << 29) | ((v >> 2) << 5));
+            } else {
+                int field = (int) (((base + target) & 0xfff) >> e.getValue().scale());
+                patch.putInt(at, (word & ~(0xfff << 10)) | (field << 10));
+            }
+        }
         lines.sort((a, b) -> Long.compare(a.offset(), b.offset()));
-        return new Assembly(code, base, symbols, lines);
+        List<Relocation> relocations = new ArrayList<>();
+        for (Reader.External x : reader.externals) {
+            long at = labelOffset.getOrDefault(x.caller(), -1L);
+            if (at >= 0) relocations.add(new Relocation(at, 4, x.symbol(), 0, at, x.kind()));
+        }
+        return new Assembly(code, base, symbols, lines, relocations);
     }
 
     // ---- reading ------------------------------------------------------------------------------
@@ -207,18 +279,47 @@ public final class Arm64Assembler {
         final Map<String, Integer> sizeAt = new HashMap<>();
         final Map<String, Long> sizeFixed = new HashMap<>();
         final Map<String, SourceLocation> labelWhere = new HashMap<>();
+        /** Symbols defined outside the code: .set/.equ, labels in data sections. */
+        final Set<String> otherSymbols = new HashSet<>();
+        /** Branches to undefined symbols, each with its stop (see {@link #resolveExternals}). */
+        final List<External> externals = new ArrayList<>();
         private int serial;
+
+        /** A branch to an undefined symbol: the label put on the branch, the symbol as written, the kind. */
+        record External(String caller, String symbol, Relocation.Kind kind) {}
+
+        /** A section: code goes to Keystone only from executable ones. */
+        private record Section(String name, boolean code) {}
+
+        private static final Section TEXT = new Section(".text", true);
 
         void read(SourceFile file) {
             String[] lines = SourceText.stripBlockComments(file, false).split("\n", -1);
-            String section = ".text";
+            Section section = TEXT, previous = TEXT;
+            java.util.Deque<Section> stack = new java.util.ArrayDeque<>();
             Map<String, List<int[]>> numericDefs = new HashMap<>();
             List<Integer> pending = new ArrayList<>();
-            for (int ln = 0; ln < lines.length; ln++) {
-                SourceLocation where = new SourceLocation(file.name(), ln + 1);
-                String line = lines[ln];
-                if (line.stripLeading().startsWith("#")) continue;   // whole-line comment (or cpp line marker)
-                for (String piece : SourceText.splitStatements(SourceText.stripLineComment(line, false))) {
+            String current = file.name(), mainAlias = null;
+            int line = 1;
+            reading:
+            for (String raw : lines) {
+                Matcher marker = LINE_MARKER.matcher(raw);
+                if (marker.matches()) {
+                    String name = marker.group(2).replace("\\\\", "\\").replace("\\\"", "\"");
+                    // The first marker names the preprocessed file itself: known here by this SourceFile's name.
+                    if (mainAlias == null) mainAlias = name;
+                    current = name.equals(mainAlias) ? file.name() : name;
+                    line = Integer.parseInt(marker.group(1).length() > 9 ? "0" : marker.group(1));
+                    continue;
+                }
+                SourceLocation where = new SourceLocation(current, line++);
+                if (CPP_LINE.matcher(raw).matches() || CPP_INCLUDE.matcher(raw).matches()) {
+                    throw new AsmException(where, raw, "a C preprocessor line in a file that was not preprocessed:"
+                            + " GNU as would take it for a comment and assemble every branch; name the file .S or pass --cpp");
+                }
+                if (raw.stripLeading().startsWith("#")) continue;   // a whole-line comment (AArch64: '#' only there)
+                for (String piece : SourceText.splitStatements(SourceText.stripLineComment(raw, false))) {
+                    checkCharacters(where, piece);
                     String rest = piece;
                     List<String> labels = new ArrayList<>();
                     Matcher m;
@@ -237,21 +338,35 @@ public final class Arm64Assembler {
                     String body = rest.strip();
                     if (body.isEmpty() && labels.isEmpty()) continue;
                     String text = piece.strip();
+                    if (!body.isEmpty() && !SYMBOL.matcher(body).lookingAt()) {
+                        throw new AsmException(where, text, "not a statement: it must start with a mnemonic, a directive or a label");
+                    }
                     Kind kind = Kind.NONE;
                     if (body.startsWith(".")) {
                         String[] parts = body.split("[\\s,]+", 2);
                         String directive = parts[0].toLowerCase(Locale.ROOT);
                         String args = parts.length > 1 ? parts[1].strip() : "";
                         switch (directive) {
-                            case ".text" -> { section = ".text"; body = ""; }
-                            case ".data", ".bss", ".rodata" -> { section = directive; body = ""; }
+                            case ".text" -> { previous = section; section = TEXT; body = ""; }
+                            case ".data", ".bss", ".rodata" -> { previous = section; section = new Section(directive, false); body = ""; }
                             case ".section", ".pushsection" -> {
-                                String name = args.split("[\\s,]+", 2)[0].replace("\"", "");
+                                String[] a = args.split("\\s*,\\s*", 3);
+                                String name = a[0].replace("\"", "").strip();
                                 if (name.isEmpty()) throw new AsmException(where, text, "section name missing");
-                                section = name;
+                                String flags = a.length > 1 ? a[1].replace("\"", "").strip() : "";
+                                boolean code = name.equals(".text") || name.startsWith(".text.")
+                                        || (flags.contains("x") && !flags.startsWith("@") && !flags.startsWith("%"));
+                                if (directive.equals(".pushsection")) stack.push(section);
+                                previous = section;
+                                section = new Section(name, code);
                                 body = "";
                             }
-                            case ".popsection", ".previous" -> { section = ".text"; body = ""; }
+                            case ".popsection" -> {
+                                if (stack.isEmpty()) throw new AsmException(where, text, ".popsection without .pushsection");
+                                section = stack.pop();
+                                body = "";
+                            }
+                            case ".previous" -> { Section t = section; section = previous; previous = t; body = ""; }
                             case ".globl", ".global", ".weak" -> {
                                 for (String g : args.split("\\s*,\\s*")) {
                                     if (g.isBlank()) throw new AsmException(where, text, "symbol name missing");
@@ -264,18 +379,32 @@ public final class Arm64Assembler {
                                 String[] a = args.split("\\s*,\\s*", 2);
                                 if (a.length != 2) throw new AsmException(where, text, ".size needs a symbol and a size");
                                 Matcher dot = SIZE_DOT.matcher(a[1].strip());
-                                if (dot.matches() && dot.group(1).equals(a[0].strip())) sizeAt.put(a[0].strip(), statements.size());
-                                else if (NUMBER.matcher(a[1].strip()).matches()) sizeFixed.put(a[0].strip(), Long.decode(a[1].strip()));
+                                if (dot.matches() && dot.group(1).equals(a[0].strip())) {
+                                    if (section.code()) sizeAt.put(a[0].strip(), statements.size());
+                                } else if (NUMBER.matcher(a[1].strip()).matches()) {
+                                    sizeFixed.put(a[0].strip(), Long.decode(a[1].strip()));
+                                }
                                 body = "";
+                            }
+                            case ".set", ".equ", ".equiv" -> otherSymbols.add(args.split("\\s*,\\s*", 2)[0].strip());
+                            case ".end" -> {
+                                if (!labels.isEmpty() && section.code()) statements.add(new Statement(where, text, labels, "", Kind.NONE));
+                                break reading;   // GNU as reads nothing after .end
                             }
                             default -> {
                                 if (IGNORED.contains(directive) || directive.startsWith(".cfi_")) {
                                     body = "";
                                 } else if (UNSUPPORTED.contains(directive) || directive.startsWith(".if")
                                         || directive.equals(".else") || directive.equals(".endif")) {
-                                    throw new AsmException(where, text, directive + " is not supported by ctxlab's front-end");
+                                    throw new AsmException(where, text, directive + " is not supported by ctxlab's front-end"
+                                            + (directive.startsWith(".if") || directive.equals(".macro")
+                                            ? "; use the C preprocessor (#if, #define) in a .S file" : ""));
                                 } else if (DATA.contains(directive)) {
                                     kind = Kind.DATA;
+                                    // Keystone drops .inst without a word (no bytes, no error) and does not
+                                    // know .dword: the same bytes as .word and .quad on little-endian AArch64.
+                                    String same = DATA_SAME.get(directive);
+                                    if (same != null) body = same + body.substring(parts[0].length());
                                 } else if (ALIGN.contains(directive)) {
                                     kind = Kind.ALIGN;
                                 }
@@ -283,14 +412,31 @@ public final class Arm64Assembler {
                         }
                     } else if (!body.isEmpty()) {
                         kind = Kind.INSTRUCTION;
-                        if (body.matches("(?is)ldr\\w*\\s+[^,]+,\\s*=.*")) {
-                            throw new AsmException(where, text, "literal-pool loads (ldr Rt, =value) are not supported:"
-                                    + " Keystone would place the pool where ctxlab cannot map it; use movz/movk");
+                        if (section.code()) body = rewrite(where, text, body);
+                        Matcher page = ADRP.matcher(body);
+                        if (section.code() && page.matches() && !Character.isDigit(page.group(2).charAt(0))) {
+                            // Keystone takes adrp's label for an absolute page, not one relative to the pc's page
+                            // (wrong at any base past 4 KiB): ctxlab fills the field in after layout.
+                            lo12.put(statements.size(), new Lo12(page.group(2), -1));
+                            body = page.group(1) + "#0";
+                        }
+                        Matcher lo = LO12_REF.matcher(body);
+                        if (section.code() && lo.find()) {
+                            // Keystone computes :lo12:sym from the whole address ("invalid imm12 fixup value"
+                            // at any base past 4 KiB): ctxlab fills the field in after layout instead.
+                            if (!lo.group().toLowerCase(Locale.ROOT).startsWith(":lo12:")) {
+                                throw new AsmException(where, text, lo.group() + " needs the linker (GOT or TLS); ctxlab"
+                                        + " places only the file's own code");
+                            }
+                            lo12.put(statements.size(), new Lo12(lo.group(1), lo12Scale(where, text, body)));
+                            body = body.substring(0, lo.start()) + "#0" + body.substring(lo.end());
                         }
                     }
-                    boolean code = section.equals(".text") || section.startsWith(".text.");
-                    if (!code && (kind != Kind.NONE || !labels.isEmpty())) {
-                        throw new AsmException(where, text, "only code in .text sections is supported; this is in section " + section);
+                    if (!section.code()) {
+                        // Data in a non-code section (a .note.gnu.property, .rodata) is not part of the code:
+                        // left out, its labels known as defined elsewhere.
+                        otherSymbols.addAll(labels);
+                        continue;
                     }
                     statements.add(new Statement(where, text, labels, body, kind));
                     if (kind == Kind.INSTRUCTION && NUMERIC_REF.matcher(body).find()) pending.add(statements.size() - 1);
@@ -320,5 +466,115 @@ public final class Arm64Assembler {
             }
         }
 
+        /** {@code :lo12:sym} operands (scale: the access size's log2) and adrp targets (scale -1) by statement index: filled in after layout (see {@link #read}). */
+        final Map<Integer, Lo12> lo12 = new java.util.TreeMap<>();
+
+        record Lo12(String symbol, int scale) {}
+
+        /** How the low 12 bits are scaled in the instruction: add takes bytes, a load or store its access size. */
+        private static int lo12Scale(SourceLocation where, String text, String body) {
+            String[] w = body.toLowerCase(Locale.ROOT).split("[\\s,]+");
+            String m = w[0];
+            if (m.equals("add") || m.equals("adds")) return 0;
+            if (m.matches("(ldr|str|ldrb|strb|ldrh|strh|ldrsw|ldrsb|ldrsh|prfm)") && w.length > 1) {
+                if (m.endsWith("b") || m.equals("ldrsb")) return 0;
+                if (m.endsWith("h") || m.equals("ldrsh")) return 1;
+                if (m.equals("ldrsw")) return 2;
+                if (m.equals("prfm")) return 3;
+                char r = w[1].charAt(0);
+                return switch (r) {
+                    case 'x', 'd' -> 3;
+                    case 'w', 's' -> 2;
+                    case 'h' -> 1;
+                    case 'b' -> 0;
+                    case 'q' -> 4;
+                    default -> throw new AsmException(where, text, ":lo12: with this register is not supported");
+                };
+            }
+            throw new AsmException(where, text, ":lo12: is supported in add and in loads and stores only");
+        }
+
+        /** Instruction text as Keystone needs it, or an error for what Keystone would get wrong. */
+        private static String rewrite(SourceLocation where, String text, String body) {
+            String normal = body.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+            Integer hint = HINTS.get(normal);
+            if (hint != null) return "hint #" + hint;
+            String mnemonic = normal.split(" ", 2)[0];
+            if (PAC_OTHER.contains(mnemonic)) {
+                throw new AsmException(where, text, mnemonic + " (pointer authentication outside the hint space) is not"
+                        + " supported: Keystone cannot encode it; paciasp/autiasp and bti are");
+            }
+            if (body.matches("(?is)ldr\\w*\\s+[^,]+,\\s*=.*")) {
+                throw new AsmException(where, text, "literal-pool loads (ldr Rt, =value) are not supported:"
+                        + " Keystone would place the pool where ctxlab cannot map it; use movz/movk");
+            }
+            return body;
+        }
+
+        /** Keystone loops on non-ASCII text and reads control characters in ways GNU as does not. */
+        private static void checkCharacters(SourceLocation where, String piece) {
+            boolean inString = false;
+            for (int i = 0; i < piece.length(); i++) {
+                char c = piece.charAt(i);
+                if (inString) {
+                    if (c == '\\') i++;
+                    else if (c == '"') inString = false;
+                } else if (c == '"') {
+                    inString = true;
+                } else if (c > 0x7e || (c < 0x20 && c != '\t')) {
+                    String what = c > 0x7e ? String.format("non-ASCII character U+%04X", (int) c)
+                            : String.format("control character 0x%02x", (int) c);
+                    throw new AsmException(where, piece, what + " outside a comment or string (GNU as syntax is ASCII)");
+                }
+            }
+        }
+
+        /**
+         * Branches to symbols no file defines get a stop: the branch is labelled, its target becomes a
+         * {@link #STOP} appended after everything else, on a line that names the symbol and the caller.
+         * Other references to undefined symbols (adr, adrp, :lo12:, literal loads) are refused.
+         */
+        void resolveExternals() {
+            Set<String> defined = new HashSet<>(labelWhere.keySet());
+            defined.addAll(otherSymbols);
+            int n = statements.size();
+            List<Statement> stops = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Statement s = statements.get(i);
+                if (s.kind() != Kind.INSTRUCTION) continue;
+                Matcher b = BRANCH.matcher(s.body());
+                if (b.matches() && !isDefined(b.group(3), defined)) {
+                    String mnemonic = b.group(1).toLowerCase(Locale.ROOT);
+                    String symbol = b.group(3) + (b.group(4) == null ? "" : b.group(4));
+                    String caller = ".Lctxlab_c" + externals.size(), stop = ".Lctxlab_x" + externals.size();
+                    Relocation.Kind kind = mnemonic.equals("bl") ? Relocation.Kind.CALL : Relocation.Kind.JUMP;
+                    externals.add(new External(caller, symbol, kind));
+                    List<String> labels = new ArrayList<>(s.labels());
+                    labels.add(caller);
+                    statements.set(i, new Statement(s.where(), s.text(), labels, b.group(1) + " " + b.group(2) + stop, s.kind()));
+                    stops.add(new Statement(s.where(), "(stop) " + (kind == Relocation.Kind.CALL ? "calls " : "jumps to ")
+                            + symbol + ", which no file defines", List.of(stop), STOP, Kind.INSTRUCTION));
+                    continue;
+                }
+                Matcher a = ADDRESS_REF.matcher(s.body());
+                String missing = a.matches() && !isDefined(a.group(2), defined) && !a.group(2).startsWith(".Lctxlab_") ? a.group(2) : null;
+                Matcher lo = LO12_REF.matcher(s.body());
+                while (missing == null && lo.find()) if (!isDefined(lo.group(1), defined)) missing = lo.group(1);
+                if (missing != null) {
+                    throw new AsmException(s.where(), s.text(), "'" + missing + "' is not defined in the file: GNU as would"
+                            + " leave a relocation for the linker; ctxlab stops at branches to undefined symbols"
+                            + " (b, bl, b.cond, cbz, tbz) but cannot place their addresses or data");
+                }
+            }
+            if (!stops.isEmpty()) {
+                // After data of any length, the stops must still be on a 4-byte boundary.
+                statements.add(new Statement(stops.get(0).where(), ".balign 4", List.of(), ".balign 4", Kind.ALIGN));
+                statements.addAll(stops);
+            }
+        }
+
+        private static boolean isDefined(String symbol, Set<String> defined) {
+            return defined.contains(symbol) || symbol.startsWith(".Lctxlab_");
+        }
     }
 }

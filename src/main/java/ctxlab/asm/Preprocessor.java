@@ -17,8 +17,41 @@ import java.util.concurrent.TimeUnit;
  * {@code cpp} from PATH, else {@code gcc -E}. Its output keeps the line markers
  * ({@code # 12 "file.S"}) that {@link Assembler} follows, so that every {@code file:line} points
  * into the original file and its headers.
+ *
+ * <p>For AArch64 sources ({@link Target#AARCH64}) the predefined macros must be AArch64's: real
+ * switch files choose their code with {@code #if defined(__aarch64__)}, and an x86-64 cpp would
+ * pick the x86-64 branch. So, in this order: on an aarch64 host, the host's own {@code cpp}; else
+ * Debian's cross preprocessor {@code aarch64-linux-gnu-cpp} (package cpp-aarch64-linux-gnu: it
+ * predefines exactly what {@code aarch64-linux-gnu-gcc} does); else the host's x86-64 cpp with its
+ * architecture macros undefined and AArch64's defined ({@link #AARCH64_MACROS}, checked against the
+ * cross preprocessor's in a test). The user's {@code -D}/{@code -U} come last and win.
  */
 public final class Preprocessor {
+    /** Which architecture's predefined macros the preprocessor must have. */
+    public enum Target { X86_64, AARCH64 }
+
+    /**
+     * x86-64 GCC 12's architecture macros: without the cross preprocessor, they are undefined
+     * ({@code cpp -dM} on x86-64 against {@code aarch64-linux-gnu-cpp -dM}: every name the first has
+     * and the second lacks that says something about the CPU).
+     */
+    static final List<String> X86_64_MACROS = List.of("__x86_64", "__x86_64__", "__amd64", "__amd64__", "__k8",
+            "__k8__", "__code_model_small__", "__MMX__", "__SSE__", "__SSE2__", "__FXSR__", "__SSE_MATH__",
+            "__SSE2_MATH__", "__MMX_WITH_SSE__", "__SEG_FS", "__SEG_GS", "__SIZEOF_FLOAT80__", "__SIZEOF_FLOAT128__",
+            "__ATOMIC_HLE_ACQUIRE", "__ATOMIC_HLE_RELEASE", "__DECIMAL_BID_FORMAT__", "__CET__", "__SHSTK__");
+
+    /**
+     * AArch64 GCC 12's architecture macros (armv8-a, Linux, little-endian), as
+     * {@code aarch64-linux-gnu-cpp -dM} prints them; the generic ones (__linux__, __ELF__, __LP64__,
+     * __GNUC__) are the same on both and come from the host preprocessor.
+     */
+    static final List<String> AARCH64_MACROS = List.of("__aarch64__=1", "__AARCH64EL__=1", "__AARCH64_CMODEL_SMALL__=1",
+            "__ARM_64BIT_STATE=1", "__ARM_ALIGN_MAX_PWR=28", "__ARM_ALIGN_MAX_STACK_PWR=16", "__ARM_ARCH=8",
+            "__ARM_ARCH_8A=1", "__ARM_ARCH_ISA_A64=1", "__ARM_ARCH_PROFILE=65", "__ARM_FEATURE_CLZ=1",
+            "__ARM_FEATURE_FMA=1", "__ARM_FEATURE_IDIV=1", "__ARM_FEATURE_NUMERIC_MAXMIN=1", "__ARM_FEATURE_UNALIGNED=1",
+            "__ARM_FP=14", "__ARM_FP16_ARGS=1", "__ARM_FP16_FORMAT_IEEE=1", "__ARM_NEON=1", "__ARM_PCS_AAPCS64=1",
+            "__ARM_SIZEOF_MINIMAL_ENUM=4", "__ARM_SIZEOF_WCHAR_T=4", "__CHAR_UNSIGNED__=1");
+
     /** Longest a preprocessor run may take; a header that includes itself forever is cut off. */
     static final long TIMEOUT_SECONDS = 30;
 
@@ -26,7 +59,13 @@ public final class Preprocessor {
 
     /** The preprocessed text of {@code path}; errors name the file and line as cpp reports them. */
     public static String run(Path path, SourceOptions options) {
-        List<String> cmd = new ArrayList<>(command(System.getenv().getOrDefault("PATH", "")));
+        return run(path, options, Target.X86_64);
+    }
+
+    /** The same for a source of {@code target}'s architecture (its predefined macros; see the class comment). */
+    public static String run(Path path, SourceOptions options, Target target) {
+        List<String> cmd = new ArrayList<>(command(System.getenv().getOrDefault("PATH", ""), target,
+                System.getProperty("os.arch")));
         cmd.add("-x");
         cmd.add("assembler-with-cpp");
         for (String d : options.defines()) cmd.add("-D" + d);
@@ -63,6 +102,20 @@ public final class Preprocessor {
         } finally {
             if (p.isAlive()) p.destroyForcibly();
         }
+    }
+
+    /**
+     * The command for {@code target} on a host of {@code hostArch} ({@code os.arch}): the host's own
+     * preprocessor when the architectures agree, else the cross preprocessor, else the host's with
+     * the macros swapped.
+     */
+    static List<String> command(String pathVariable, Target target, String hostArch) {
+        if (target == Target.X86_64 || hostArch.equals("aarch64")) return command(pathVariable);
+        if (onPath(pathVariable, "aarch64-linux-gnu-cpp")) return List.of("aarch64-linux-gnu-cpp");
+        List<String> cmd = new ArrayList<>(command(pathVariable));
+        for (String m : X86_64_MACROS) cmd.add("-U" + m);
+        for (String m : AARCH64_MACROS) cmd.add("-D" + m);
+        return cmd;
     }
 
     /** cpp, else gcc -E (gcc's driver runs the same preprocessor); neither: a missing prerequisite. */

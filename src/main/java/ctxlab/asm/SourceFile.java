@@ -31,9 +31,14 @@ public record SourceFile(String name, String text) {
 
     /** Reads the file; a {@code .S} file (or any, with {@code --cpp}) through the C preprocessor. */
     public static SourceFile read(Path path, SourceOptions options) {
+        return read(path, options, Preprocessor.Target.X86_64);
+    }
+
+    /** The same for a source of {@code target}'s architecture (the preprocessor's predefined macros). */
+    public static SourceFile read(Path path, SourceOptions options, Preprocessor.Target target) {
         String raw = readCapped(path);
         if (!options.preprocesses(path.toString())) return new SourceFile(path.toString(), raw);
-        return new SourceFile(path.toString(), Preprocessor.run(path, options));
+        return new SourceFile(path.toString(), Preprocessor.run(path, options, target));
     }
 
     /** The file's text as written (no preprocessing), with the same checks and limits. */

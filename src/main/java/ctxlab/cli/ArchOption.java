@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
  * {@code --arch x86-64|arm64}, shared by the commands as a picocli mixin. Without the option the
  * architecture is inferred from the file: a {@code ctxlab-arch: arm64} comment, else the source
  * itself (AArch64 register operands such as {@code x19} or {@code [x0, #8]} and no AT&amp;T
- * {@code %} registers); x86-64 otherwise (also for any ELF file).
+ * {@code %} registers); x86-64 otherwise. An ELF file says it in its header: {@code e_machine} 183
+ * (EM_AARCH64) is arm64, 62 (EM_X86_64) x86-64, anything else is refused naming the number.
  */
 final class ArchOption {
     enum Arch {
@@ -25,8 +26,8 @@ final class ArchOption {
     }
 
     @Option(names = "--arch", paramLabel = "ARCH", converter = Converter.class,
-            description = "x86-64 or arm64 (aarch64); default: inferred from the file (a 'ctxlab-arch: arm64' comment"
-                    + " or AArch64 registers in the source), else x86-64")
+            description = "x86-64 or arm64 (aarch64); default: inferred from the file (an ELF file's e_machine, a"
+                    + " 'ctxlab-arch: arm64' comment or AArch64 registers in the source), else x86-64")
     Arch arch;
 
     static final class Converter implements picocli.CommandLine.ITypeConverter<Arch> {
@@ -67,9 +68,17 @@ final class ArchOption {
         }
         if (head.length > Limits.MAX_INPUT) return Arch.X86_64;   // refused by the command, with its size
         if (head.length >= 4 && head[0] == 0x7F && head[1] == 'E' && head[2] == 'L' && head[3] == 'F') {
-            // ELF input is read by the x86-64 path only (for now), which names any other e_machine
-            // (183 = AArch64) in one line itself: "not an x86-64 ELF file (e_machine 183 ...)".
-            return Arch.X86_64;
+            // A header too short to hold e_machine is reported by the ELF reader ("truncated ELF header").
+            if (head.length < 20) return Arch.X86_64;
+            // Only little-endian files are read: any other one goes to the reader, which says so.
+            if (head[5] != 1) return Arch.X86_64;
+            int machine = (head[19] & 0xff) << 8 | (head[18] & 0xff);
+            return switch (machine) {
+                case ctxlab.asm.elf.ElfFile.EM_AARCH64 -> Arch.ARM64;
+                case ctxlab.asm.elf.ElfFile.EM_X86_64 -> Arch.X86_64;
+                default -> throw new IllegalArgumentException(Common.display(file) + ": an ELF file for e_machine " + machine
+                        + ctxlab.asm.elf.ElfFile.machineName(machine) + "; ctxlab reads x86-64 (62) and AArch64 (183) code");
+            };
         }
         String text = new String(head, java.nio.charset.StandardCharsets.UTF_8);
         var m = MARKER.matcher(text);

@@ -25,28 +25,53 @@ final class Arm64Commands {
             + " and held against all 9 AAPCS64 properties";
 
     /**
-     * The AArch64 routine's source, as written. ELF input and the C preprocessor are x86-64 only for
-     * now (the AArch64 front-end does not follow cpp's line markers, so every file:line would be off):
-     * either is refused in one line rather than half-supported.
+     * The AArch64 routine's source: a {@code .S} file (or any with {@code --cpp}) through the C
+     * preprocessor with AArch64's predefined macros, keeping its line markers so that every
+     * {@code file:line} points into the original. An ELF file is not a source: see {@link #input}.
      */
     static SourceFile source(java.nio.file.Path file, AsmOptions options) {
         String name = Common.display(file);
         if (ctxlab.asm.elf.ElfFile.isElf(file)) {
-            throw new IllegalArgumentException(name + ": an ELF file; with --arch arm64 give the GNU-as source"
-                    + " (ELF input is x86-64 only for now)");
+            throw new IllegalArgumentException(name + ": an ELF file, where this needs the GNU-as source");
         }
-        if (options != null && (options.given() || options.options().preprocesses(file.toString()))) {
-            throw new IllegalArgumentException(name + ": the C preprocessor (.S files, --cpp, -D, -U, -I) is not"
-                    + " available with --arch arm64 yet; give a preprocessed .s file");
-        }
-        return new SourceFile(name, SourceFile.read(file, ctxlab.asm.SourceOptions.DEFAULT).text());
+        ctxlab.asm.SourceOptions o = options != null ? options.options() : ctxlab.asm.SourceOptions.DEFAULT;
+        return new SourceFile(name, SourceFile.read(file, o, ctxlab.asm.Preprocessor.Target.AARCH64).text());
     }
 
-    /** An AArch64 source as a command's {@link Input}, assembled at {@code base} (through the cache). */
+    /**
+     * An AArch64 routine as a command's {@link Input}: a GNU-as source assembled at {@code base}
+     * (through the cache), or the routine of an AArch64 ELF object, shared library or executable
+     * ({@code symbol}, or the file's only function, or {@code preferred} when the file defines it).
+     */
     static Input input(java.nio.file.Path file, long base, String symbol, AsmOptions options) {
+        return input(file, base, symbol, (String) null, options);
+    }
+
+    static Input input(java.nio.file.Path file, long base, String symbol, String preferred, AsmOptions options) {
+        return input(file, base, symbol, preferred == null ? List.<String>of() : List.of(preferred), options);
+    }
+
+    /** As above; an ELF file's routine is the first of {@code preferredNames} it defines (the conventions' routines). */
+    static Input input(java.nio.file.Path file, long base, String symbol, List<String> preferredNames, AsmOptions options) {
+        String name = Common.display(file);
+        String preferred = preferredNames.isEmpty() ? null : preferredNames.get(0);
+        if (ctxlab.asm.elf.ElfFile.isElf(file)) {
+            ctxlab.asm.elf.ElfFile elf = Input.arm64(ctxlab.asm.elf.ElfFile.read(file, name));
+            String pick = symbol;
+            for (String p : preferredNames) {
+                if (pick != null) break;
+                if (ctxlab.asm.elf.ElfInput.defines(elf, p)) pick = p;
+            }
+            ctxlab.asm.elf.ElfInput.Routine r = ctxlab.asm.elf.ElfInput.load(elf, pick, symbol != null, base);
+            return new Input(r.assembly(), name, r.symbol(), Map.of(), elf.typeName());
+        }
         SourceFile source = source(file, options);
         Assembly a = AssemblyCache.assembleArm64(List.of(source), base);
-        return new Input(a, source.name(), symbol, Map.of(source.name(), source.text()), Input.SOURCE);
+        boolean preprocessed = options != null ? options.options().preprocesses(file.toString())
+                : ctxlab.asm.SourceOptions.DEFAULT.preprocesses(file.toString());
+        // The source view shows the file as written, not the preprocessor's output.
+        String shown = preprocessed ? SourceFile.readRaw(file) : source.text();
+        return new Input(a, name, symbol != null ? symbol : preferred, Map.of(name, shown), Input.SOURCE);
     }
 
     /** What {@code verify --arch arm64} was asked. */
@@ -60,18 +85,23 @@ final class Arm64Commands {
      * the one whose routine the symbol names, else auto.
      */
     static int verify(PrintWriter out, PrintWriter err, VerifyRequest q) {
-        SourceFile source = source(q.file(), q.options());
-        Assembly assembly = AssemblyCache.assembleArm64(List.of(source), Arm64Verifier.CODE_BASE);
         boolean auto = "auto".equals(q.convention());
         Convention explicit = q.convention() != null && !auto ? Conventions.resolve(q.convention()) : null;
+        // A GNU-as source (.s, or .S through cpp) or an AArch64 ELF file, whose routine without --symbol
+        // is the first of these it defines.
+        List<String> wanted = new java.util.ArrayList<>();
+        if (explicit == null) wanted.add(q.symbol());
+        wanted.addAll(explicit != null ? explicit.symbols()
+                : Conventions.of(Arch.ARM64).stream().flatMap(c -> c.symbols().stream()).toList());
+        Input source = input(q.file(), Arm64Verifier.CODE_BASE, q.symbolGiven() ? q.symbol() : null, wanted, q.options());
+        Assembly assembly = source.assembly();
         if (explicit != null) requireArm64(explicit, source.name(), "--convention " + q.convention());
-        String symbol = routine(assembly, q, explicit);
+        String symbol = source.elf() ? source.symbol() : routine(assembly, q, explicit);
         assembly.symbol(symbol);   // "no symbol 'x' (global symbols: ...)" before any emulation
         Convention chosen = explicit;
         String how = explicit != null ? "--convention" : null;
         if (chosen == null && !auto) {
-            Input input = new Input(assembly, source.name(), symbol, Map.of(source.name(), source.text()), Input.SOURCE);
-            chosen = ConventionChoice.named(input, Arch.ARM64).orElse(null);
+            chosen = ConventionChoice.named(source, Arch.ARM64).orElse(null);
             if (chosen != null) {
                 how = "named in the file";
             } else {
@@ -187,20 +217,27 @@ final class Arm64Commands {
 
     /** {@code selftest --arch arm64}: the six scenarios in Unicorn with the AArch64 strand bodies. */
     static List<ctxlab.selftest.Outcome> selftest(java.nio.file.Path file, AsmOptions options) {
-        source(file, options);   // refusals first (ELF, preprocessor)
-        var sources = ctxlab.selftest.Arm64Selftest.sources(Common.root(), file, Common::display);
+        // The routine: preprocessed with AArch64's macros, or an ELF file's routine as the words it is.
+        SourceFile routine = ctxlab.asm.elf.ElfFile.isElf(file)
+                ? ElfWords.source(input(file, ctxlab.selftest.Arm64Selftest.CODE_BASE, null, Arm64Verifier.DEFAULT_SYMBOL, options))
+                : source(file, options);
+        var sources = ctxlab.selftest.Arm64Selftest.sources(Common.root(), routine, Common::display);
         return ctxlab.selftest.Arm64Selftest.run(ctxlab.selftest.Arm64Selftest.assemble(sources));
     }
 
     /** {@code trace --arch arm64}: main -> a fresh strand, every instruction; text or JSON. */
     static int trace(PrintWriter out, PrintWriter err, java.nio.file.Path file, String symbol, String format,
                      java.nio.file.Path outFile, long maxSteps, AsmOptions options) throws java.io.IOException {
-        String routine = symbol != null ? symbol : Arm64Verifier.DEFAULT_SYMBOL;
-        SourceFile source = source(file, options);
-        Assembly assembly = AssemblyCache.assembleArm64(List.of(source), 0x40_0000L);
+        Input input = input(file, ctxlab.trace.Arm64Tracer.CODE, symbol, Arm64Verifier.DEFAULT_SYMBOL, options);
+        String routine = input.symbol();
+        Assembly assembly = input.assembly();
         assembly.symbol(routine);
-        var r = ctxlab.trace.Arm64Tracer.trace(assembly, source.name(), routine, maxSteps);
-        String text = format.equals("json") ? Common.json(ctxlab.trace.Arm64Tracer.json(r)) + "\n" : ctxlab.trace.Arm64Tracer.text(r);
+        var r = ctxlab.trace.Arm64Tracer.trace(assembly, input.name(), routine, maxSteps);
+        String text = switch (format) {
+            case "json" -> Common.json(ctxlab.trace.Arm64Tracer.json(r)) + "\n";
+            case "html" -> ctxlab.trace.Arm64Html.page(r, assembly, input.sources());
+            default -> ctxlab.trace.Arm64Tracer.text(r);
+        };
         if (outFile != null) {
             if (outFile.getParent() != null) java.nio.file.Files.createDirectories(outFile.getParent());
             java.nio.file.Files.writeString(outFile, text);
@@ -249,14 +286,16 @@ final class Arm64Commands {
         List<ctxlab.vectors.Arm64Vector> vectors = new java.util.ArrayList<>();
         for (java.nio.file.Path f : files) vectors.add(ctxlab.vectors.Arm64Vector.read(f));   // malformed: exit 2 before running
         java.nio.file.Path routine = asm != null ? asm : Common.root().resolve("asm/context_arm64.s");
-        SourceFile src = source(routine, options);
-        Assembly a = AssemblyCache.assembleArm64(List.of(src), 0x40_0000L);
-        long entry = a.address(Arm64Verifier.DEFAULT_SYMBOL);
+        Input in = input(routine, 0x40_0000L, null, Arm64Verifier.DEFAULT_SYMBOL, options);
+        Assembly a = in.assembly();
+        long entry = a.address(in.symbol());
         if (qemu != null) {
+            // qemu's program is GNU as's assembly of the source (a .S preprocessed with AArch64's macros)
+            SourceFile src = source(routine, options);
             List<ctxlab.qemu.QemuVectors.Input> inputs = new java.util.ArrayList<>();
             for (int i = 0; i < files.size(); i++) inputs.add(new ctxlab.qemu.QemuVectors.Input(vectors.get(i), Common.display(files.get(i))));
             try {
-                var r = ctxlab.qemu.QemuVectors.run(inputs, src.name(), src.text(), a, Arm64Verifier.DEFAULT_SYMBOL, qemu);
+                var r = ctxlab.qemu.QemuVectors.run(inputs, src.name(), src.text(), a, in.symbol(), qemu);
                 if (json) out.println(Common.json(r.json()));
                 else r.print(out);
                 return r.exit();
@@ -265,10 +304,16 @@ final class Arm64Commands {
                 return Main.BAD_INPUT;
             }
         }
+        // The vectors' fault pcs are written for a routine at the start of the code: a routine further
+        // in (an ELF file's, after its padding and neighbours) runs from its own first byte there.
+        long skip = entry - a.base();
+        byte[] code = java.util.Arrays.copyOfRange(a.code(), (int) skip, a.size());
+        java.util.function.LongFunction<String> describe = addr -> a.describe(addr + skip);
+        entry = a.base();
         List<Map<String, Object>> results = new java.util.ArrayList<>();
         int passed = 0;
         for (ctxlab.vectors.Arm64Vector v : vectors) {
-            List<String> diffs = v.run(a.code(), entry, a::describe);
+            List<String> diffs = v.run(code, entry, describe);
             if (diffs.isEmpty()) passed++;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", v.name());

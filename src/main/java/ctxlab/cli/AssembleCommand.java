@@ -110,7 +110,8 @@ final class AssembleCommand implements Callable<Integer> {
                         s.size() >= 0 ? "size " + s.size() : ""));
         if (!a.relocations().isEmpty()) {
             out.println();
-            out.println("relocations (undefined symbols; the field holds zeros, as GNU as leaves it):");
+            out.println(arm64 ? "relocations (undefined symbols; the branch goes to a stop, brk #0xe0, after the code):"
+                    : "relocations (undefined symbols; the field holds zeros, as GNU as leaves it):");
             a.relocations().forEach(r -> out.printf("  field 0x%04x  %d bytes  %-24s addend %d  %s  (instruction 0x%04x)%n",
                     r.offset(), r.width(), r.symbol(), r.addend(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.instruction()));
         }

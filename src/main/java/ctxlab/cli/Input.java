@@ -28,7 +28,7 @@ record Input(Assembly assembly, String name, String symbol, Map<String, String> 
     static Input load(Path path, long base, String symbol, boolean symbolGiven, ctxlab.asm.SourceOptions options) {
         String name = Common.display(path);
         if (ElfFile.isElf(path)) {
-            ElfFile elf = ElfFile.read(path, name);
+            ElfFile elf = x86(ElfFile.read(path, name));
             ElfInput.Routine r = ElfInput.load(elf, symbol, symbolGiven, base);
             return new Input(r.assembly(), name, r.symbol(), Map.of(), elf.typeName());
         }
@@ -38,6 +38,24 @@ record Input(Assembly assembly, String name, String symbol, Map<String, String> 
         // Through the assembled-output cache (--no-cache turns it off); ELF input above never is.
         Assembly a = AssemblyCache.assemble(java.util.List.of(source), base, options);
         return new Input(a, name, symbol, Map.of(name, shown), SOURCE);
+    }
+
+    /** The x86-64 path's ELF file: an AArch64 one here means --arch x86-64 was forced on it. */
+    static ElfFile x86(ElfFile elf) {
+        if (elf.machine() != ElfFile.EM_X86_64) {
+            throw new IllegalArgumentException(elf.name() + ": an AArch64 ELF file (e_machine " + elf.machine()
+                    + "), read as x86-64: give --arch arm64 or leave --arch out");
+        }
+        return elf;
+    }
+
+    /** The arm64 path's ELF file. */
+    static ElfFile arm64(ElfFile elf) {
+        if (elf.machine() != ElfFile.EM_AARCH64) {
+            throw new IllegalArgumentException(elf.name() + ": an x86-64 ELF file (e_machine " + elf.machine()
+                    + "), read as arm64: give --arch x86-64 or leave --arch out");
+        }
+        return elf;
     }
 
     /**
@@ -52,7 +70,7 @@ record Input(Assembly assembly, String name, String symbol, Map<String, String> 
                 first != null && defined.test(first) ? first : rest.get().stream().filter(defined).findFirst().orElse(null);
         String name = Common.display(path);
         if (ElfFile.isElf(path)) {
-            ElfFile elf = ElfFile.read(path, name);
+            ElfFile elf = x86(ElfFile.read(path, name));
             // Any defined symbol: hand-written assembly often has no .size, so no function size.
             java.util.Set<String> defined = new java.util.HashSet<>();
             for (java.util.List<ElfFile.Symbol> t : java.util.List.of(elf.symtab(), elf.dynsym())) {

@@ -71,8 +71,8 @@ final class SelftestCommand implements Callable<Integer> {
     }
 
     private int qemu(Path file) {
-        Arm64Commands.source(file, asmOptions);   // refusals first (ELF, preprocessor)
-        var sources = ctxlab.selftest.Arm64Selftest.sources(Common.root(), file, Common::display);
+        // the routine as GNU as will read it (a .S preprocessed with AArch64's macros); an ELF file is refused
+        var sources = ctxlab.selftest.Arm64Selftest.sources(Common.root(), Arm64Commands.source(file, asmOptions), Common::display);
         Assembly assembly = ctxlab.selftest.Arm64Selftest.assemble(sources);
         boolean given = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--timeout");
         try {

@@ -147,7 +147,6 @@ final class TraceCommand implements Callable<Integer> {
         if (vector == null && arch.arm64(file)) {
             if (convention != null || makerSpec != null) return usage(err, "--convention and --maker are for x86-64 routines");
             if (scenario != null) return usage(err, "--scenario is not available for arm64 yet (trace the switch itself)");
-            if (format.equals("html")) return usage(err, "--format html is not available for arm64 yet (text or json)");
             return Arm64Commands.trace(spec.commandLine().getOut(), err, file != null ? file
                     : ArchOption.defaultFile(ArchOption.Arch.ARM64), symbol, format, out, budget, asmOptions);
         }

@@ -83,7 +83,8 @@ final class VectorsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         // --qemu alone means the arm64 corpus: qemu-aarch64 runs nothing else.
         if (arch.arch == ArchOption.Arch.ARM64 || arch.arch == null && !paths.isEmpty()
-                && paths.stream().allMatch(ArchOption::inArm64Vectors) || arch.arch == null && qemu && paths.isEmpty()) {
+                && paths.stream().allMatch(ArchOption::inArm64Vectors) || arch.arch == null && qemu && paths.isEmpty()
+                || arch.arch == null && paths.isEmpty() && asm != null && ArchOption.infer(asm) == ArchOption.Arch.ARM64) {
             if (host) return Arm64Commands.nativeUnavailable(err, "vectors --host");
             if (record) return usage(err, "--record is not available for arm64 (its vectors are derived by testvectors-arm64/README.md's model)");
             if (!qemu) return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions);

@@ -13,6 +13,8 @@ public final class CsConst {
 
     // cs_arch, cs_mode
     public static final int CS_ARCH_X86 = 3;
+    public static final int CS_ARCH_ARM64 = 1;
+    public static final int CS_MODE_LITTLE_ENDIAN = 0;
     public static final int CS_MODE_64 = 1 << 3;
 
     // cs_opt_type, cs_opt_value

@@ -44,6 +44,20 @@ public final class Disassembler implements AutoCloseable {
         return d;
     }
 
+    /**
+     * An AArch64 handle (little-endian), without operand details: the {@link Instruction}s carry
+     * mnemonic, operand text and size only (the operand records are x86-64's).
+     */
+    public static Disassembler openArm64() {
+        Capstone.ensureAvailable();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(ValueLayout.JAVA_LONG);
+            int err = Capstone.cs_open(CsConst.CS_ARCH_ARM64, CsConst.CS_MODE_LITTLE_ENDIAN, p);
+            if (err != CsConst.CS_ERR_OK) throw new DisasmException("Capstone: cs_open (AArch64): " + Capstone.cs_strerror(err));
+            return new Disassembler(p.get(ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
     private void option(int type, long value) {
         int err = Capstone.cs_option(handle, type, value);
         if (err != CsConst.CS_ERR_OK) {

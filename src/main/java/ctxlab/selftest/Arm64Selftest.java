@@ -48,6 +48,17 @@ public final class Arm64Selftest {
         return files;
     }
 
+    /** The same with the routine already read (a preprocessed .S, an ELF file's routine as words). */
+    public static List<SourceFile> sources(Path root, SourceFile routine, Function<Path, String> display) {
+        List<SourceFile> files = new ArrayList<>();
+        files.add(routine);
+        for (String s : STRAND_FILES) {
+            Path p = root.resolve(s).normalize();
+            files.add(new SourceFile(display.apply(p), SourceFile.read(p).text()));
+        }
+        return files;
+    }
+
     /** The routine (checked alone first, so a missing symbol is named as such) and the strand bodies as one unit. */
     public static Assembly assemble(List<SourceFile> sources) {
         AssemblyCache.assembleArm64(List.of(sources.get(0)), CODE_BASE).symbol(SWITCH);

@@ -20,7 +20,8 @@ import java.util.Map;
  * and the memory it wrote, named by context slot ({@code save.x21}, {@code restore.d8}).
  */
 public final class Arm64Tracer {
-    static final long CODE = 0x40_0000L, DATA = 0x7ffd_0000_0000L;
+    public static final long CODE = 0x40_0000L;
+    static final long DATA = 0x7ffd_0000_0000L;
     static final long SAVE = DATA + 0x100, RESTORE = DATA + 0x200;
     static final long MAIN_STACK = DATA + 0x1_0000L, MAIN_SP = MAIN_STACK + 0x1000 - 0x40;
     static final long STRAND_STACK = DATA + 0x2_0000L, STRAND_STACK_SIZE = 0x1000;
@@ -57,8 +58,17 @@ public final class Arm64Tracer {
     public record Step(int number, long pc, String line, String text, List<Change> changes, List<Write> writes,
                        String explanation) {}
 
-    /** @param end how it ended: "arrived at the strand entry", or the fault */
-    public record Result(String file, String symbol, List<Step> steps, boolean arrived, String end) {}
+    /**
+     * @param end      how it ended: "arrived at the strand entry", or the fault
+     * @param initial  every shown register before step 1
+     * @param contexts the save and restore contexts' bytes before step 1 (restore: made by makecontext)
+     */
+    public record Result(String file, String symbol, List<Step> steps, boolean arrived, String end,
+                         Map<String, Long> initial, Map<String, byte[]> contexts) {
+        public Result(String file, String symbol, List<Step> steps, boolean arrived, String end) {
+            this(file, symbol, steps, arrived, end, Map.of(), Map.of());
+        }
+    }
 
     private Arm64Tracer() {}
 
@@ -88,6 +98,11 @@ public final class Arm64Tracer {
             for (int i = 0; i < 8; i++) init[32 + i] = Double.doubleToRawLongBits(8 + i + 0.5);
             init[40] = 0x40_0000L;     // main rounds up
             m.set(SHOWN, init);
+            Map<String, Long> initial = new LinkedHashMap<>();
+            for (int i = 0; i < SHOWN.length; i++) initial.put(NAMES[i], init[i]);
+            Map<String, byte[]> contexts = new LinkedHashMap<>();
+            contexts.put("save", m.read(SAVE, Arm64Layout.SIZE));
+            contexts.put("restore", m.read(RESTORE, Arm64Layout.SIZE));
 
             List<Write> pending = new ArrayList<>();
             long[][] before = {null};
@@ -112,7 +127,7 @@ public final class Arm64Tracer {
                 end = e.getMessage() + (e.pc() != 0 ? " (" + assembly.describe(e.pc()) + ")" : "");
             }
             if (pcHolder[0] >= 0) steps.add(step(assembly, steps.size() + 1, pcHolder[0], before[0], m.get(SHOWN), pending));
-            return new Result(file, symbol, steps, arrived, end);
+            return new Result(file, symbol, steps, arrived, end, initial, contexts);
         }
     }
 

@@ -24,23 +24,31 @@ public final class HtmlFormat {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+        return fill(t.title(), data, resource("trace.js"));
+    }
+
+    /**
+     * The template with a title, the JSON data and a script inlined (the AArch64 page,
+     * {@link Arm64Html}, brings its own script to the same template and stylesheet).
+     */
+    static String fill(String title, String data, String script) {
         // Inside <script>, "</" could end the element early: \/ means the same in JSON.
         data = data.replace("</", "<\\/").replace("<!--", "<\\!--");
         String page = resource("trace.html");
         // Replaced in this order so that nothing inserted is scanned for the next marker.
-        int css = page.indexOf("@CSS@"), js = page.indexOf("@JS@"), dat = page.indexOf("@DATA@"), title = page.indexOf("@TITLE@");
-        if (css < 0 || js < 0 || dat < 0 || title < 0) throw new IllegalStateException("trace.html template is missing a marker");
-        return page.substring(0, title) + escape(t.title()) + page.substring(title + 7, css)
+        int css = page.indexOf("@CSS@"), js = page.indexOf("@JS@"), dat = page.indexOf("@DATA@"), at = page.indexOf("@TITLE@");
+        if (css < 0 || js < 0 || dat < 0 || at < 0) throw new IllegalStateException("trace.html template is missing a marker");
+        return page.substring(0, at) + escape(title) + page.substring(at + 7, css)
                 + resource("trace.css") + page.substring(css + 5, dat)
                 + data + page.substring(dat + 6, js)
-                + resource("trace.js").replace("</script", "<\\/script") + page.substring(js + 4);
+                + script.replace("</script", "<\\/script") + page.substring(js + 4);
     }
 
     static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    private static String resource(String name) {
+    static String resource(String name) {
         try (InputStream in = HtmlFormat.class.getResourceAsStream(name)) {
             if (in == null) throw new IllegalStateException("resource ctxlab/trace/" + name + " is missing from the build");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

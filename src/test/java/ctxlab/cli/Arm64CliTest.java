@@ -124,7 +124,10 @@ class Arm64CliTest {
         r = run("trace", "asm/variants-arm64/broken-brk.s");
         assertEquals(1, r.exit());
         assertTrue(r.err().startsWith("ctxlab: trace failed: "), r.err());
-        assertEquals(2, run("trace", "--arch", "arm64", "--format", "html").exit());
+        // --format html: the AArch64 page (Arm64HtmlTest checks it in a browser)
+        Result html = run("trace", "--arch", "arm64", "--format", "html");
+        assertEquals(0, html.exit(), html.err());
+        assertTrue(html.out().startsWith("<!DOCTYPE html>") && html.out().contains("(arm64)"), html.out().substring(0, 200));
     }
 
     @Test
@@ -165,11 +168,16 @@ class Arm64CliTest {
         elf[0] = 0x7F; elf[1] = 'E'; elf[2] = 'L'; elf[3] = 'F'; elf[18] = (byte) 183;
         Path o = dir.resolve("x.o");
         Files.write(o, elf);
-        // ELF input is x86-64 only for now: an AArch64 object goes to the ELF reader, which names its
-        // e_machine in its refusal (Arm64MergeTest); --arch arm64 refuses it as ELF.
-        assertEquals(ArchOption.Arch.X86_64, ArchOption.infer(o));
+        // An ELF file says it in its header: e_machine 183 is arm64, 62 x86-64, anything else is refused.
+        elf[5] = 1;
+        Files.write(o, elf);
+        assertEquals(ArchOption.Arch.ARM64, ArchOption.infer(o));
         elf[18] = 62;
         Files.write(o, elf);
         assertEquals(ArchOption.Arch.X86_64, ArchOption.infer(o));
+        elf[18] = 40;
+        Files.write(o, elf);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ArchOption.infer(o));
+        assertTrue(e.getMessage().contains("e_machine 40 (32-bit ARM); ctxlab reads x86-64 (62) and AArch64 (183) code"), e.getMessage());
     }
 }

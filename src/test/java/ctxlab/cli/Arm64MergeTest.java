@@ -9,43 +9,39 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the arm64 and front-end lines meet on: --arch arm64 refuses, in one line and exit 2, what its
- * front-end cannot follow yet (ELF input, the C preprocessor), and still takes a plain source.
+ * What the arm64 and front-end lines meet on: the C preprocessor options and ELF input, which
+ * --arch arm64 once refused, now work for it (the files: Arm64InputCliTest); a header-only AArch64
+ * ELF file is still one line and exit 2.
  */
 class Arm64MergeTest {
     static final String[] COMMANDS = {"assemble", "verify", "trace"};
 
     @Test
-    void preprocessorOptionsAreRefusedForArm64() {
+    void preprocessorOptionsWorkForArm64(@TempDir Path dir) throws Exception {
+        Path s = dir.resolve("sw.s");
+        Files.writeString(s, "// ctxlab-arch: arm64\n#ifdef WITH_SWITCH\n" + Files.readString(Path.of("asm/context_arm64.s")) + "#endif\n");
         for (String c : COMMANDS) {
-            Arm64CliTest.Result r = Arm64CliTest.run(c, "asm/context_arm64.s", "-DX=1");
-            assertEquals(2, r.exit(), c + ": " + r.out() + r.err());
-            assertTrue(r.err().contains("asm/context_arm64.s: the C preprocessor") && r.err().contains("--arch arm64"), r.err());
-            assertEquals(1, r.err().strip().lines().count(), r.err());
+            Arm64CliTest.Result r = Arm64CliTest.run(c, s.toString(), "--cpp", "-DWITH_SWITCH=1");
+            assertEquals(0, r.exit(), c + ": " + r.out() + r.err());
+            // teeth: without the macro there is no routine
+            Arm64CliTest.Result none = Arm64CliTest.run(c, s.toString(), "--cpp");
+            assertEquals(2, none.exit(), c + ": " + none.out() + none.err());
         }
-        Arm64CliTest.Result s = Arm64CliTest.run("selftest", "--arch", "arm64", "--cpp");
-        assertEquals(2, s.exit(), s.out() + s.err());
-        assertTrue(s.err().contains("the C preprocessor"), s.err());
-        // teeth: without the option the same command works
-        assertEquals(0, Arm64CliTest.run("assemble", "asm/context_arm64.s").exit());
+        Arm64CliTest.Result st = Arm64CliTest.run("selftest", "--asm", s.toString(), "--cpp", "-DWITH_SWITCH");
+        assertEquals(0, st.exit(), st.out() + st.err());
     }
 
     @Test
-    void aDotCapitalSFileIsRefusedForArm64(@TempDir Path dir) throws Exception {
+    void aDotCapitalSFileIsPreprocessedForArm64(@TempDir Path dir) throws Exception {
         Path s = dir.resolve("sw.S");
         Files.copy(Path.of("asm/context_arm64.s"), s);
-        Arm64CliTest.Result r = Arm64CliTest.run("assemble", "--arch", "arm64", s.toString());
-        assertEquals(2, r.exit(), r.out() + r.err());
-        assertTrue(r.err().contains("sw.S: the C preprocessor"), r.err());
-        Path plain = dir.resolve("sw.s");
-        Files.copy(Path.of("asm/context_arm64.s"), plain);
-        Arm64CliTest.Result ok = Arm64CliTest.run("assemble", "--arch", "arm64", plain.toString(), "--json");
-        assertEquals(0, ok.exit(), ok.err());
-        assertTrue(ok.out().contains("\"arch\":\"arm64\"") || ok.out().contains("\"arch\" : \"arm64\""), ok.out());
+        Arm64CliTest.Result r = Arm64CliTest.run("assemble", "--arch", "arm64", s.toString(), "--json");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("\"arch\":\"arm64\"") || r.out().contains("\"arch\" : \"arm64\""), r.out());
     }
 
     @Test
-    void anAarch64ElfFileIsRefusedWithOneLine(@TempDir Path dir) throws Exception {
+    void aHeaderOnlyAarch64ElfFileIsOneLine(@TempDir Path dir) throws Exception {
         byte[] header = new byte[64];
         header[0] = 0x7F;
         header[1] = 'E';
@@ -59,14 +55,16 @@ class Arm64MergeTest {
         Path o = dir.resolve("switch.o");
         Files.write(o, header);
         for (String c : COMMANDS) {
-            Arm64CliTest.Result r = Arm64CliTest.run(c, o.toString(), "--arch", "arm64");
-            assertEquals(2, r.exit(), c + ": " + r.out() + r.err());
-            assertTrue(r.err().contains("an ELF file; with --arch arm64 give the GNU-as source"), c + ": " + r.err());
-            assertEquals(1, r.err().strip().lines().count(), r.err());
-            // Without --arch the ELF path reads it, and names the foreign machine itself.
-            Arm64CliTest.Result inferred = Arm64CliTest.run(c, o.toString());
-            assertEquals(2, inferred.exit(), c + ": " + inferred.out() + inferred.err());
-            assertTrue(inferred.err().contains("not an x86-64 ELF file (e_machine 183"), c + ": " + inferred.err());
+            for (String[] arch : new String[][] {{}, {"--arch", "arm64"}}) {
+                String[] args = new String[2 + arch.length];
+                args[0] = c;
+                args[1] = o.toString();
+                System.arraycopy(arch, 0, args, 2, arch.length);
+                Arm64CliTest.Result r = Arm64CliTest.run(args);
+                assertEquals(2, r.exit(), c + ": " + r.out() + r.err());
+                assertTrue(r.err().contains("switch.o: no section headers"), c + ": " + r.err());
+                assertEquals(1, r.err().strip().lines().count(), r.err());
+            }
         }
     }
 }

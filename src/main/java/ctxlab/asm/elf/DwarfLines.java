@@ -64,10 +64,11 @@ public final class DwarfLines {
                     if (r.symbol() <= 0 || r.symbol() >= syms.size() || r.offset() < 0) continue;
                     ElfFile.Symbol s = syms.get(r.symbol());
                     long value = s.value() + r.addend();
-                    if (r.type() == 1 && r.offset() + 8 <= data.length) {            // R_X86_64_64
+                    boolean a64 = elf.machine() == ElfFile.EM_AARCH64;
+                    if (r.type() == (a64 ? 257 : 1) && r.offset() + 8 <= data.length) {            // R_X86_64_64, R_AARCH64_ABS64
                         bb.putLong((int) r.offset(), value);
                         addressSection.put((int) r.offset(), s.shndx());
-                    } else if (r.type() == 10 && r.offset() + 4 <= data.length) {    // R_X86_64_32
+                    } else if (r.type() == (a64 ? 258 : 10) && r.offset() + 4 <= data.length) {    // R_X86_64_32, R_AARCH64_ABS32
                         bb.putInt((int) r.offset(), (int) value);
                     }
                 }

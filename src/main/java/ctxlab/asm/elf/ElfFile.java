@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An ELF64 little-endian x86-64 file (relocatable object, executable or shared library), read by
+ * An ELF64 little-endian x86-64 or AArch64 file (relocatable object, executable or shared library), read by
  * section headers: sections, {@code .symtab}/{@code .dynsym}, {@code SHT_RELA} relocations. Every
  * offset and size is checked against the file before it is used, so a hostile file is an
  * {@link AsmException} naming the file, never a read past its end or a huge allocation.
@@ -23,7 +23,7 @@ public final class ElfFile {
     public static final long MAX_FILE = 256L << 20;
 
     public static final int ET_REL = 1, ET_EXEC = 2, ET_DYN = 3;
-    public static final int EM_X86_64 = 62;
+    public static final int EM_X86_64 = 62, EM_AARCH64 = 183;
     public static final int SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3, SHT_RELA = 4, SHT_NOBITS = 8,
             SHT_DYNSYM = 11;
     public static final long SHF_ALLOC = 2, SHF_EXECINSTR = 4;
@@ -56,6 +56,7 @@ public final class ElfFile {
     private final byte[] data;
     private final ByteBuffer bb;
     private final int type;
+    private final int machine;
     private final List<Section> sections;
     private final List<Symbol> symtab;
     private final List<Symbol> dynsym;
@@ -66,10 +67,13 @@ public final class ElfFile {
         this.bb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         if (data.length < 64) throw bad("truncated ELF header (" + data.length + " bytes, 64 needed)");
         if (!isElf(data)) throw bad("not an ELF file");
-        if (data[4] != 2) throw bad("not a 64-bit ELF file (class " + data[4] + "): only ELF64 x86-64 is supported");
+        if (data[4] != 2) throw bad("not a 64-bit ELF file (class " + data[4] + "): only ELF64 x86-64 and AArch64 are supported");
         if (data[5] != 1) throw bad("not a little-endian ELF file (data encoding " + data[5] + ")");
-        int machine = Short.toUnsignedInt(bb.getShort(18));
-        if (machine != EM_X86_64) throw bad("not an x86-64 ELF file (e_machine " + machine + ", x86-64 is 62)");
+        machine = Short.toUnsignedInt(bb.getShort(18));
+        if (machine != EM_X86_64 && machine != EM_AARCH64) {
+            throw bad("not an x86-64 or AArch64 ELF file (e_machine " + machine + machineName(machine)
+                    + "; x86-64 is 62, AArch64 183)");
+        }
         type = Short.toUnsignedInt(bb.getShort(16));
         if (type != ET_REL && type != ET_EXEC && type != ET_DYN) {
             throw bad("unsupported ELF type " + type + " (relocatable object, executable or shared library expected)");
@@ -120,6 +124,30 @@ public final class ElfFile {
 
     public int type() {
         return type;
+    }
+
+    /** {@link #EM_X86_64} or {@link #EM_AARCH64}. */
+    public int machine() {
+        return machine;
+    }
+
+    /** " (name)" for a few well-known e_machine values, else "": for messages. */
+    public static String machineName(int machine) {
+        String n = switch (machine) {
+            case 3 -> "i386";
+            case 8 -> "MIPS";
+            case 20 -> "PowerPC";
+            case 21 -> "PowerPC64";
+            case 22 -> "S/390";
+            case 40 -> "32-bit ARM";
+            case 43 -> "SPARC V9";
+            case 62 -> "x86-64";
+            case 183 -> "AArch64";
+            case 243 -> "RISC-V";
+            case 258 -> "LoongArch";
+            default -> null;
+        };
+        return n == null ? "" : " (" + n + ")";
     }
 
     public String typeName() {

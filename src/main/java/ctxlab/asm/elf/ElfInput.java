@@ -76,7 +76,13 @@ public final class ElfInput {
                         + (names.isEmpty() ? " (no functions defined)" : " (functions: " + list + ")"));
             }
         }
-        return new Routine(chosen.name(), build(elf, chosen, base), elf);
+        Assembly a = elf.machine() == ElfFile.EM_AARCH64 ? Arm64ElfInput.build(elf, chosen, base) : build(elf, chosen, base);
+        return new Routine(chosen.name(), a, elf);
+    }
+
+    /** Whether the file defines {@code name} (any defined symbol, with or without a size). */
+    public static boolean defines(ElfFile elf, String name) {
+        return find(elf, name) != null;
     }
 
     /** Defined functions with a size, in code sections (from .symtab, else .dynsym). */
@@ -90,7 +96,7 @@ public final class ElfInput {
         return out;
     }
 
-    private static ElfFile.Symbol find(ElfFile elf, String name) {
+    static ElfFile.Symbol find(ElfFile elf, String name) {
         if (name == null) return null;
         for (List<ElfFile.Symbol> t : List.of(elf.symtab(), elf.dynsym())) {
             for (ElfFile.Symbol s : t) if (s.name().equals(name) && s.defined()) return s;
@@ -163,7 +169,7 @@ public final class ElfInput {
         return new Assembly(code, base, symbols, lines, relocations);
     }
 
-    private static SourceLocation where(ElfFile elf, String symbol, long offset) {
+    static SourceLocation where(ElfFile elf, String symbol, long offset) {
         return new SourceLocation(elf.name() + ":" + symbol + "+0x" + Long.toHexString(offset), 0);
     }
 
@@ -209,7 +215,7 @@ public final class ElfInput {
         }
     }
 
-    private static String sectionName(ElfFile elf, ElfFile.Symbol s) {
+    static String sectionName(ElfFile elf, ElfFile.Symbol s) {
         ElfFile.Section sec = elf.section(s.shndx());
         return sec == null ? "section" + s.shndx() : sec.name();
     }
@@ -321,7 +327,7 @@ public final class ElfInput {
         return out;
     }
 
-    private static String symbolAt(ElfFile elf, long vaddr) {
+    static String symbolAt(ElfFile elf, long vaddr) {
         for (List<ElfFile.Symbol> t : List.of(elf.symtab(), elf.dynsym())) {
             for (ElfFile.Symbol s : t) {
                 if (s.defined() && !s.name().isEmpty() && s.type() != ElfFile.STT_SECTION
@@ -333,7 +339,7 @@ public final class ElfInput {
         return "0x" + Long.toHexString(vaddr);
     }
 
-    private static String hex(byte[] b, int from, int max) {
+    static String hex(byte[] b, int from, int max) {
         StringBuilder sb = new StringBuilder();
         for (int i = from; i < Math.min(b.length, from + max); i++) sb.append(sb.isEmpty() ? "" : " ").append(String.format("%02x", b[i]));
         return sb.toString();

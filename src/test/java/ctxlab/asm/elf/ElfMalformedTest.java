@@ -71,7 +71,7 @@ class ElfMalformedTest {
         c.put("truncated-half.o", new Object[] {Arrays.copyOf(good, good.length / 2), "past the end of the file"});
         c.put("class32.o", new Object[] {with(b -> b.put(4, (byte) 1)), "not a 64-bit ELF file"});
         c.put("big-endian.o", new Object[] {with(b -> b.put(5, (byte) 2)), "not a little-endian ELF file"});
-        c.put("aarch64.o", new Object[] {with(b -> b.putShort(18, (short) 183)), "not an x86-64 ELF file (e_machine 183"});
+        c.put("arm32.o", new Object[] {with(b -> b.putShort(18, (short) 40)), "e_machine 40 (32-bit ARM)"});
         c.put("core.o", new Object[] {with(b -> b.putShort(16, (short) 4)), "unsupported ELF type 4"});
         c.put("shoff-huge.o", new Object[] {with(b -> b.putLong(40, 0x7fff_ffff_ffffL)), "past the end of the file"});
         c.put("shoff-negative.o", new Object[] {with(b -> b.putLong(40, -64)), "past the end of the file"});
