@@ -147,4 +147,38 @@ class Arm64ConventionCliTest {
         assertEquals("x86-64", arch.get("cem"));
         assertTrue(run("conventions").out().contains("boost-fcontext-arm64  arm64"), run("conventions").out());
     }
+
+    /** aarch64-linux-gnu-as's object of a routine (the tools CI installs): the ELF path of verify --arch arm64. */
+    static Path object(Path dir, String source) throws Exception {
+        Path s = dir.resolve("in.s"), o = dir.resolve(Path.of(source).getFileName() + ".o");
+        Files.writeString(s, Files.readString(Path.of(path(source))));
+        Process p = new ProcessBuilder("aarch64-linux-gnu-as", "-o", o.toString(), s.toString()).redirectErrorStream(true).start();
+        String msg = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), msg);
+        return o;
+    }
+
+    @Test
+    void anAarch64ObjectIsVerifiedUnderTheConventionOfItsRoutineWithItsOwnMaker(@TempDir Path dir) throws Exception {
+        // Two functions in one object: the routine is the convention's (jump_fcontext), and its maker
+        // (make_fcontext) comes from the same file.
+        Path ok = object(dir, BOOST + "ok-jump-fcontext.s");
+        CliTest.Result r = run("verify", ok.toString(), "--iterations", "300", "--seed", "3", "--json");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals("boost-fcontext-arm64", j.get("convention").asText());
+        assertEquals("jump_fcontext", j.get("symbol").asText());
+        assertTrue(j.get("freshFrom").asText().startsWith("maker make_fcontext"), r.out());
+        CliTest.Result auto = run("verify", ok.toString(), "--convention", "auto", "--iterations", "300", "--seed", "3");
+        assertEquals(0, auto.exit(), auto.out() + auto.err());
+        // The same object of a broken routine fails (as its source does), and Cem's object passes as cem-arm64.
+        Path broken = object(dir, BOOST + "broken-x21-not-restored.s");
+        CliTest.Result b = run("verify", broken.toString(), "--iterations", "300", "--seed", "3");
+        assertEquals(1, b.exit(), b.out() + b.err());
+        assertTrue(b.out().contains("restore") && b.out().contains("FAIL"), b.out());
+        CliTest.Result cem = run("verify", object(dir, "asm/context_arm64.s").toString(), "--iterations", "300", "--seed", "3",
+                "--json");
+        assertEquals(0, cem.exit(), cem.out() + cem.err());
+        assertEquals("cem-arm64", JSON.readTree(cem.out()).get("convention").asText());
+    }
 }
