@@ -45,11 +45,8 @@ public final class Arm64Assembler {
     private static final Pattern SIZE_DOT = Pattern.compile("\\.\\s*-\\s*([A-Za-z_.$][\\w.$]*)");
     private static final Pattern NUMBER = Pattern.compile("[-+]?(0[xX][0-9a-fA-F]+|\\d+)");
     /** {@code # 12 "file.S" 2}: the C preprocessor's line markers (GNU as obeys them too). */
-    private static final Pattern LINE_MARKER = Pattern.compile("^#\\s*(\\d+)\\s+\"((?:[^\"\\\\]|\\\\.)*)\"(\\s+\\d+)*\\s*$");
     /** A C preprocessor directive left in a file that was not preprocessed. */
-    private static final Pattern CPP_LINE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include|error)\\b.*");
     /** "# include <x.h>" (with a space) is a directive too; "# include the frame pointer" is a comment. */
-    private static final Pattern CPP_INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*[<\"].*");
     private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
     /** The target of a direct branch: b, bl, b.cond, cbz/cbnz, tbz/tbnz (last operand). */
     private static final Pattern BRANCH = Pattern.compile("(?i)^(b|bl|b\\.\\w+|cbn?z|tbn?z)\\s+(.*?)([A-Za-z_.$][\\w.$]*)(@plt)?\\s*$");
@@ -294,29 +291,14 @@ public final class Arm64Assembler {
         private static final Section TEXT = new Section(".text", true);
 
         void read(SourceFile file) {
-            String[] lines = SourceText.stripBlockComments(file, false).split("\n", -1);
             Section section = TEXT, previous = TEXT;
             java.util.Deque<Section> stack = new java.util.ArrayDeque<>();
             Map<String, List<int[]>> numericDefs = new HashMap<>();
             List<Integer> pending = new ArrayList<>();
-            String current = file.name(), mainAlias = null;
-            int line = 1;
             reading:
-            for (String raw : lines) {
-                Matcher marker = LINE_MARKER.matcher(raw);
-                if (marker.matches()) {
-                    String name = marker.group(2).replace("\\\\", "\\").replace("\\\"", "\"");
-                    // The first marker names the preprocessed file itself: known here by this SourceFile's name.
-                    if (mainAlias == null) mainAlias = name;
-                    current = name.equals(mainAlias) ? file.name() : name;
-                    line = Integer.parseInt(marker.group(1).length() > 9 ? "0" : marker.group(1));
-                    continue;
-                }
-                SourceLocation where = new SourceLocation(current, line++);
-                if (CPP_LINE.matcher(raw).matches() || CPP_INCLUDE.matcher(raw).matches()) {
-                    throw new AsmException(where, raw, "a C preprocessor line in a file that was not preprocessed:"
-                            + " GNU as would take it for a comment and assemble every branch; name the file .S or pass --cpp");
-                }
+            for (SourceText.Line sourceLine : SourceText.lines(file, SourceText.stripBlockComments(file, false))) {
+                SourceLocation where = sourceLine.where();
+                String raw = sourceLine.raw();
                 if (raw.stripLeading().startsWith("#")) continue;   // a whole-line comment (AArch64: '#' only there)
                 for (String piece : SourceText.splitStatements(SourceText.stripLineComment(raw, false))) {
                     checkCharacters(where, piece);

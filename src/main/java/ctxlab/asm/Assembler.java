@@ -53,11 +53,8 @@ public final class Assembler {
     private static final Pattern REGISTER = Pattern.compile("%([A-Za-z][A-Za-z0-9]*)");
     private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
     /** {@code # 12 "file.S" 2}: where the next line came from (the C preprocessor's line markers; GNU as obeys them too). */
-    private static final Pattern LINE_MARKER = Pattern.compile("^#\\s*(\\d+)\\s+\"((?:[^\"\\\\]|\\\\.)*)\"(\\s+\\d+)*\\s*$");
     /** A C preprocessor directive left in a file that was not preprocessed. */
-    private static final Pattern CPP_LINE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include)\\b.*");
     /** "# include <x.h>" (with a space) is a directive too; "# include the frame pointer" is a comment. */
-    private static final Pattern CPP_INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*[<\"].*");
     private static final Pattern ASSIGNMENT = Pattern.compile("^([A-Za-z_.$][\\w.$]*)\\s*=(?!=)");
     /** {@code sym(%rip)} or {@code sym@GOTPCREL(%rip)} (AT&amp;T). */
     private static final Pattern RIP_SYMBOL = Pattern.compile(
@@ -440,25 +437,10 @@ public final class Assembler {
          * removed, checked for what Keystone must never see; up to {@code .end}.
          */
         private List<Piece> pieces(SourceFile file) {
-            String[] lines = SourceText.stripBlockComments(file, true).split("\n", -1);
             List<Piece> out = new ArrayList<>();
-            String current = file.name(), mainAlias = null;
-            int line = 1;
-            for (String raw : lines) {
-                Matcher marker = LINE_MARKER.matcher(raw);
-                if (marker.matches()) {
-                    String name = marker.group(2).replace("\\\\", "\\").replace("\\\"", "\"");
-                    // The first marker names the preprocessed file itself: known here by this SourceFile's name.
-                    if (mainAlias == null) mainAlias = name;
-                    current = name.equals(mainAlias) ? file.name() : name;
-                    line = Integer.parseInt(marker.group(1).length() > 9 ? "0" : marker.group(1));
-                    continue;
-                }
-                SourceLocation where = new SourceLocation(current, line++);
-                if (CPP_LINE.matcher(raw).matches() || CPP_INCLUDE.matcher(raw).matches()) {
-                    throw new AsmException(where, raw, "a C preprocessor line in a file that was not preprocessed:"
-                            + " GNU as would take it for a comment and assemble every branch; name the file .S or pass --cpp");
-                }
+            for (SourceText.Line sourceLine : SourceText.lines(file, SourceText.stripBlockComments(file, true))) {
+                SourceLocation where = sourceLine.where();
+                String raw = sourceLine.raw();
                 for (String piece : SourceText.splitStatements(SourceText.stripLineComment(raw, true))) {
                     checkCharacters(where, piece);
                     if (piece.isBlank()) continue;

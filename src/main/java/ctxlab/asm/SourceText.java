@@ -2,6 +2,8 @@ package ctxlab.asm;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The text handling both GNU-as front-ends share (x86-64's {@link Assembler} and
@@ -10,6 +12,44 @@ import java.util.List;
  */
 final class SourceText {
     private SourceText() {}
+
+    /** cpp's line marker: {@code # 12 "file.S" 2}. */
+    private static final Pattern LINE_MARKER = Pattern.compile("^#\\s*(\\d+)\\s+\"((?:[^\"\\\\]|\\\\.)*)\"(\\s+\\d+)*\\s*$");
+    /** A preprocessor directive: in a file that was not preprocessed, GNU as would skip it and assemble every branch. */
+    private static final Pattern CPP_LINE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include|error)\\b.*");
+    private static final Pattern CPP_INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*[<\"].*");
+
+    /** One line as an assembler reads it, with the file and line it came from. */
+    record Line(SourceLocation where, String raw) {}
+
+    /**
+     * The lines of {@code text} (the file's text with block comments removed), each with where it
+     * came from: cpp's line markers are followed and dropped (the first one names the preprocessed
+     * file itself, known here by the SourceFile's name), and a preprocessor directive left in a file
+     * that was not preprocessed is refused at its line.
+     */
+    static List<Line> lines(SourceFile file, String text) {
+        List<Line> out = new ArrayList<>();
+        String current = file.name(), mainAlias = null;
+        int line = 1;
+        for (String raw : text.split("\n", -1)) {
+            Matcher marker = LINE_MARKER.matcher(raw);
+            if (marker.matches()) {
+                String name = marker.group(2).replace("\\\\", "\\").replace("\\\"", "\"");
+                if (mainAlias == null) mainAlias = name;
+                current = name.equals(mainAlias) ? file.name() : name;
+                line = Integer.parseInt(marker.group(1).length() > 9 ? "0" : marker.group(1));
+                continue;
+            }
+            SourceLocation where = new SourceLocation(current, line++);
+            if (CPP_LINE.matcher(raw).matches() || CPP_INCLUDE.matcher(raw).matches()) {
+                throw new AsmException(where, raw, "a C preprocessor line in a file that was not preprocessed:"
+                        + " GNU as would take it for a comment and assemble every branch; name the file .S or pass --cpp");
+            }
+            out.add(new Line(where, raw));
+        }
+        return out;
+    }
 
     /** Replaces block comments with spaces, keeping newlines so line numbers stay true. */
     static String stripBlockComments(SourceFile file, boolean hashComments) {
