@@ -144,15 +144,7 @@ public final class Arm64Verifier implements AutoCloseable {
         if ((codeStart & 0xFFF) != 0 || codeEnd > 0x1_0000_0000L) {
             throw new IllegalArgumentException("code must be assembled at a page-aligned base below 4 GiB (got " + hex(codeStart) + ")");
         }
-        if (maker == null && conv.fresh() != null && conv.fresh().maker() != null && conv.fresh().maker().symbol() != null
-                && assembly.symbols().containsKey(conv.fresh().maker().symbol())) {
-            maker = new ConventionVerifier.MakerCode(assembly, conv.fresh().maker().symbol(), file);
-        }
-        if (maker != null && (conv.fresh() == null || conv.fresh().maker() == null)) {
-            throw new IllegalArgumentException("convention " + conv.name() + " describes no maker routine (no fresh.maker):"
-                    + " --maker cannot be used with it");
-        }
-        this.maker = maker;
+        this.maker = maker = ConventionVerifier.MakerCode.resolve(conv, assembly, file, maker);
         this.makerEntry = maker == null ? 0 : maker.assembly().address(maker.symbol());
         this.hasFresh = maker != null || (conv.fresh() != null && conv.fresh().layout() != null);
         this.frame = conv.storage().kind() == StorageKind.FRAME;

@@ -72,7 +72,25 @@ public final class ConventionVerifier implements Checker {
     private static final VarHandle IE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** A maker routine: in the switch's own assembly, or in another one (--maker FILE:SYMBOL). */
-    public record MakerCode(Assembly assembly, String symbol, String file) {}
+    public record MakerCode(Assembly assembly, String symbol, String file) {
+        /**
+         * The maker a verifier runs: the one given ({@code --maker}), else the convention's maker
+         * routine when the routine's own file defines it, else none. A maker given for a convention
+         * that describes none is bad input.
+         */
+        static MakerCode resolve(Convention conv, Assembly assembly, String file, MakerCode given) {
+            MakerCode maker = given;
+            if (maker == null && conv.fresh() != null && conv.fresh().maker() != null && conv.fresh().maker().symbol() != null
+                    && assembly.symbols().containsKey(conv.fresh().maker().symbol())) {
+                maker = new MakerCode(assembly, conv.fresh().maker().symbol(), file);
+            }
+            if (maker != null && (conv.fresh() == null || conv.fresh().maker() == null)) {
+                throw new IllegalArgumentException("convention " + conv.name() + " describes no maker routine (no fresh.maker):"
+                        + " --maker cannot be used with it");
+            }
+            return maker;
+        }
+    }
 
     private final Convention conv;
     private final Assembly assembly;
@@ -115,15 +133,7 @@ public final class ConventionVerifier implements Checker {
         this.entry = assembly.base() + extent[0];
         this.codeSize = (int) (extent[1] - extent[0]);
         this.instructionCount = (int) assembly.linesOf(symbol).stream().filter(Assembly.Line::instruction).count();
-        if (maker == null && conv.fresh() != null && conv.fresh().maker() != null && conv.fresh().maker().symbol() != null
-                && assembly.symbols().containsKey(conv.fresh().maker().symbol())) {
-            maker = new MakerCode(assembly, conv.fresh().maker().symbol(), file);
-        }
-        if (maker != null && (conv.fresh() == null || conv.fresh().maker() == null)) {
-            throw new IllegalArgumentException("convention " + conv.name() + " describes no maker routine (no fresh.maker):"
-                    + " --maker cannot be used with it");
-        }
-        this.maker = maker;
+        this.maker = maker = MakerCode.resolve(conv, assembly, file, maker);
         this.makerEntry = maker == null ? 0 : maker.assembly().address(maker.symbol());
         this.hasFresh = maker != null || (conv.fresh() != null && conv.fresh().layout() != null);
         this.usesTls = assembly.linesOf(symbol).stream().anyMatch(l -> l.instruction()
