@@ -44,9 +44,6 @@ public final class Arm64Assembler {
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$#])(\\d+)([bfBF])(?![\\w.$])");
     private static final Pattern SIZE_DOT = Pattern.compile("\\.\\s*-\\s*([A-Za-z_.$][\\w.$]*)");
     private static final Pattern NUMBER = Pattern.compile("[-+]?(0[xX][0-9a-fA-F]+|\\d+)");
-    /** {@code # 12 "file.S" 2}: the C preprocessor's line markers (GNU as obeys them too). */
-    /** A C preprocessor directive left in a file that was not preprocessed. */
-    /** "# include <x.h>" (with a space) is a directive too; "# include the frame pointer" is a comment. */
     private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
     /** The target of a direct branch: b, bl, b.cond, cbz/cbnz, tbz/tbnz (last operand). */
     private static final Pattern BRANCH = Pattern.compile("(?i)^(b|bl|b\\.\\w+|cbn?z|tbn?z)\\s+(.*?)([A-Za-z_.$][\\w.$]*)(@plt)?\\s*$");

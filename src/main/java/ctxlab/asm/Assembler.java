@@ -52,9 +52,6 @@ public final class Assembler {
     private static final Pattern SEGMENT = Pattern.compile("^(%[cdefgs]s)\\s*:\\s*(.*)$", Pattern.CASE_INSENSITIVE);
     private static final Pattern REGISTER = Pattern.compile("%([A-Za-z][A-Za-z0-9]*)");
     private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
-    /** {@code # 12 "file.S" 2}: where the next line came from (the C preprocessor's line markers; GNU as obeys them too). */
-    /** A C preprocessor directive left in a file that was not preprocessed. */
-    /** "# include <x.h>" (with a space) is a directive too; "# include the frame pointer" is a comment. */
     private static final Pattern ASSIGNMENT = Pattern.compile("^([A-Za-z_.$][\\w.$]*)\\s*=(?!=)");
     /** {@code sym(%rip)} or {@code sym@GOTPCREL(%rip)} (AT&amp;T). */
     private static final Pattern RIP_SYMBOL = Pattern.compile(

@@ -17,6 +17,7 @@ final class SourceText {
     private static final Pattern LINE_MARKER = Pattern.compile("^#\\s*(\\d+)\\s+\"((?:[^\"\\\\]|\\\\.)*)\"(\\s+\\d+)*\\s*$");
     /** A preprocessor directive: in a file that was not preprocessed, GNU as would skip it and assemble every branch. */
     private static final Pattern CPP_LINE = Pattern.compile("^\\s*#(if|ifdef|ifndef|elif|else|endif|define|undef|include|error)\\b.*");
+    /** "# include <x.h>" (with a space) is a directive too; "# include the frame pointer" is a comment. */
     private static final Pattern CPP_INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*[<\"].*");
 
     /** One line as an assembler reads it, with the file and line it came from. */
