@@ -88,6 +88,10 @@ final class VectorsCommand implements Callable<Integer> {
             if (host) return Arm64Commands.nativeUnavailable(err, "vectors --host");
             if (record) return usage(err, "--record is not available for arm64 (its vectors are derived by testvectors-arm64/README.md's model)");
             if (!qemu) return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions);
+            if (asm != null && arch.arch == null && ArchOption.infer(asm) == ArchOption.Arch.X86_64) {
+                return usage(err, "--qemu runs the arm64 vectors, but " + Common.display(asm) + " is an x86-64 routine"
+                        + " (x86-64 vectors run natively with --host)");
+            }
             // Per qemu run, not per command: a routine that spins costs this much per vector.
             boolean given = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--timeout");
             return Arm64Commands.vectors(out, err, paths, asm, json, asmOptions,

@@ -173,6 +173,10 @@ class QemuVectorsTest {
         Result r = run("vectors", "--qemu", TestFiles.ROOT.resolve("testvectors").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--qemu runs the arm64 vectors"), r.err());
+        // An x86-64 routine given to the arm64 corpus is named as such, not fed to the AArch64 assembler.
+        Result asm = run("vectors", "--qemu", "--asm", TestFiles.ROOT.resolve("asm/context_x86_64.s").toString());
+        assertEquals(2, asm.exit());
+        assertTrue(asm.err().contains("is an x86-64 routine") && asm.err().lines().count() <= 2, asm.err());
     }
 
     /** The generated program checks that ctxlab is its parent: given another pid, it exits at once (status 5). */
