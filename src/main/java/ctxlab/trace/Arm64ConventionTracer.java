@@ -140,7 +140,9 @@ public final class Arm64ConventionTracer {
             long handle;
             String madeBy;
             if (maker != null) {
-                handle = runMaker(conv, maker, m, run, top);
+                // the maker gets a top 8 mod 16 (a stack's end as malloc may hand it over, and as the
+                // verifier's random stacks end), so that a maker that does not round it down shows it
+                handle = runMaker(conv, maker, m, run, top - 8);
                 madeBy = maker.symbol();
             } else {
                 var in = new FreshLayout.Inputs(top, STRAND_ENTRY, STRAND_EXIT, ARG0, ARG1);
@@ -238,7 +240,7 @@ public final class Arm64ConventionTracer {
             List<Frame> frames = new ArrayList<>();
             String word = frame ? "frame" : "struct";
             frames.add(new Frame("main's " + word, mainHandle, size, frame ? "main's stack, built by switch 1 at entry sp"
-                    + signed(conv.storage().at()) : "main's struct (x-argument save)"));
+                    + signed(conv.storage().at()) : "main's struct, the save argument"));
             frames.add(new Frame("the fresh strand's " + word, handle, size, (frame ? "the strand's stack" : "the strand's struct")
                     + ", made by " + madeBy));
             if (frame && strandHandle >= 0) {

@@ -29,12 +29,12 @@
     }
     return regs;
   }
-  const contexts = data.contexts.map((c) => ({ name: c.name, base: big(c.address), hex: c.bytes }));
+  const contexts = data.contexts.map((c) => ({ name: c.name, base: big(c.address), hex: c.bytes, where: c.where }));
   function contextBytes(p) {
     const out = contexts.map((c) => {
       const b = [];
       for (let i = 0; i < c.hex.length; i += 2) b.push(parseInt(c.hex.substr(i, 2), 16));
-      return { name: c.name, base: c.base, bytes: b };
+      return { name: c.name, base: c.base, bytes: b, where: c.where };
     });
     for (let i = 0; i < p; i++) {
       for (const w of steps[i].writes) {
@@ -183,7 +183,7 @@
   function renderContexts(step) {
     const box = $('contexts');
     box.textContent = '';
-    $('layout-note').textContent = '(Cem\'s 176-byte AArch64 context: x19–x30, sp, d8–d15, fpcr)';
+    $('layout-note').textContent = data.layoutNote || '(Cem\'s 176-byte AArch64 context: x19–x30, sp, d8–d15, fpcr)';
     const written = new Set();
     if (step) for (const w of step.writes) written.add(w.name.replace(/\+\d+$/, ''));
     for (const c of contextBytes(pos)) {
@@ -192,6 +192,7 @@
       const h = el('h3', null, c.name + ' ');
       h.appendChild(el('span', 'badge' + (c.name === 'restore' ? ' restore' : ''), hex(c.base)));
       div.appendChild(h);
+      if (c.where) div.appendChild(el('p', 'note frame-where', c.where));
       const t = el('table', 'slots');
       for (const s of data.slots) {
         const tr = el('tr');
@@ -206,6 +207,16 @@
       }
       div.appendChild(t);
       box.appendChild(div);
+    }
+    // a convention trace: both arrivals judged over what the convention declares (shown from the last step)
+    if (data.switches && pos === total) {
+      for (const sw of data.switches) {
+        const v = el('div', 'verdict');
+        v.dataset.switch = String(sw.number);
+        v.appendChild(el('h3', null, 'switch ' + sw.number + ' (' + sw.from + ' → ' + sw.to + ')' + (sw.arrived ? ' arrived' : ' did not arrive')));
+        for (const ch of sw.checks) v.appendChild(el('div', ch.ok ? 'check ok' : 'check wrong', (ch.ok ? '✓ ' : '✗ ') + ch.text));
+        box.appendChild(v);
+      }
     }
   }
 
