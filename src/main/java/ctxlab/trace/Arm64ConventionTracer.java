@@ -180,6 +180,7 @@ public final class Arm64ConventionTracer {
             run.storage(conv, frame, size, mainHandle, handle);
             byte[] mainStack = m.read(MAIN_STACK, 0x1000), strandStack = m.read(STRAND_STACK, (int) STRAND_STACK_SIZE);
             byte[] restoreBefore = m.read(handle, size);
+            run.restoring = restoreBefore;
 
             String end;
             boolean arrived;
@@ -208,6 +209,7 @@ public final class Arm64ConventionTracer {
                 switches.add(new Switch(1, "main", "strand", false, c));
             } else {
                 List<Check> c = new ArrayList<>();
+                c.add(check(true, "pc = " + hex(STRAND_ENTRY) + ", the fresh strand's entry" + resumeSlot(conv, frame)));
                 arrival(c, conv, run.arrival1, init, restoreBefore, run.saved1, handle, size, frame, mainHandle, DATA_TO_STRAND, true);
                 c.addAll(run.problems(1));
                 switches.add(new Switch(1, "main", "strand", true, c));
@@ -218,6 +220,7 @@ public final class Arm64ConventionTracer {
                     List<Check> c2 = new ArrayList<>();
                     if (arrived) {
                         byte[] mainSaved = run.saved1;
+                        c2.add(check(true, "pc = " + hex(MAIN_RESUMES) + ", where main's call returns" + resumeSlot(conv, frame)));
                         arrival(c2, conv, last, run.strandEntry, mainSaved, run.saved2, mainHandle, size, frame, strandHandle,
                                 DATA_TO_MAIN, false);
                         // the round trip: main gets its own registers back
@@ -252,6 +255,12 @@ public final class Arm64ConventionTracer {
             Arm64Tracer.Result t = new Arm64Tracer.Result(file, symbol, run.steps, arrived, end, initial, contexts);
             return new Result(conv, madeBy, t, frames, switches);
         }
+    }
+
+    /** " (restore frame+0xa0 pc)": where the convention keeps the resume address. */
+    private static String resumeSlot(Convention conv, boolean frame) {
+        return conv.slotHolding(Holds.RESUME).map(s -> String.format(" (restore %s+0x%x %s)", frame ? "frame" : "struct", s.offset(), s.name()))
+                .orElse(" (the restored lr)");
     }
 
     private static byte[] bytesAt(long a, int size, byte[] mainStack, byte[] strandStack, Arm64Machine m) {
@@ -482,6 +491,8 @@ public final class Arm64ConventionTracer {
         boolean frame;
         int size;
         long mainHandle, freshHandle;
+        /** The storage the current switch resumes from, as it was when the switch began (for naming loads). */
+        byte[] restoring;
 
         Run(Assembly assembly, long entry, long codeEnd, Arm64Machine m) {
             this.assembly = assembly;
@@ -543,6 +554,7 @@ public final class Arm64ConventionTracer {
             if (pc == STRAND_ENTRY && arrival1 == null) {
                 arrival1 = now;
                 saved1 = m.read(mainHandle, this.size);
+                restoring = saved1;   // what switch 2 will load from
             }
             if (pc == entry && arrival1 != null && strandEntry == null) {
                 strandEntry = now;
@@ -595,6 +607,8 @@ public final class Arm64ConventionTracer {
                 else parts.add("writes " + w.name());
             }
             for (Arm64Tracer.Change c : changes) {
+                String from = text.startsWith("ld") ? loadedFrom(c) : null;
+                if (from != null) parts.add("loads " + from + " into " + c.register());
                 if (c.register().equals("sp")) {
                     String where = c.after() >= STRAND_STACK && c.after() <= STRAND_STACK + STRAND_STACK_SIZE ? "the strand's stack"
                             : c.after() >= MAIN_STACK && c.after() <= MAIN_STACK + 0x1000 ? "main's stack" : hex(c.after());
@@ -603,6 +617,23 @@ public final class Arm64ConventionTracer {
             }
             if (text.startsWith("ret") || text.startsWith("br ") || text.startsWith("br\t")) parts.add("jumps to the resumed side");
             return String.join("; ", parts);
+        }
+
+        /**
+         * The restore slot a load took its value from: the slot of the loaded register when it holds
+         * that value, else a slot that is not a register's (the resume pc) holding it; or null.
+         */
+        String loadedFrom(Arm64Tracer.Change c) {
+            if (restoring == null || c.register().equals("sp")) return null;
+            String w = frame ? "frame" : "struct";
+            Slot other = null;
+            for (Slot s : conv.slots()) {
+                if (word(restoring, s.offset()) != c.after()) continue;
+                boolean own = s.holdsRegisterValue() && Arch.name(s.reg()).equals(c.register());
+                if (own) return String.format("restore %s+0x%x %s", w, s.offset(), s.name());
+                if (!s.holdsRegisterValue() && s.holds() != Holds.OPAQUE && other == null) other = s;
+            }
+            return other == null ? null : String.format("restore %s+0x%x %s", w, other.offset(), other.name());
         }
 
         /** "save frame+0x98 lr", "restore frame+0x40 x19", "main's stack [sp-0x10]". */

@@ -199,7 +199,12 @@
         tr.appendChild(el('td', 'off', '+0x' + s.offset.toString(16)));
         tr.appendChild(el('td', 'slot', s.name));
         const v = read64(c.bytes, s.offset);
-        const cell = el('td', 'value' + (written.has(c.name + '.' + s.name) ? ' written' : ''), pad(v));
+        // a write names its slot (Cem's "save.x19"), or lands in it (a convention's frames, wherever they lie)
+        const hit = step && step.writes.some((w) => {
+          const off = big(w.address) - c.base - BigInt(s.offset);
+          return off > -BigInt(w.size) && off < 8n;
+        });
+        const cell = el('td', 'value' + (written.has(c.name + '.' + s.name) || (data.switches && hit) ? ' written' : ''), pad(v));
         cell.dataset.slot = s.name;
         tr.appendChild(cell);
         tr.appendChild(el('td', 'note', note(v)));

@@ -65,6 +65,10 @@ class Arm64ConventionTraceTest {
         has(out, "write save frame+0x50 x21      0x2121212121212121");
         has(out, "write save frame+0xa0 pc       0x5e5e00000100");
         has(out, "strand entry stub");
+        has(out, "= loads restore frame+0x40 x19 into x19; loads restore frame+0x48 x20 into x20");
+        has(out, "✓ pc = 0x5e5e00000200, the fresh strand's entry (restore frame+0xa0 pc)");
+        has(out, "✓ pc = 0x5e5e00000100, where main's call returns (restore frame+0xa0 pc)");
+        has(run("trace", "--arch", "arm64", BOOST + "ok-pc-via-x16.s").out(), "= loads restore frame+0xa0 pc into x16");
         // switch 1: the fresh strand's values, x0 = from = main's frame, x1 = data
         has(out, "✓ x19 = 0xa019191919191919 from restore frame+0x40 x19");
         has(out, "✓ x0 = 0x7ffd00010f10 = from (the suspended side's frame)");
@@ -151,6 +155,34 @@ class Arm64ConventionTraceTest {
         assertEquals(2, d.get("switches").size());
         assertEquals(d.get("steps").size(), r.out().isEmpty() ? 0 : d.get("steps").size());
         assertTrue(d.get("steps").get(0).has("lineNumber"));
+    }
+
+    @Test
+    void inChromiumTheFramesFillAsTheSwitchStoresAndTheLastStepShowsBothVerdicts() throws Exception {
+        Path browser = HtmlBrowserTest.chromiumOrSkip();
+        Path page = Path.of("target/trace-test/arm64-convention-trace.html").toAbsolutePath();
+        Result r = run("trace", "--arch", "arm64", OK, "--format", "html", "--out", page.toString());
+        assertEquals(0, r.exit(), r.err());
+        try (Chromium c = new Chromium(browser, page.toUri().toString(), 1400, 1000)) {
+            c.await("window.traceReady === true", java.time.Duration.ofSeconds(30));
+            String frames = "Array.from(document.querySelectorAll('#contexts .ctx')).map(d => d.dataset.context).join('|')";
+            assertEquals("main's frame|the fresh strand's frame|the strand's frame", c.text(frames));
+            assertEquals("main's stack, built by switch 1 at entry sp-0xb0",
+                    c.text("document.querySelector('#contexts .ctx .frame-where').textContent"));
+            String x21 = "document.querySelector('#contexts .ctx[data-context=\"main\\'s frame\"] td.value[data-slot=\"x21\"]')";
+            assertEquals("0x0000000000000000", c.text(x21 + ".textContent"));
+            c.press("ArrowRight", 39);   // sub sp
+            c.press("ArrowRight", 39);   // stp d8, d9
+            assertTrue(c.text(x21 + ".className").contains("written") == false);
+            for (int i = 0; i < 5; i++) c.press("ArrowRight", 39);   // ... stp x21, x22 (step 7)
+            assertEquals("0x2121212121212121", c.text(x21 + ".textContent"));
+            assertTrue(c.text(x21 + ".className").contains("written"));
+            assertEquals("0", c.text("document.querySelectorAll('#contexts .verdict').length + ''"));
+            c.press("End", 35);
+            assertEquals("2", c.text("document.querySelectorAll('#contexts .verdict').length + ''"));
+            assertEquals("0", c.text("document.querySelectorAll('#contexts .check.wrong').length + ''"));
+            assertTrue(c.text("document.querySelector('#contexts .verdict').textContent").contains("✓ x1 = 0xda7a000000000001 = data"));
+        }
     }
 
     @Test
