@@ -101,21 +101,7 @@ public final class Arm64ConventionTracer {
             throw new IllegalArgumentException(file + " is an arm64 routine, but convention " + conv.name() + " is "
                     + conv.arch().id());
         }
-        Convention.Fresh fresh = conv.fresh();
-        // the maker: as the verifiers choose it (MakerCode.resolve)
-        if (maker == null && fresh != null && fresh.maker() != null && fresh.maker().symbol() != null
-                && assembly.symbols().containsKey(fresh.maker().symbol())) {
-            maker = new ConventionVerifier.MakerCode(assembly, fresh.maker().symbol(), file);
-        }
-        if (maker != null && (fresh == null || fresh.maker() == null)) {
-            throw new IllegalArgumentException("convention " + conv.name() + " describes no maker routine (no fresh.maker):"
-                    + " --maker cannot be used with it");
-        }
-        if (maker == null && (fresh == null || fresh.layout() == null)) {
-            throw new IllegalArgumentException("convention " + conv.name() + " makes fresh contexts with "
-                    + (fresh != null && fresh.maker() != null ? fresh.maker().symbol() + ", which " + symbol + "'s file does not define;"
-                    + " give one with --maker FILE:SYMBOL" : "nothing it describes (no fresh layout or maker)"));
-        }
+        maker = ConventionSetup.maker(conv, assembly, symbol, maker, file);
         if (conv.hasArgument(Role.SAVE_HANDLE_AT)) {
             throw new IllegalArgumentException("convention " + conv.name() + ": save-handle-at is not traced on arm64");
         }
@@ -376,13 +362,7 @@ public final class Arm64ConventionTracer {
             String what = mk.arguments(Arm64Reg.class).get(Arm64Reg.x(i));
             if (what == null) continue;
             n = i + 1;
-            args[i] = switch (what) {
-                case "top" -> top;
-                case "stack" -> STRAND_STACK;
-                case "size" -> top - STRAND_STACK;
-                case "entry" -> STRAND_ENTRY;
-                default -> STRAND_CTX;   // context
-            };
+            args[i] = ConventionSetup.makerArgument(what, top, STRAND_STACK, STRAND_ENTRY, STRAND_CTX);
         }
         try {
             m.call(maker.assembly().address(maker.symbol()), MAKER_SP, MAKER_BUDGET, Arrays.copyOf(args, n));
@@ -424,10 +404,7 @@ public final class Arm64ConventionTracer {
         boolean frame = conv.storage().kind() == StorageKind.FRAME;
         Arm64Reg restore = conv.argument(Role.RESTORE, Arm64Reg.class).orElseThrow();
         if (frame) {
-            Arm64Reg from = conv.arrival(Arm64Reg.class).entrySet().stream().filter(e -> e.getValue() instanceof Value.From)
-                    .map(Map.Entry::getKey).sorted().filter(r -> r == restore).findFirst()
-                    .orElse(conv.arrival(Arm64Reg.class).entrySet().stream().filter(e -> e.getValue() instanceof Value.From)
-                            .map(Map.Entry::getKey).sorted().findFirst().orElse(null));
+            Arm64Reg from = ConventionSetup.fromRegister(conv.arrival(Arm64Reg.class), restore);
             if (from == null) {
                 throw new IllegalArgumentException("convention " + conv.name() + ": the strand cannot find main's frame"
                         + " (no arrival value 'from')");
