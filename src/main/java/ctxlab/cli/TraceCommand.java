@@ -58,7 +58,8 @@ final class TraceCommand implements Callable<Integer> {
     Path vector;
 
     @Option(names = "--convention", paramLabel = "NAME|PATH|auto", description = "the routine's contract: a known convention ("
-            + "cem, boost-fcontext, libaco, minicoro, libco), a convention .json file, or auto: the one known convention the"
+            + "cem, boost-fcontext, libaco, minicoro, libco; with --arch arm64: cem-arm64, boost-fcontext-arm64), a convention .json"
+            + " file, or auto: the one known convention (of the routine's architecture) the"
             + " routine satisfies (default: named by a '# convention:' line in the file or by the symbol, else cem)")
     String convention;
 
