@@ -158,7 +158,7 @@ public final class Arm64ConventionTracer {
                 };
             }
             m.set(SHOWN, init);
-            m.write(STRAND_ENTRY, stub(conv, entry));
+            m.write(STRAND_ENTRY, stub(conv, entry, symbol, run.stubTexts));
             Map<String, Long> initial = new LinkedHashMap<>();
             for (int i = 0; i < SHOWN.length; i++) initial.put(NAMES[i], init[i]);
 
@@ -399,7 +399,7 @@ public final class Arm64ConventionTracer {
      * frame, which the arrival's {@code from} register holds, or main's struct; save = the strand's
      * struct; data), then {@code movz/movk x16, routine; blr x16}. sp stays as it arrived.
      */
-    static byte[] stub(Convention conv, long routine) {
+    static byte[] stub(Convention conv, long routine, String symbol, List<String> texts) {
         ByteBuffer o = ByteBuffer.allocate(0x100).order(ByteOrder.LITTLE_ENDIAN);
         boolean frame = conv.storage().kind() == StorageKind.FRAME;
         Arm64Reg restore = conv.argument(Role.RESTORE, Arm64Reg.class).orElseThrow();
@@ -409,19 +409,25 @@ public final class Arm64ConventionTracer {
                 throw new IllegalArgumentException("convention " + conv.name() + ": the strand cannot find main's frame"
                         + " (no arrival value 'from')");
             }
-            if (from != restore) o.putInt(0xAA0003E0 | xn(from) << 16 | xn(restore));   // mov restore, from
+            if (from != restore) {
+                o.putInt(0xAA0003E0 | xn(from) << 16 | xn(restore));   // mov restore, from
+                texts.add("mov " + Arch.name(restore) + ", " + Arch.name(from) + "   // restore = main's frame, handed over in "
+                        + Arch.name(from));
+            }
         }
         for (var e : conv.arguments(Arm64Reg.class).entrySet()) {
             switch (e.getValue()) {
-                case SAVE -> movImm(o, xn(e.getKey()), STRAND_CTX);
-                case RESTORE -> { if (!frame) movImm(o, xn(e.getKey()), MAIN_CTX); }
-                case DATA -> movImm(o, xn(e.getKey()), DATA_TO_MAIN);
+                case SAVE -> movImm(o, xn(e.getKey()), STRAND_CTX, texts, "save = the strand's struct");
+                case RESTORE -> { if (!frame) movImm(o, xn(e.getKey()), MAIN_CTX, texts, "restore = main's struct"); }
+                case DATA -> movImm(o, xn(e.getKey()), DATA_TO_MAIN, texts, "data for the switch back");
                 case SAVE_HANDLE_AT -> { }
             }
         }
-        movImm(o, 16, routine);
+        movImm(o, 16, routine, texts, symbol);
         o.putInt(0xD63F0000 | 16 << 5);   // blr x16
+        texts.add("blr x16   // the strand switches back to main with " + symbol);
         o.putInt(0xD4200020);             // brk #1: the routine returned into the strand
+        texts.add("brk #1   // " + symbol + " returned into the strand: a switch never returns");
         return Arrays.copyOf(o.array(), o.position());
     }
 
@@ -434,11 +440,15 @@ public final class Arm64ConventionTracer {
     }
 
     /** movz xd, #v[15:0]; movk xd, #v[31:16], lsl 16; … */
-    private static void movImm(ByteBuffer o, int d, long v) {
+    private static void movImm(ByteBuffer o, int d, long v, List<String> texts, String what) {
         o.putInt(0xD2800000 | (int) (v & 0xFFFF) << 5 | d);
+        texts.add(String.format("movz x%d, #0x%x   // x%d = %s (0x%x)", d, v & 0xFFFF, d, what, v));
         for (int hw = 1; hw < 4; hw++) {
             int part = (int) (v >>> (16 * hw)) & 0xFFFF;
-            if (part != 0) o.putInt(0xF2800000 | hw << 21 | part << 5 | d);
+            if (part != 0) {
+                o.putInt(0xF2800000 | hw << 21 | part << 5 | d);
+                texts.add(String.format("movk x%d, #0x%x, lsl #%d", d, part, 16 * hw));
+            }
         }
     }
 
@@ -452,6 +462,8 @@ public final class Arm64ConventionTracer {
         final long entry, codeEnd;
         final Arm64Machine m;
         final List<Arm64Tracer.Step> steps = new ArrayList<>();
+        /** The strand entry stub's instructions, one text per word. */
+        final List<String> stubTexts = new ArrayList<>();
         final List<Arm64Tracer.Write> pending = new ArrayList<>();
         boolean recording;
         String makerProblem;
@@ -574,7 +586,8 @@ public final class Arm64ConventionTracer {
         }
 
         private String stubText(long pc) {
-            return pc >= STRAND_ENTRY && pc < STRAND_ENTRY + 0x100 ? "(the strand's entry function: calls the routine back to main)" : "";
+            int i = (int) ((pc - STRAND_ENTRY) / 4);
+            return pc >= STRAND_ENTRY && i < stubTexts.size() ? stubTexts.get(i) : "";
         }
 
         private String explain(String text, List<Arm64Tracer.Change> changes) {

@@ -64,7 +64,8 @@ class Arm64ConventionTraceTest {
         has(out, "the fresh strand's frame 0x7ffd00020f40-0x7ffd00020ff0 (176 bytes): the strand's stack, made by make_fcontext");
         has(out, "write save frame+0x50 x21      0x2121212121212121");
         has(out, "write save frame+0xa0 pc       0x5e5e00000100");
-        has(out, "strand entry stub");
+        has(out, "strand entry stub                movz x1, #0x2   // x1 = data for the switch back (0xda7a000000000002)");
+        has(out, "blr x16   // the strand switches back to main with jump_fcontext");
         has(out, "= loads restore frame+0x40 x19 into x19; loads restore frame+0x48 x20 into x20");
         has(out, "✓ pc = 0x5e5e00000200, the fresh strand's entry (restore frame+0xa0 pc)");
         has(out, "✓ pc = 0x5e5e00000100, where main's call returns (restore frame+0xa0 pc)");
