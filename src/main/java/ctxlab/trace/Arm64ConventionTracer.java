@@ -662,17 +662,7 @@ public final class Arm64ConventionTracer {
         for (Slot s : c.slots()) slots.add(String.format("+0x%02x %s", s.offset(), s.name()));
         sb.append(String.format("  storage: a %d-byte %s%s: %s%n", c.storage().size(), frame ? "frame" : "struct",
                 frame ? " built at entry sp" + signed(c.storage().at()) + " (its address is the handle)" : "", String.join(", ", slots)));
-        List<String> args = new ArrayList<>();
-        for (var e : c.arguments(Arm64Reg.class).entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
-            args.add(Arch.name(e.getKey()) + " = " + switch (e.getValue()) {
-                case SAVE -> "save (main's struct " + hex(MAIN_CTX) + ")";
-                case RESTORE -> "restore (the fresh strand's " + (frame ? "frame " : "struct ") + hex(r.frames().get(1).address()) + ")";
-                case DATA -> "data " + hex(DATA_TO_STRAND);
-                case SAVE_HANDLE_AT -> "save handle at";
-            });
-        }
-        sb.append(String.format("  main: %s, lr = %s (main resumes here), sp = %s; strand entry %s%n", String.join(", ", args),
-                hex(MAIN_RESUMES), hex(MAIN_SP), hex(STRAND_ENTRY)));
+        sb.append(String.format("  main: %s; strand entry %s%n", start(r), hex(STRAND_ENTRY)));
         for (Frame f : r.frames()) {
             sb.append(String.format("  %s %s-%s (%d bytes): %s%n", f.name(), hex(f.address()), hex(f.address() + f.size()), f.size(), f.where()));
         }
@@ -691,6 +681,22 @@ public final class Arm64ConventionTracer {
         sb.append(String.format("%nverdict: %s%n", r.right() ? "✓ both switches did what " + c.name() + " says"
                 : "✗ the switch is wrong under " + c.name()));
         return sb.toString();
+    }
+
+    /** "x0 = restore (the fresh strand's frame 0x…), x1 = data 0x…, lr = 0x… (main resumes here), sp = 0x…". */
+    static String start(Result r) {
+        Convention c = r.convention();
+        boolean frame = c.storage().kind() == StorageKind.FRAME;
+        List<String> args = new ArrayList<>();
+        for (var e : c.arguments(Arm64Reg.class).entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+            args.add(Arch.name(e.getKey()) + " = " + switch (e.getValue()) {
+                case SAVE -> "save (main's struct " + hex(MAIN_CTX) + ")";
+                case RESTORE -> "restore (the fresh strand's " + (frame ? "frame " : "struct ") + hex(r.frames().get(1).address()) + ")";
+                case DATA -> "data " + hex(DATA_TO_STRAND);
+                case SAVE_HANDLE_AT -> "save handle at";
+            });
+        }
+        return String.format("%s, lr = %s (main resumes here), sp = %s", String.join(", ", args), hex(MAIN_RESUMES), hex(MAIN_SP));
     }
 
     /** The trace as a JSON-ready map: Cem's arm64 trace's fields, plus the convention, the frames and both arrivals. */

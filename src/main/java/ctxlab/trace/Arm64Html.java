@@ -52,6 +52,7 @@ public final class Arm64Html {
             contexts.add(c);
         }
         j.put("contexts", contexts);
+        j.put("start", Arm64ConventionTracer.start(r));
         List<Map<String, Object>> slots = new ArrayList<>();
         for (var s : r.convention().slots()) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -118,7 +118,7 @@
       ins.appendChild(el('span', 'dim', 'pc ' + step.pc));
     } else {
       ins.appendChild(el('span', 'src', 'bl ' + data.symbol));
-      ins.appendChild(el('span', 'dim', 'x0 = save ' + data.initial.x0 + ', x1 = restore ' + data.initial.x1 + ', lr = ' + data.initial.x30));
+      ins.appendChild(el('span', 'dim', data.start || ('x0 = save ' + data.initial.x0 + ', x1 = restore ' + data.initial.x1 + ', lr = ' + data.initial.x30)));
     }
     const ex = $('explanation');
     ex.textContent = '';

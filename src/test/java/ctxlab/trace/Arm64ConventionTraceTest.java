@@ -154,6 +154,7 @@ class Arm64ConventionTraceTest {
         has(d.get("layoutNote").asText(), "boost-fcontext-arm64's 176-byte frame");
         assertEquals("→ main's frame", d.get("marks").get("0x7ffd00010f10").asText());
         assertEquals(2, d.get("switches").size());
+        has(d.get("start").asText(), "x0 = restore (the fresh strand's frame 0x7ffd00020f40), x1 = data 0xda7a000000000001");
         assertEquals(d.get("steps").size(), r.out().isEmpty() ? 0 : d.get("steps").size());
         assertTrue(d.get("steps").get(0).has("lineNumber"));
     }
