@@ -177,7 +177,8 @@ public final class Arm64ConventionTracer {
                 end = "main's call returned to " + hex(MAIN_RESUMES) + " with sp = " + hex(m.get(Arm64Reg.SP));
             } catch (EmulationException e) {
                 arrived = false;
-                String where = e.pc() != 0 && assembly.lineAt(e.pc()) != null ? " (" + assembly.describe(e.pc()) + ")" : "";
+                String where = e.pc() != 0 && assembly.lineAt(e.pc()) != null ? " (" + assembly.describe(e.pc()) + ")"
+                        : !run.stubText(e.pc()).isEmpty() ? " (strand entry stub: " + run.stubText(e.pc()) + ")" : "";
                 end = e.kind() == EmulationException.Kind.BUDGET_EXHAUSTED
                         ? "runaway: still running after " + maxSteps + " steps (--max-steps)" + where
                         : e.getMessage() + where;
@@ -585,9 +586,9 @@ public final class Arm64ConventionTracer {
             return new Arm64Tracer.Step(steps.size() + 1, pc, line, text, changes, List.copyOf(pending), explain(text, changes));
         }
 
-        private String stubText(long pc) {
-            int i = (int) ((pc - STRAND_ENTRY) / 4);
-            return pc >= STRAND_ENTRY && i < stubTexts.size() ? stubTexts.get(i) : "";
+        String stubText(long pc) {
+            if (pc < STRAND_ENTRY || pc >= STRAND_ENTRY + 4L * stubTexts.size()) return "";
+            return stubTexts.get((int) ((pc - STRAND_ENTRY) / 4));
         }
 
         private String explain(String text, List<Arm64Tracer.Change> changes) {

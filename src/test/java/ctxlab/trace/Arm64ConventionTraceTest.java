@@ -98,6 +98,7 @@ class Arm64ConventionTraceTest {
         Result a = run("trace", "--arch", "arm64", BOOST + "broken-make-unaligned-top.s");
         assertEquals(1, a.exit());
         has(a.out(), "✗ sp ≡ 8 (mod 16) at the fresh entry");
+        has(run("trace", "--arch", "arm64", BOOST + "broken-from-not-in-x0.s").out(), "(strand entry stub: brk #1   // jump_fcontext returned into the strand");
         Result s = run("trace", "--arch", "arm64", BOOST + "broken-spin-on-pc.s");
         assertEquals(1, s.exit());
         has(s.err(), "runaway: still running after 10000 steps");
