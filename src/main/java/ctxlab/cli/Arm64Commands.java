@@ -228,10 +228,101 @@ final class Arm64Commands {
     /** {@code trace --arch arm64}: main -> a fresh strand, every instruction; text or JSON. */
     static int trace(PrintWriter out, PrintWriter err, java.nio.file.Path file, String symbol, String format,
                      java.nio.file.Path outFile, long maxSteps, AsmOptions options) throws java.io.IOException {
-        Input input = input(file, ctxlab.trace.Arm64Tracer.CODE, symbol, Arm64Verifier.DEFAULT_SYMBOL, options);
+        return trace(out, err, file, symbol, format, outFile, maxSteps, options, null, null);
+    }
+
+    /**
+     * {@code trace --arch arm64 [--convention NAME|PATH|auto] [--maker FILE:SYMBOL]}: the convention
+     * chosen as verify chooses it (--convention; else the file's {@code // convention:} line; else
+     * the symbol's; else Cem's). Cem's convention without --maker is Cem's own trace, unchanged;
+     * any other is main -> a fresh strand -> main under it ({@link ctxlab.trace.Arm64ConventionTracer}).
+     */
+    static int trace(PrintWriter out, PrintWriter err, java.nio.file.Path file, String symbol, String format,
+                     java.nio.file.Path outFile, long maxSteps, AsmOptions options, String convention, String makerSpec)
+            throws java.io.IOException {
+        boolean auto = "auto".equals(convention);
+        Convention explicit = convention != null && !auto ? Conventions.resolve(convention) : null;
+        List<String> wanted = new java.util.ArrayList<>();
+        if (explicit == null) wanted.add(Arm64Verifier.DEFAULT_SYMBOL);
+        wanted.addAll(explicit != null ? explicit.symbols()
+                : Conventions.of(Arch.ARM64).stream().flatMap(c -> c.symbols().stream()).toList());
+        Input input = input(file, ctxlab.trace.Arm64Tracer.CODE, symbol, wanted, options);
+        if (explicit != null) requireArm64(explicit, input.name(), "--convention " + convention);
         String routine = input.symbol();
         Assembly assembly = input.assembly();
+        if (!input.elf() && symbol == null) {
+            VerifyRequest q = new VerifyRequest(file, options, Arm64Verifier.DEFAULT_SYMBOL, false, convention, makerSpec, 1, 1,
+                    1, false, false);
+            routine = routine(assembly, q, explicit);
+        }
         assembly.symbol(routine);
+        ConventionVerifier.MakerCode maker = makerSpec != null ? ConventionChoice.makerArm64(makerSpec, options) : null;
+        Convention chosen = explicit;
+        if (chosen == null && !auto) {
+            chosen = ConventionChoice.named(input, Arch.ARM64).orElse(null);
+            if (chosen == null) chosen = Conventions.bySymbol(routine, Arch.ARM64).orElse(null);
+        }
+        if (auto) {
+            List<AutoDetect.Tried64> tried = AutoDetect.runArm64(Conventions.of(Arch.ARM64), assembly, input.name(), routine, maker,
+                    TraceCommand.AUTO_ITERATIONS, 1, 1);
+            List<AutoDetect.Tried64> fit = tried.stream().filter(AutoDetect.Tried64::fits).toList();
+            if (fit.size() != 1) {
+                String message;
+                if (fit.isEmpty()) {
+                    AutoDetect.Tried64 c = AutoDetect.closest(tried);
+                    message = "no known arm64 convention fits " + routine + "; closest: " + c.convention().name() + " (violates: "
+                            + String.join(", ", c.report().violations().stream().map(v -> v.property().id()).toList())
+                            + "); describe yours with --convention FILE, or name one to trace it under it";
+                } else {
+                    message = routine + " fits several conventions (" + String.join(", ", fit.stream()
+                            .map(t -> t.convention().name()).toList()) + "): choose one with --convention";
+                }
+                err.println("ctxlab: trace: " + message);
+                return Main.BAD_INPUT;
+            }
+            chosen = fit.get(0).convention();
+        }
+        if ((chosen == null || chosen.name().equals(Conventions.DEFAULT_ARM64) && chosen.source().startsWith("conventions/"))
+                && maker == null) {
+            return cemTrace(out, err, input, routine, assembly, format, outFile, maxSteps);   // Cem's own trace, as always
+        }
+        if (chosen == null) chosen = Conventions.resolve(Conventions.DEFAULT_ARM64);
+        var r = ctxlab.trace.Arm64ConventionTracer.trace(chosen, assembly, input.name(), routine, maker, maxSteps);
+        String text = switch (format) {
+            case "json" -> Common.json(ctxlab.trace.Arm64ConventionTracer.json(r)) + "\n";
+            case "html" -> ctxlab.trace.Arm64Html.page(r, assembly, input.sources());
+            default -> ctxlab.trace.Arm64ConventionTracer.text(r);
+        };
+        write(out, text, outFile, r.trace());
+        if (!r.trace().arrived()) {
+            err.println("ctxlab: trace failed: " + r.trace().end());
+            return Main.FAILED;
+        }
+        if (!r.right()) {
+            for (var s : r.switches()) {
+                for (var c : s.checks()) {
+                    if (!c.ok()) err.println("ctxlab: trace: switch " + s.number() + " arrived wrong: ✗ " + c.text());
+                }
+            }
+            return Main.FAILED;
+        }
+        return Main.OK;
+    }
+
+    private static void write(PrintWriter out, String text, java.nio.file.Path outFile, ctxlab.trace.Arm64Tracer.Result r)
+            throws java.io.IOException {
+        if (outFile != null) {
+            if (outFile.getParent() != null) java.nio.file.Files.createDirectories(outFile.getParent());
+            java.nio.file.Files.writeString(outFile, text);
+            out.printf("wrote %s: %d steps, %s%n", Common.display(outFile), r.steps().size(), r.end());
+        } else {
+            out.print(text);
+            out.flush();
+        }
+    }
+
+    private static int cemTrace(PrintWriter out, PrintWriter err, Input input, String routine, Assembly assembly, String format,
+                                java.nio.file.Path outFile, long maxSteps) throws java.io.IOException {
         var r = ctxlab.trace.Arm64Tracer.trace(assembly, input.name(), routine, maxSteps);
         String text = switch (format) {
             case "json" -> Common.json(ctxlab.trace.Arm64Tracer.json(r)) + "\n";

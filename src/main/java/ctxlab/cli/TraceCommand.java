@@ -58,7 +58,8 @@ final class TraceCommand implements Callable<Integer> {
     Path vector;
 
     @Option(names = "--convention", paramLabel = "NAME|PATH|auto", description = "the routine's contract: a known convention ("
-            + "cem, boost-fcontext, libaco, minicoro, libco), a convention .json file, or auto: the one known convention the"
+            + "cem, boost-fcontext, libaco, minicoro, libco; with --arch arm64: cem-arm64, boost-fcontext-arm64), a convention .json"
+            + " file, or auto: the one known convention (of the routine's architecture) the"
             + " routine satisfies (default: named by a '# convention:' line in the file or by the symbol, else cem)")
     String convention;
 
@@ -145,10 +146,9 @@ final class TraceCommand implements Callable<Integer> {
             return usage(err, "--convention and --maker trace a routine (FILE), not a --scenario or --vector (those are Cem's)");
         }
         if (vector == null && arch.arm64(file)) {
-            if (convention != null || makerSpec != null) return usage(err, "--convention and --maker are for x86-64 routines");
             if (scenario != null) return usage(err, "--scenario is not available for arm64 yet (trace the switch itself)");
             return Arm64Commands.trace(spec.commandLine().getOut(), err, file != null ? file
-                    : ArchOption.defaultFile(ArchOption.Arch.ARM64), symbol, format, out, budget, asmOptions);
+                    : ArchOption.defaultFile(ArchOption.Arch.ARM64), symbol, format, out, budget, asmOptions, convention, makerSpec);
         }
         Path source = file != null ? file : Common.defaultSwitchFile();
         Trace trace;

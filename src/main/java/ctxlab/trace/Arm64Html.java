@@ -34,6 +34,54 @@ public final class Arm64Html {
         return HtmlFormat.fill(title, data, HtmlFormat.resource("arm64-trace.js"));
     }
 
+    /** The page of a convention trace ({@link Arm64ConventionTracer}): the frames as the contexts, and both arrivals' verdicts. */
+    public static String page(Arm64ConventionTracer.Result r, Assembly assembly, Map<String, String> sources) {
+        Arm64Tracer.Result t = r.trace();
+        Map<String, Object> j = tree(t, assembly, sources);
+        j.putAll(Arm64ConventionTracer.json(r));
+        j.put("steps", tree(t, assembly, sources).get("steps"));
+        j.put("title", t.symbol() + " in " + t.file() + " (arm64) under " + r.convention().name() + ": main → a fresh strand (made by "
+                + r.madeBy() + ") → main");
+        List<Map<String, Object>> contexts = new ArrayList<>();
+        for (Arm64ConventionTracer.Frame f : r.frames()) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("name", f.name());
+            c.put("address", Arm64Tracer.hex(f.address()));
+            c.put("bytes", HexFormat.of().formatHex(t.contexts().get(f.name())));
+            c.put("where", f.where());
+            contexts.add(c);
+        }
+        j.put("contexts", contexts);
+        j.put("start", Arm64ConventionTracer.start(r));
+        List<Map<String, Object>> slots = new ArrayList<>();
+        for (var s : r.convention().slots()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.name());
+            m.put("offset", s.offset());
+            slots.add(m);
+        }
+        j.put("slots", slots);
+        String word = r.convention().storage().kind() == ctxlab.abi.Convention.StorageKind.FRAME ? "frame" : "struct";
+        j.put("layoutNote", "(" + r.convention().name() + "'s " + r.convention().storage().size() + "-byte " + word
+                + ", labelled where it lies)");
+        @SuppressWarnings("unchecked")
+        Map<String, String> marks = new LinkedHashMap<>((Map<String, String>) j.get("marks"));
+        marks.remove(Arm64Tracer.hex(Arm64Tracer.SAVE));
+        marks.remove(Arm64Tracer.hex(Arm64Tracer.RESTORE));
+        for (Arm64ConventionTracer.Frame f : r.frames()) marks.put(Arm64Tracer.hex(f.address()), "→ " + f.name());
+        marks.put(Arm64Tracer.hex(Arm64ConventionTracer.DATA_TO_STRAND), "data main hands over");
+        marks.put(Arm64Tracer.hex(Arm64ConventionTracer.DATA_TO_MAIN), "data the strand hands back");
+        j.put("marks", marks);
+        String data;
+        try {
+            data = JSON.writeValueAsString(j);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return HtmlFormat.fill(t.symbol() + " in " + t.file() + " (arm64, " + r.convention().name() + ")", data,
+                HtmlFormat.resource("arm64-trace.js"));
+    }
+
     /** The data the script renders: {@link Arm64Tracer#json}'s tree, with what a page needs besides. */
     static Map<String, Object> tree(Arm64Tracer.Result r, Assembly assembly, Map<String, String> sources) {
         Map<String, Object> j = new LinkedHashMap<>(Arm64Tracer.json(r));

@@ -78,20 +78,7 @@ public final class ConventionSetup {
         boolean usesTls = thread && assembly.linesOf(symbol).stream()
                 .anyMatch(l -> l.instruction() && l.text().toLowerCase(java.util.Locale.ROOT).replace(" ", "").matches(".*%?fs:.*"));
         String[] makerProblem = {null};
-        Convention.Fresh fresh = conv.fresh();
-        if (maker == null && fresh != null && fresh.maker() != null && fresh.maker().symbol() != null
-                && assembly.symbols().containsKey(fresh.maker().symbol())) {
-            maker = new ConventionVerifier.MakerCode(assembly, fresh.maker().symbol(), null);
-        }
-        if (maker != null && (fresh == null || fresh.maker() == null)) {
-            throw new IllegalArgumentException("convention " + conv.name() + " describes no maker routine (no fresh.maker):"
-                    + " --maker cannot be used with it");
-        }
-        if (maker == null && (fresh == null || fresh.layout() == null)) {
-            throw new IllegalArgumentException("convention " + conv.name() + " makes fresh contexts with "
-                    + (fresh != null && fresh.maker() != null ? fresh.maker().symbol() + ", which " + symbol + "'s file does not define;"
-                    + " give one with --maker FILE:SYMBOL" : "nothing it describes (no fresh layout or maker)"));
-        }
+        maker = maker(conv, assembly, symbol, maker, null);
         boolean frame = conv.storage().kind() == Convention.StorageKind.FRAME;
         int size = conv.storage().size();
         long stride = (size + 15) & ~15L;
@@ -182,6 +169,52 @@ public final class ConventionSetup {
         return b.build(title, symbol, assembly.address(symbol), symbol, sources, layout);
     }
 
+    /**
+     * The maker a trace runs (both architectures): the one given (--maker), else the convention's own
+     * when the routine's file defines it, else null (the convention's layout).
+     *
+     * @throws IllegalArgumentException (exit 2) a --maker for a convention without one, or neither a maker nor a layout
+     */
+    static ConventionVerifier.MakerCode maker(Convention conv, Assembly assembly, String symbol, ConventionVerifier.MakerCode maker,
+                                              String file) {
+        Convention.Fresh fresh = conv.fresh();
+        if (maker == null && fresh != null && fresh.maker() != null && fresh.maker().symbol() != null
+                && assembly.symbols().containsKey(fresh.maker().symbol())) {
+            maker = new ConventionVerifier.MakerCode(assembly, fresh.maker().symbol(), file);
+        }
+        if (maker != null && (fresh == null || fresh.maker() == null)) {
+            throw new IllegalArgumentException("convention " + conv.name() + " describes no maker routine (no fresh.maker):"
+                    + " --maker cannot be used with it");
+        }
+        if (maker == null && (fresh == null || fresh.layout() == null)) {
+            throw new IllegalArgumentException("convention " + conv.name() + " makes fresh contexts with "
+                    + (fresh != null && fresh.maker() != null ? fresh.maker().symbol() + ", which " + symbol + "'s file does not define;"
+                    + " give one with --maker FILE:SYMBOL" : "nothing it describes (no fresh layout or maker)"));
+        }
+        return maker;
+    }
+
+    /** What a maker argument ("top", "stack", "size", "entry", else the context) is, for both architectures. */
+    static long makerArgument(String what, long top, long stack, long entry, long context) {
+        return switch (what) {
+            case "top" -> top;
+            case "stack" -> stack;
+            case "size" -> top - stack;
+            case "entry" -> entry;
+            default -> context;
+        };
+    }
+
+    /**
+     * The register the strand finds main's frame in on arrival (an arrival value {@code from}):
+     * the restore argument's own register when it is one of them, else the first; or null.
+     */
+    static <R extends Enum<R>> R fromRegister(Map<R, Convention.Value> arrival, R restore) {
+        List<R> from = arrival.entrySet().stream().filter(e -> e.getValue() instanceof Convention.Value.From)
+                .map(Map.Entry::getKey).sorted().toList();
+        return from.contains(restore) ? restore : from.isEmpty() ? null : from.get(0);
+    }
+
     /** Runs the maker in its own machine and copies what it made (stack, context) into the setup. */
     private static long runMaker(Convention conv, Assembly assembly, ConventionVerifier.MakerCode maker, TraceSetup.Builder b,
                                  long top, long strandCtx, boolean usesTls, String[] problem) {
@@ -205,13 +238,7 @@ public final class ConventionSetup {
                 String what = mk.arguments().get(order[i]);
                 if (what == null) continue;
                 n = i + 1;
-                args[i] = switch (what) {
-                    case "top" -> top;
-                    case "stack" -> STRAND_STACK;
-                    case "size" -> top - STRAND_STACK;
-                    case "entry" -> STRAND_ENTRY;
-                    default -> strandCtx;
-                };
+                args[i] = makerArgument(what, top, STRAND_STACK, STRAND_ENTRY, strandCtx);
             }
             m.set(Reg.MXCSR, 0x1F80);
             m.set(Reg.FPCW, 0x037F);
@@ -291,10 +318,7 @@ public final class ConventionSetup {
         Reg restore = conv.argument(Role.RESTORE).orElseThrow();
         if (layout.frame()) {
             // main's frame: the handle every arrival hands over (Boost: rax = rdi = from), or main's cell
-            Reg from = conv.arrival().entrySet().stream().filter(e -> e.getValue() instanceof Convention.Value.From)
-                    .map(Map.Entry::getKey).sorted().filter(r -> r == restore).findFirst()
-                    .orElse(conv.arrival().entrySet().stream().filter(e -> e.getValue() instanceof Convention.Value.From)
-                            .map(Map.Entry::getKey).sorted().findFirst().orElse(null));
+            Reg from = fromRegister(conv.arrival(), restore);
             if (from != null) {
                 if (from != restore) mov(o, from, restore);
             } else if (conv.argument(Role.SAVE_HANDLE_AT).isPresent()) {

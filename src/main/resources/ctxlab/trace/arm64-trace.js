@@ -29,12 +29,12 @@
     }
     return regs;
   }
-  const contexts = data.contexts.map((c) => ({ name: c.name, base: big(c.address), hex: c.bytes }));
+  const contexts = data.contexts.map((c) => ({ name: c.name, base: big(c.address), hex: c.bytes, where: c.where }));
   function contextBytes(p) {
     const out = contexts.map((c) => {
       const b = [];
       for (let i = 0; i < c.hex.length; i += 2) b.push(parseInt(c.hex.substr(i, 2), 16));
-      return { name: c.name, base: c.base, bytes: b };
+      return { name: c.name, base: c.base, bytes: b, where: c.where };
     });
     for (let i = 0; i < p; i++) {
       for (const w of steps[i].writes) {
@@ -118,7 +118,7 @@
       ins.appendChild(el('span', 'dim', 'pc ' + step.pc));
     } else {
       ins.appendChild(el('span', 'src', 'bl ' + data.symbol));
-      ins.appendChild(el('span', 'dim', 'x0 = save ' + data.initial.x0 + ', x1 = restore ' + data.initial.x1 + ', lr = ' + data.initial.x30));
+      ins.appendChild(el('span', 'dim', data.start || ('x0 = save ' + data.initial.x0 + ', x1 = restore ' + data.initial.x1 + ', lr = ' + data.initial.x30)));
     }
     const ex = $('explanation');
     ex.textContent = '';
@@ -183,7 +183,7 @@
   function renderContexts(step) {
     const box = $('contexts');
     box.textContent = '';
-    $('layout-note').textContent = '(Cem\'s 176-byte AArch64 context: x19–x30, sp, d8–d15, fpcr)';
+    $('layout-note').textContent = data.layoutNote || '(Cem\'s 176-byte AArch64 context: x19–x30, sp, d8–d15, fpcr)';
     const written = new Set();
     if (step) for (const w of step.writes) written.add(w.name.replace(/\+\d+$/, ''));
     for (const c of contextBytes(pos)) {
@@ -192,13 +192,19 @@
       const h = el('h3', null, c.name + ' ');
       h.appendChild(el('span', 'badge' + (c.name === 'restore' ? ' restore' : ''), hex(c.base)));
       div.appendChild(h);
+      if (c.where) div.appendChild(el('p', 'note frame-where', c.where));
       const t = el('table', 'slots');
       for (const s of data.slots) {
         const tr = el('tr');
         tr.appendChild(el('td', 'off', '+0x' + s.offset.toString(16)));
         tr.appendChild(el('td', 'slot', s.name));
         const v = read64(c.bytes, s.offset);
-        const cell = el('td', 'value' + (written.has(c.name + '.' + s.name) ? ' written' : ''), pad(v));
+        // a write names its slot (Cem's "save.x19"), or lands in it (a convention's frames, wherever they lie)
+        const hit = step && step.writes.some((w) => {
+          const off = big(w.address) - c.base - BigInt(s.offset);
+          return off > -BigInt(w.size) && off < 8n;
+        });
+        const cell = el('td', 'value' + (written.has(c.name + '.' + s.name) || (data.switches && hit) ? ' written' : ''), pad(v));
         cell.dataset.slot = s.name;
         tr.appendChild(cell);
         tr.appendChild(el('td', 'note', note(v)));
@@ -206,6 +212,16 @@
       }
       div.appendChild(t);
       box.appendChild(div);
+    }
+    // a convention trace: both arrivals judged over what the convention declares (shown from the last step)
+    if (data.switches && pos === total) {
+      for (const sw of data.switches) {
+        const v = el('div', 'verdict');
+        v.dataset.switch = String(sw.number);
+        v.appendChild(el('h3', null, 'switch ' + sw.number + ' (' + sw.from + ' → ' + sw.to + ')' + (sw.arrived ? ' arrived' : ' did not arrive')));
+        for (const ch of sw.checks) v.appendChild(el('div', ch.ok ? 'check ok' : 'check wrong', (ch.ok ? '✓ ' : '✗ ') + ch.text));
+        box.appendChild(v);
+      }
     }
   }
 
