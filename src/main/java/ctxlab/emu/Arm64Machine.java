@@ -248,7 +248,7 @@ public final class Arm64Machine implements AutoCloseable {
     }
 
     @SuppressWarnings("unused")
-    private void codeHook(MemorySegment engine, long address, int size, MemorySegment user) {
+    private void codeHook(long engine, long address, int size, long user) {
         executed++;
         lastAddress = address;
         if (hookFailure != null) return;
@@ -260,7 +260,7 @@ public final class Arm64Machine implements AutoCloseable {
     }
 
     @SuppressWarnings("unused")
-    private void memWriteHook(MemorySegment engine, int type, long address, int size, long value, MemorySegment user) {
+    private void memWriteHook(long engine, int type, long address, int size, long value, long user) {
         if (hookFailure != null) return;
         try {
             // The code hook is always installed and fires before every instruction: its address is
@@ -274,7 +274,7 @@ public final class Arm64Machine implements AutoCloseable {
     }
 
     @SuppressWarnings("unused")
-    private boolean invalidHook(MemorySegment engine, int type, long address, int size, long value, MemorySegment user) {
+    private boolean invalidHook(long engine, int type, long address, int size, long value, long user) {
         try {
             if (!invalidSeen) {
                 invalidSeen = true;

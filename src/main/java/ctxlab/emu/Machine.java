@@ -2,6 +2,7 @@ package ctxlab.emu;
 
 import static ctxlab.emu.EmulationException.hex;
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -11,7 +12,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,6 +161,16 @@ public final class Machine implements AutoCloseable {
     private MemoryWriteHook[] writeHookArray = new MemoryWriteHook[0];
     private MemoryReadHook[] readHookArray = new MemoryReadHook[0];
     private boolean counting = true;
+    /** Write hooks skip the writes inside {@link #windows} (see {@link #hookWritesOutsideWindows}). */
+    private boolean windowed;
+    private long[] windows = new long[0];
+    /** Data mappings ({@link #mapData}): [dataBegin[i], dataEnd[i]) is backed by dataMemory[i]. */
+    private long[] dataBegin = new long[0], dataEnd = new long[0];
+    private MemorySegment[] dataMemory = new MemorySegment[0];
+    private static final java.lang.foreign.ValueLayout.OfLong LE_LONG_UNALIGNED =
+            JAVA_LONG.withByteAlignment(1).withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.foreign.ValueLayout.OfInt LE_INT_UNALIGNED =
+            JAVA_INT.withByteAlignment(1).withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     /** Executable mapped ranges as [begin, endExclusive) pairs, refreshed after map/unmap/protect. */
     private long[] execRanges = new long[0];
     private boolean started;
@@ -212,7 +222,7 @@ public final class Machine implements AutoCloseable {
             if (userMode) enterUserMode();
             set(Reg.FPCW, DEFAULT_FPCW);
             set(Reg.MXCSR, DEFAULT_MXCSR);
-            addHook(UcConst.UC_HOOK_MEM_INVALID, "invalidHook", Unicorn.HOOK_EVENTMEM_DESC.toMethodType());
+            addHook(UcConst.UC_HOOK_MEM_INVALID, "invalidHook");
         } catch (RuntimeException | Error e) {
             if (engine != null) Unicorn.uc_close(engine);
             a.close();
@@ -341,16 +351,90 @@ public final class Machine implements AutoCloseable {
         refreshExecRanges();
     }
 
+    /**
+     * Maps {@code [address, address+size)} like {@link #map}, backed by native memory this machine
+     * allocates, so that {@link #write}, {@link #read} and the word accessors reach it by a memory
+     * copy instead of an engine call. An engine call looks the region up, checks the range is mapped
+     * and checks for translated code on every access: for a verifier that sets up a few contexts and
+     * stacks per check, the engine calls were more time than the emulation. Data only: bytes written
+     * this way bypass Unicorn, so it could not drop translations of code in them, and {@code prot}
+     * may not include {@code UC_PROT_EXEC} (nor may {@link #protect} add it later).
+     */
+    public void mapData(long address, long size, int prot) {
+        checkRange("map", address, size);
+        checkProt(prot);
+        if ((prot & UcConst.UC_PROT_EXEC) != 0) {
+            throw new IllegalArgumentException("a data mapping cannot be executable: " + range(address, size));
+        }
+        MemorySegment memory = arena.allocate(size, PAGE_SIZE);
+        check(Unicorn.uc_mem_map_ptr(uc, address, size, prot, memory), "map " + range(address, size), address);
+        int n = dataBegin.length;
+        dataBegin = java.util.Arrays.copyOf(dataBegin, n + 1);
+        dataEnd = java.util.Arrays.copyOf(dataEnd, n + 1);
+        dataMemory = java.util.Arrays.copyOf(dataMemory, n + 1);
+        dataBegin[n] = address;
+        dataEnd[n] = address + size;
+        dataMemory[n] = memory;
+        removeTranslations(address, size);
+        refreshExecRanges();
+    }
+
+    /** Index of the data mapping holding all of {@code [address, address+len)}, or -1. */
+    private int dataMapping(long address, long len) {
+        long[] b = dataBegin;
+        for (int i = 0; i < b.length; i++) {
+            if (Long.compareUnsigned(address, b[i]) >= 0 && Long.compareUnsigned(address, dataEnd[i]) < 0
+                    && Long.compareUnsigned(len, dataEnd[i] - address) <= 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A data mapping overlapping {@code [address, address+size)} must be covered by it exactly. */
+    private int dataMappingUnmapped(long address, long size) {
+        long end = address + size;
+        for (int i = 0; i < dataBegin.length; i++) {
+            if (Long.compareUnsigned(address, dataEnd[i]) < 0 && Long.compareUnsigned(dataBegin[i], end) < 0) {
+                if (dataBegin[i] != address || dataEnd[i] != end) {
+                    throw new IllegalArgumentException("unmap " + range(address, size) + " must cover the data mapping "
+                            + range(dataBegin[i], dataEnd[i] - dataBegin[i]) + " exactly");
+                }
+                return i;
+            }
+        }
+        return -1;
+    }
+
     public void unmap(long address, long size) {
         checkRange("unmap", address, size);
+        int data = dataMappingUnmapped(address, size);
         removeTranslations(address, size);
         check(Unicorn.uc_mem_unmap(uc, address, size), "unmap " + range(address, size), address);
+        if (data >= 0) {
+            // The native memory stays with the arena until close: Unicorn no longer refers to it.
+            int n = dataBegin.length - 1;
+            dataBegin[data] = dataBegin[n];
+            dataEnd[data] = dataEnd[n];
+            dataMemory[data] = dataMemory[n];
+            dataBegin = java.util.Arrays.copyOf(dataBegin, n);
+            dataEnd = java.util.Arrays.copyOf(dataEnd, n);
+            dataMemory = java.util.Arrays.copyOf(dataMemory, n);
+        }
         refreshExecRanges();
     }
 
     public void protect(long address, long size, int prot) {
         checkRange("protect", address, size);
         checkProt(prot);
+        if ((prot & UcConst.UC_PROT_EXEC) != 0) {
+            long end = address + size;
+            for (int i = 0; i < dataBegin.length; i++) {
+                if (Long.compareUnsigned(address, dataEnd[i]) < 0 && Long.compareUnsigned(dataBegin[i], end) < 0) {
+                    throw new IllegalArgumentException("a data mapping cannot be made executable: " + range(address, size));
+                }
+            }
+        }
         removeTranslations(address, size);
         check(Unicorn.uc_mem_protect(uc, address, size, prot), "protect " + range(address, size), address);
         refreshExecRanges();
@@ -408,6 +492,11 @@ public final class Machine implements AutoCloseable {
     public void write(long address, byte[] bytes) {
         open();
         if (bytes.length == 0) return;
+        int d = dataMapping(address, bytes.length);
+        if (d >= 0) {
+            MemorySegment.copy(bytes, 0, dataMemory[d], JAVA_BYTE, address - dataBegin[d], bytes.length);
+            return;
+        }
         int err = Unicorn.uc_mem_write(uc, address, MemorySegment.ofArray(bytes), bytes.length);
         if (err != UcConst.UC_ERR_OK) check(err, "write of " + bytes.length + " bytes at " + hex(address), address);
         invalidateIfCode(address, bytes.length);
@@ -418,6 +507,11 @@ public final class Machine implements AutoCloseable {
         if (len < 0) throw new IllegalArgumentException("negative length " + len);
         byte[] b = new byte[len];
         if (len == 0) return b;
+        int d = dataMapping(address, len);
+        if (d >= 0) {
+            MemorySegment.copy(dataMemory[d], JAVA_BYTE, address - dataBegin[d], b, 0, len);
+            return b;
+        }
         int err = Unicorn.uc_mem_read(uc, address, MemorySegment.ofArray(b), len);
         if (err != UcConst.UC_ERR_OK) check(err, "read of " + len + " bytes at " + hex(address), address);
         return b;
@@ -425,6 +519,8 @@ public final class Machine implements AutoCloseable {
 
     public long readLong(long address) {
         open();
+        int d = dataMapping(address, 8);
+        if (d >= 0) return dataMemory[d].get(LE_LONG_UNALIGNED, address - dataBegin[d]);
         int err = Unicorn.uc_mem_read(uc, address, wordSegment, 8);
         if (err != UcConst.UC_ERR_OK) check(err, "read of 8 bytes at " + hex(address), address);
         return word[0];
@@ -432,6 +528,11 @@ public final class Machine implements AutoCloseable {
 
     public void writeLong(long address, long value) {
         open();
+        int d = dataMapping(address, 8);
+        if (d >= 0) {
+            dataMemory[d].set(LE_LONG_UNALIGNED, address - dataBegin[d], value);
+            return;
+        }
         word[0] = value;
         int err = Unicorn.uc_mem_write(uc, address, wordSegment, 8);
         if (err != UcConst.UC_ERR_OK) check(err, "write of 8 bytes at " + hex(address), address);
@@ -440,6 +541,8 @@ public final class Machine implements AutoCloseable {
 
     public int readInt(long address) {
         open();
+        int d = dataMapping(address, 4);
+        if (d >= 0) return dataMemory[d].get(LE_INT_UNALIGNED, address - dataBegin[d]);
         int err = Unicorn.uc_mem_read(uc, address, wordSegment, 4);
         if (err != UcConst.UC_ERR_OK) check(err, "read of 4 bytes at " + hex(address), address);
         return (int) word[0];
@@ -447,6 +550,11 @@ public final class Machine implements AutoCloseable {
 
     public void writeInt(long address, int value) {
         open();
+        int d = dataMapping(address, 4);
+        if (d >= 0) {
+            dataMemory[d].set(LE_INT_UNALIGNED, address - dataBegin[d], value);
+            return;
+        }
         word[0] = value & 0xFFFF_FFFFL;
         int err = Unicorn.uc_mem_write(uc, address, wordSegment, 4);
         if (err != UcConst.UC_ERR_OK) check(err, "write of 4 bytes at " + hex(address), address);
@@ -540,6 +648,49 @@ public final class Machine implements AutoCloseable {
         writeHooks.add(Objects.requireNonNull(hook));
     }
 
+    /**
+     * From now on the memory-write hooks see only writes that do not lie wholly inside one of the
+     * windows last given to {@link #writeWindows} (none: every write). A verifier needs only the
+     * writes a routine must not make (its own contexts and red zone are windows); skipping the others
+     * before anything else saves the register read for the pc and the Java hooks on every save.
+     * (Unicorn's own hook ranges would save the upcall too, but changing them per run, as the windows
+     * move, costs more than it saves: each hook added or removed flushes the engine's TLB.)
+     * Must be called before the first run.
+     */
+    public void hookWritesOutsideWindows() {
+        beforeFirstRun("hookWritesOutsideWindows");
+        windowed = true;
+    }
+
+    /**
+     * The windows, as {@code [begin, end)} pairs, whose writes the write hooks skip from the next run
+     * on (see {@link #hookWritesOutsideWindows}).
+     */
+    public void writeWindows(long... beginEnd) {
+        open();
+        if (!windowed) throw new IllegalStateException("writeWindows needs hookWritesOutsideWindows() before the first run");
+        if (beginEnd.length % 2 != 0) throw new IllegalArgumentException("windows come in [begin, end) pairs");
+        for (int i = 0; i < beginEnd.length; i += 2) {
+            if (Long.compareUnsigned(beginEnd[i], beginEnd[i + 1]) > 0) {
+                throw new IllegalArgumentException("window " + hex(beginEnd[i]) + ".." + hex(beginEnd[i + 1]) + " ends before it begins");
+            }
+        }
+        if (windows.length != beginEnd.length) windows = new long[beginEnd.length];
+        System.arraycopy(beginEnd, 0, windows, 0, beginEnd.length);
+    }
+
+    private boolean insideWindow(long address, int size) {
+        long[] w = windows;
+        long end = address + size;
+        for (int i = 0; i < w.length; i += 2) {
+            if (Long.compareUnsigned(address, w[i]) >= 0 && Long.compareUnsigned(end, w[i + 1]) <= 0
+                    && Long.compareUnsigned(address, end) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Adds a memory-read hook. Must be called before the first run. */
     public void onMemoryRead(MemoryReadHook hook) {
         beforeFirstRun("onMemoryRead");
@@ -570,17 +721,17 @@ public final class Machine implements AutoCloseable {
         readHookArray = readHooks.toArray(new MemoryReadHook[0]);
         counting = counting || insnHookArray.length > 0;
         if (counting) {
-            addHook(UcConst.UC_HOOK_CODE, "codeHook", Unicorn.HOOK_CODE_DESC.toMethodType());
+            addHook(UcConst.UC_HOOK_CODE, "codeHook");
         }
         if (writeHookArray.length > 0) {
-            addHook(UcConst.UC_HOOK_MEM_WRITE, "memWriteHook", Unicorn.HOOK_MEM_DESC.toMethodType());
+            addHook(UcConst.UC_HOOK_MEM_WRITE, "memWriteHook");
         }
         if (readHookArray.length > 0) {
-            addHook(UcConst.UC_HOOK_MEM_READ, "memReadHook", Unicorn.HOOK_MEM_DESC.toMethodType());
+            addHook(UcConst.UC_HOOK_MEM_READ, "memReadHook");
         }
         if (userMode) {
             // Each fires only when its instruction or a CPU exception happens: nothing on the fast path.
-            addHook(UcConst.UC_HOOK_INTR, "intrHook", Unicorn.HOOK_INTR_DESC.toMethodType());
+            addHook(UcConst.UC_HOOK_INTR, "intrHook");
             addInsnHook(UcConst.UC_X86_INS_SYSCALL, "syscallHook", Unicorn.HOOK_SYSCALL_DESC);
             addInsnHook(UcConst.UC_X86_INS_SYSENTER, "syscallHook", Unicorn.HOOK_SYSCALL_DESC);
             addInsnHook(UcConst.UC_X86_INS_IN, "inHook", Unicorn.HOOK_IN_DESC);
@@ -589,32 +740,30 @@ public final class Machine implements AutoCloseable {
     }
 
     private void addInsnHook(int insn, String method, java.lang.foreign.FunctionDescriptor desc) {
+        MemorySegment stub = upcallStub(method, desc);
+        check(Unicorn.uc_hook_add_insn(uc, hookHandle, stub, MemorySegment.NULL, 1, 0, insn),
+                "uc_hook_add(UC_HOOK_INSN " + insn + ")", 0);
+        nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
+    }
+
+    private MemorySegment upcallStub(String method, java.lang.foreign.FunctionDescriptor desc) {
         MethodHandle target;
         try {
             target = MethodHandles.lookup().findVirtual(Machine.class, method, desc.toMethodType()).bindTo(this);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
-        MemorySegment stub = Linker.nativeLinker().upcallStub(target, desc, arena);
-        check(Unicorn.uc_hook_add_insn(uc, hookHandle, stub, MemorySegment.NULL, 1, 0, insn),
-                "uc_hook_add(UC_HOOK_INSN " + insn + ")", 0);
-        nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
+        return Linker.nativeLinker().upcallStub(target, desc, arena);
     }
 
-    private void addHook(int type, String method, MethodType mt) {
-        MethodHandle target;
-        try {
-            target = MethodHandles.lookup().findVirtual(Machine.class, method, mt).bindTo(this);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+    private void addHook(int type, String method) {
         var desc = switch (type) {
             case UcConst.UC_HOOK_CODE -> Unicorn.HOOK_CODE_DESC;
             case UcConst.UC_HOOK_MEM_WRITE, UcConst.UC_HOOK_MEM_READ -> Unicorn.HOOK_MEM_DESC;
             case UcConst.UC_HOOK_INTR -> Unicorn.HOOK_INTR_DESC;
             default -> Unicorn.HOOK_EVENTMEM_DESC;
         };
-        MemorySegment stub = Linker.nativeLinker().upcallStub(target, desc, arena);
+        MemorySegment stub = upcallStub(method, desc);
         check(Unicorn.uc_hook_add(uc, hookHandle, type, stub, MemorySegment.NULL, 1, 0),
                 "uc_hook_add(type " + type + ")", 0);
         nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
@@ -623,7 +772,7 @@ public final class Machine implements AutoCloseable {
     // Callbacks: never let a Throwable escape into native code (it would kill the JVM).
 
     @SuppressWarnings("unused")
-    private void codeHook(MemorySegment engine, long address, int size, MemorySegment user) {
+    private void codeHook(long engine, long address, int size, long user) {
         executed++;
         lastAddress = address;
         if (hookFailure != null) return;
@@ -635,10 +784,11 @@ public final class Machine implements AutoCloseable {
     }
 
     @SuppressWarnings("unused")
-    private void memWriteHook(MemorySegment engine, int type, long address, int size, long value,
-                              MemorySegment user) {
+    private void memWriteHook(long engine, int type, long address, int size, long value,
+                              long user) {
         if (hookFailure != null) return;
         try {
+            if (windowed && insideWindow(address, size)) return;
             long pc = pcInHook();
             long v = size >= 8 ? value : value & ((1L << (size * 8)) - 1);
             for (MemoryWriteHook h : writeHookArray) h.onWrite(pc, address, size, v);
@@ -657,8 +807,8 @@ public final class Machine implements AutoCloseable {
     }
 
     @SuppressWarnings("unused")
-    private void memReadHook(MemorySegment engine, int type, long address, int size, long value,
-                             MemorySegment user) {
+    private void memReadHook(long engine, int type, long address, int size, long value,
+                             long user) {
         if (hookFailure != null) return;
         try {
             long pc = pcInHook();
@@ -669,8 +819,8 @@ public final class Machine implements AutoCloseable {
     }
 
     @SuppressWarnings("unused")
-    private boolean invalidHook(MemorySegment engine, int type, long address, int size, long value,
-                                MemorySegment user) {
+    private boolean invalidHook(long engine, int type, long address, int size, long value,
+                                long user) {
         try {
             if (!invalidSeen) {
                 invalidSeen = true;

@@ -10,6 +10,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -35,15 +36,22 @@ public final class Unicorn {
     /** System property naming the library (file name or path) to load instead of {@link #LIBRARY_NAMES}. */
     public static final String LIBRARY_PROPERTY = "ctxlab.unicorn.library";
 
+    /**
+     * The {@code uc_engine*} and {@code void *user_data} of the hooks that fire on every instruction or
+     * memory access, received as plain 64-bit words (the same registers on LP64): the hooks never
+     * dereference them, and an ADDRESS parameter makes a MemorySegment per call, which was a third of
+     * everything {@code verify} allocated.
+     */
+    public static final ValueLayout HOOK_POINTER = JAVA_LONG;
     /** {@code void (*uc_cb_hookcode_t)(uc_engine*, uint64_t address, uint32_t size, void *user_data)} */
     public static final FunctionDescriptor HOOK_CODE_DESC =
-            FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS);
+            FunctionDescriptor.ofVoid(HOOK_POINTER, JAVA_LONG, JAVA_INT, HOOK_POINTER);
     /** {@code void (*uc_cb_hookmem_t)(uc_engine*, uc_mem_type, uint64_t address, int size, int64_t value, void*)} */
     public static final FunctionDescriptor HOOK_MEM_DESC =
-            FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS);
+            FunctionDescriptor.ofVoid(HOOK_POINTER, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, HOOK_POINTER);
     /** {@code bool (*uc_cb_eventmem_t)(uc_engine*, uc_mem_type, uint64_t address, int size, int64_t value, void*)} */
     public static final FunctionDescriptor HOOK_EVENTMEM_DESC =
-            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS);
+            FunctionDescriptor.of(JAVA_BOOLEAN, HOOK_POINTER, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, HOOK_POINTER);
 
     /** Whether the library can be loaded. Never throws. */
     public static boolean available() {
@@ -65,10 +73,11 @@ public final class Unicorn {
                 UC_REG_READ, UC_REG_WRITE, UC_REG_READ_BATCH, UC_REG_WRITE_BATCH,
                 UC_EMU_START, UC_EMU_STOP, UC_HOOK_ADD, UC_HOOK_DEL, UC_CTL, UC_CTL_2L,
                 UC_MEM_REGIONS, UC_FREE, UC_HOOK_ADD_INSN,
-                UC_CONTEXT_ALLOC, UC_CONTEXT_SAVE, UC_CONTEXT_RESTORE, UC_CONTEXT_SIZE, UC_CONTEXT_FREE;
+                UC_CONTEXT_ALLOC, UC_CONTEXT_SAVE, UC_CONTEXT_RESTORE, UC_CONTEXT_SIZE, UC_CONTEXT_FREE,
+                UC_MEM_MAP_PTR;
 
         static {
-            MethodHandle[] h = new MethodHandle[29];
+            MethodHandle[] h = new MethodHandle[30];
             Throwable failure = null;
             try {
                 SymbolLookup lib = load();
@@ -121,6 +130,8 @@ public final class Unicorn {
                 h[i++] = bind(l, lib, "uc_context_restore", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
                 h[i++] = bind(l, lib, "uc_context_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
                 h[i++] = bind(l, lib, "uc_context_free", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+                h[i++] = bind(l, lib, "uc_mem_map_ptr",
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
             } catch (Throwable t) {
                 failure = t;
                 java.util.Arrays.fill(h, null);
@@ -135,7 +146,7 @@ public final class Unicorn {
             UC_EMU_START = h[i++]; UC_EMU_STOP = h[i++]; UC_HOOK_ADD = h[i++]; UC_HOOK_DEL = h[i++];
             UC_CTL = h[i++]; UC_CTL_2L = h[i++]; UC_MEM_REGIONS = h[i++]; UC_FREE = h[i++]; UC_HOOK_ADD_INSN = h[i++];
             UC_CONTEXT_ALLOC = h[i++]; UC_CONTEXT_SAVE = h[i++]; UC_CONTEXT_RESTORE = h[i++]; UC_CONTEXT_SIZE = h[i++];
-            UC_CONTEXT_FREE = h[i++];
+            UC_CONTEXT_FREE = h[i++]; UC_MEM_MAP_PTR = h[i++];
         }
 
         private static SymbolLookup load() {
@@ -238,6 +249,16 @@ public final class Unicorn {
         check();
         try {
             return (int) H.UC_MEM_MAP.invokeExact(uc, address, size, perms);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code uc_err uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)} */
+    public static int uc_mem_map_ptr(MemorySegment uc, long address, long size, int perms, MemorySegment ptr) {
+        check();
+        try {
+            return (int) H.UC_MEM_MAP_PTR.invokeExact(uc, address, size, perms, ptr);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -170,12 +170,15 @@ public final class Verifier implements Checker {
             }
             m.write(PADS, pads);
             for (int z = 0; z < Trial.ZONES; z++) {
-                m.map(ZONE_BASE + z * ZONE_STRIDE, ZONE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+                m.mapData(ZONE_BASE + z * ZONE_STRIDE, ZONE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             }
             if (withTrace) {
                 m.onInstruction(this::onInstruction);
             } else {
+                // The fast machine needs only the writes outside a switch's save context and red
+                // zone (runSwitch sets those windows); the traced one logs every write, to blame.
                 m.countInstructions(false);
+                m.hookWritesOutsideWindows();
             }
             m.onMemoryWrite(this::onWrite);
             return m;
@@ -243,6 +246,8 @@ public final class Verifier implements Checker {
         final long[] wPc = new long[MAX_WRITES], wAddr = new long[MAX_WRITES];
         final int[] wSize = new int[MAX_WRITES];
         int wCount;
+        /** The write log holds every write (traced machine); the fast one sees only writes outside lo/hi. */
+        boolean allWrites;
         long lo1, hi1, lo2, hi2;     // allowed write ranges
         boolean bad;                 // first write outside them
         long badPc, badAddr;
@@ -251,6 +256,7 @@ public final class Verifier implements Checker {
         final List<long[]> snaps = new ArrayList<>();
 
         void reset(long save, long entryRsp, boolean trace) {
+            allWrites = trace;
             pcCount = 0;
             wCount = 0;
             bad = false;
@@ -390,20 +396,19 @@ public final class Verifier implements Checker {
         return report(tally, seed, t0);
     }
 
+    private static final Property[] PROPERTIES = Property.values();
+
     /** What a run (or one thread's share of it) counted. */
     private static final class Tally {
         final Map<Property, Violation> first = new EnumMap<>(Property.class);
-        final Map<Property, Long> evaluations = new EnumMap<>(Property.class);
+        /** By {@link Property#ordinal()}. */
+        final long[] evaluations = new long[PROPERTIES.length];
         String x87;
         int x87Iteration = Integer.MAX_VALUE, cetIteration = Integer.MAX_VALUE;
         boolean cetSeen;
         long x87Count, roundTrips, switches;
         long minExec = Long.MAX_VALUE, maxExec = -1, cetPc = Long.MIN_VALUE;
         int fresh, done;
-
-        Tally() {
-            for (Property p : Property.values()) evaluations.put(p, 0L);
-        }
 
         /** Measured on traced runs only (the fast machine does not see instructions). */
         void measured(Outcome o) {
@@ -420,7 +425,7 @@ public final class Verifier implements Checker {
         /** Adds another thread's share: sums, extremes, and what the lowest iteration found. */
         void merge(Tally o) {
             o.first.forEach((p, v) -> first.merge(p, v, (a, b) -> a.iteration() <= b.iteration() ? a : b));
-            o.evaluations.forEach((p, n) -> evaluations.merge(p, n, Long::sum));
+            for (int k = 0; k < evaluations.length; k++) evaluations[k] += o.evaluations[k];
             if (o.x87 != null && o.x87Iteration < x87Iteration) {
                 x87 = o.x87;
                 x87Iteration = o.x87Iteration;
@@ -444,34 +449,46 @@ public final class Verifier implements Checker {
     private Tally stripe(int iterations, long seed, int start, int step, boolean stopAtFirst) {
         Tally y = new Tally();
         for (int i = start; i < iterations; i += step) {
-            Trial t = new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE);
-            Outcome o = execute(t, seed, explain && i % TRACE_EVERY == 0);
-            y.done++;
-            if (t.fresh) y.fresh++;
-            for (Property p : o.evaluated) y.evaluations.merge(p, 1L, Long::sum);
-            y.switches += o.switches;
-            if (o.roundTrip) y.roundTrips++;
-            if (o.x87) {
-                y.x87Count++;
-                if (y.x87 == null) {
-                    y.x87 = x87Finding(t, seed, o.fpcwBack);
-                    y.x87Iteration = i;
-                }
-            }
-            if (o.cet) y.cetSeen = true;
-            if (o.problems.keySet().stream().anyMatch(p -> !y.first.containsKey(p))) {
-                // Replay on the traced machine to name the instruction to blame.
-                Outcome traced = o.traced || !explain ? o : execute(t, seed, true);
-                y.measured(traced);
-                for (Map<Property, Problem> m : List.of(traced.problems, o.problems)) {
-                    m.forEach((p, pr) -> y.first.putIfAbsent(p, new Violation(p, pr.detail, pr.line, t.iteration, pr.text())));
-                }
-                if (stopAtFirst) break;
-            } else if (o.traced) {
-                y.measured(o);
-            }
+            if (check(y, seed, i) && stopAtFirst) break;
         }
         return y;
+    }
+
+    /**
+     * Checks iteration {@code i} into the tally; true when it violated a property not seen before.
+     * Its own method, not the body of {@link #stripe}'s loop: a method called once runs interpreted
+     * until the JIT replaces it on the stack, which the launcher's C1-only JIT did after ~20,000
+     * iterations; until then every check cost three times as much.
+     */
+    private boolean check(Tally y, long seed, int i) {
+        Trial t = new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE);
+        Outcome o = execute(t, seed, explain && i % TRACE_EVERY == 0);
+        y.done++;
+        if (t.fresh) y.fresh++;
+        for (int k = 0; k < o.evaluated.length; k++) y.evaluations[k] += o.evaluated[k];
+        y.switches += o.switches;
+        if (o.roundTrip) y.roundTrips++;
+        if (o.x87) {
+            y.x87Count++;
+            if (y.x87 == null) {
+                y.x87 = x87Finding(t, seed, o.fpcwBack);
+                y.x87Iteration = i;
+            }
+        }
+        if (o.cet) y.cetSeen = true;
+        boolean fresh = false;
+        for (Property p : o.problems.keySet()) fresh |= !y.first.containsKey(p);
+        if (fresh) {
+            // Replay on the traced machine to name the instruction to blame.
+            Outcome traced = o.traced || !explain ? o : execute(t, seed, true);
+            y.measured(traced);
+            for (Map<Property, Problem> m : List.of(traced.problems, o.problems)) {
+                m.forEach((p, pr) -> y.first.putIfAbsent(p, new Violation(p, pr.detail, pr.line, t.iteration, pr.text())));
+            }
+            return true;
+        }
+        if (o.traced) y.measured(o);
+        return false;
     }
 
     private Report report(Tally y, long seed, long t0) {
@@ -496,7 +513,9 @@ public final class Verifier implements Checker {
         findings.add(new Finding(Finding.CODE_SIZE, Finding.Severity.INFO, codeSize + " bytes, "
                 + instructionCount + " instructions; " + executed));
         List<Violation> violations = new ArrayList<>(y.first.values());
-        return new Report(file, symbol, seed, y.done, violations, findings, y.evaluations, y.fresh, codeSize,
+        Map<Property, Long> evaluations = new EnumMap<>(Property.class);
+        for (Property p : PROPERTIES) evaluations.put(p, y.evaluations[p.ordinal()]);
+        return new Report(file, symbol, seed, y.done, violations, findings, evaluations, y.fresh, codeSize,
                 instructionCount, maxExec < 0 ? -1 : minExec, maxExec, y.switches, nanos);
     }
 
@@ -515,7 +534,12 @@ public final class Verifier implements Checker {
     /** What one iteration showed. */
     private static final class Outcome {
         final Map<Property, Problem> problems = new EnumMap<>(Property.class);
-        final List<Property> evaluated = new ArrayList<>(12);
+        /** How often each property was evaluated, by {@link Property#ordinal()}. */
+        final int[] evaluated = new int[PROPERTIES.length];
+
+        void evaluate(Property p) {
+            evaluated[p.ordinal()]++;
+        }
         final long[] executed = new long[2];
         int arrivals, switches;
         boolean roundTrip, traced;
@@ -621,7 +645,7 @@ public final class Verifier implements Checker {
         long savedRsp = (long) LE.get(saved, 0x30);
         Frame f2 = new Frame(2, t, seed, t.save2, t.save, t.rsp2, savedRsp, CALLER_RETURN, B_RETURN);
         long[] after2 = runSwitch(rec2, f2, trace, o);
-        o.evaluated.add(Property.ROUNDTRIP);
+        o.evaluate(Property.ROUNDTRIP);
         if (after2 == null) {
             // A fetch elsewhere was already reported as a round-trip failure by runSwitch.
             return o;
@@ -650,6 +674,7 @@ public final class Verifier implements Checker {
     private long[] runSwitch(Recording rec, Frame f, boolean trace, Outcome o) {
         current = rec;
         rec.reset(f.save, f.entryRsp, trace);
+        if (machine == fast) machine.writeWindows(rec.lo1, rec.hi1, rec.lo2, rec.hi2);
         EmulationException fault = null;
         o.switches++;
         try {
@@ -659,8 +684,8 @@ public final class Verifier implements Checker {
             fault = e;
         }
         long[] after = machine.get(OBS);
-        o.evaluated.add(Property.MEMORY);
-        o.evaluated.add(Property.TERMINATION);
+        o.evaluate(Property.MEMORY);
+        o.evaluate(Property.TERMINATION);
         if (rec.bad) {
             o.problem(memoryProblem(f, rec.badPc, rec.badAddr, rec.badSize));
         }
@@ -671,7 +696,7 @@ public final class Verifier implements Checker {
                 if (trace) o.executed[o.arrivals++] = rec.executed();
                 return after;
             }
-            if (wrongTarget == Property.RESTORE) o.evaluated.add(wrongTarget);
+            if (wrongTarget == Property.RESTORE) o.evaluate(wrongTarget);
             long target = pad >= 0 ? pad : LANDING;
             o.problem(wrongTarget(wrongTarget, rec, f, after, target, "arrived at " + hex(target)));
             return null;
@@ -680,7 +705,7 @@ public final class Verifier implements Checker {
         if (k == Kind.UNMAPPED_WRITE || k == Kind.WRITE_PROT) {
             if (!rec.bad) o.problem(memoryProblem(f, fault.pc(), fault.address(), 0));
         } else if (leftTheCode(fault)) {
-            if (wrongTarget == Property.RESTORE) o.evaluated.add(wrongTarget);
+            if (wrongTarget == Property.RESTORE) o.evaluate(wrongTarget);
             long target = fault.kind() == Kind.OTHER ? fault.pc() : fault.address();
             o.problem(wrongTarget(wrongTarget, rec, f, after, target, fault.getMessage()));
         } else {
@@ -704,9 +729,9 @@ public final class Verifier implements Checker {
     /** Properties 1, 2 and 5 (and MXCSR legality) for a switch that arrived. */
     private void checkArrival(Outcome o, Recording rec, Frame f, long[] after, long[] entryRegs,
                               byte[] restoreCtx, byte[] saveCtx) {
-        o.evaluated.add(Property.RESTORE);
-        o.evaluated.add(Property.SAVE);
-        o.evaluated.add(Property.FLAGS);
+        o.evaluate(Property.RESTORE);
+        o.evaluate(Property.SAVE);
+        o.evaluate(Property.FLAGS);
 
         // 1. Restore: registers from the restore context, rsp just above the popped resume address.
         Problem restore = new Problem(Property.RESTORE, f);
@@ -778,7 +803,7 @@ public final class Verifier implements Checker {
 
     /** 7. A fresh context is entered like a called function: rsp ≡ 8 (mod 16), default MXCSR. */
     private void checkMakeContext(Outcome o, Recording rec, Frame f, long[] after) {
-        o.evaluated.add(Property.MAKECONTEXT);
+        o.evaluate(Property.MAKECONTEXT);
         Problem p = new Problem(Property.MAKECONTEXT, f);
         if ((after[O_RSP] & 15) != 8) {
             diff(p, "rsp", f.entryRsp, (after[O_RSP] & ~15L) | 8, after[O_RSP],
@@ -938,6 +963,7 @@ public final class Verifier implements Checker {
 
     private String blameSlot(Recording rec, long address, int width, String slot) {
         long pc = rec.lastWriteTo(address, address + width);
+        if (pc < 0 && !rec.allWrites) return null;   // not logged on the fast machine: unknown
         return pc < 0 ? "(no instruction wrote " + slot + ")" : describe(pc);
     }
 

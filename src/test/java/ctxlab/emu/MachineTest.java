@@ -140,6 +140,82 @@ class MachineTest {
         assertEquals(0x8877_6655_DEAD_BEEFL, m.readLong(DATA));
     }
 
+    /** A data mapping: the emulated code and the Java accessors see the same bytes, both ways. */
+    @Test
+    void dataMappingIsSharedBetweenTheCodeAndTheAccessors() {
+        long data = 0x50000;
+        m.mapData(data, 0x2000, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+        // mov (%rsi),%rax; mov %rdi,8(%rsi); mov %edi,0x1ffc(%rsi) (the mapping's last 4 bytes); ret
+        m.write(CODE, bytes(0x48, 0x8b, 0x06, 0x48, 0x89, 0x7e, 0x08, 0x89, 0xbe, 0xfc, 0x1f, 0x00, 0x00, 0xc3));
+        m.writeLong(data, 0x1122_3344_5566_7788L);
+        m.call(CODE, STACK_TOP, 0xCAFE_F00D_0BAD_BEEFL, data);
+        assertEquals(0x1122_3344_5566_7788L, m.get(Reg.RAX), "the code reads what writeLong put there");
+        assertEquals(0xCAFE_F00D_0BAD_BEEFL, m.readLong(data + 8), "readLong sees what the code wrote");
+        assertEquals(0x0BAD_BEEF, m.readInt(data + 0x1ffc));
+        byte[] b = m.read(data + 6, 4);   // unaligned, across two words
+        assertArrayEquals(bytes(0x22, 0x11, 0xef, 0xbe), b);
+        m.writeInt(data + 0x1001, 0x0A0B_0C0D);
+        assertEquals(0x0A0B_0C0DL << 8, m.readLong(data + 0x1000) & 0xFF_FFFF_FF00L);
+    }
+
+    @Test
+    void anAccessAcrossADataMappingAndAnotherStillWorks() {
+        long data = 0x50000;
+        m.map(data - 0x1000, 0x1000, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+        m.mapData(data, 0x1000, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+        m.writeLong(data - 4, 0x0102_0304_0506_0708L);   // half in each (through the engine)
+        assertEquals(0x0506_0708, m.readInt(data - 4));
+        assertEquals(0x0102_0304, m.readInt(data));
+        assertEquals(0x0102_0304_0506_0708L, m.readLong(data - 4));
+        EmulationException e = assertThrows(EmulationException.class, () -> m.readLong(data + 0x1000 - 4));
+        assertEquals(data + 0x1000 - 4, e.address());
+    }
+
+    @Test
+    void aDataMappingIsNeverExecutable() {
+        long data = 0x50000;
+        assertThrows(IllegalArgumentException.class, () -> m.mapData(data, 0x1000, UcConst.UC_PROT_ALL));
+        m.mapData(data, 0x2000, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+        assertThrows(IllegalArgumentException.class, () -> m.protect(data + 0x1000, 0x1000, UcConst.UC_PROT_ALL));
+        assertThrows(IllegalArgumentException.class, () -> m.unmap(data, 0x1000), "only the whole mapping");
+        m.protect(data, 0x1000, UcConst.UC_PROT_READ);
+        m.unmap(data, 0x2000);
+        assertThrows(EmulationException.class, () -> m.readLong(data));
+        // The code faults fetching from it, as from any non-executable page.
+        m.mapData(data, 0x1000, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+        m.write(data, bytes(0xc3));
+        EmulationException f = assertThrows(EmulationException.class, () -> m.call(data, STACK_TOP));
+        assertEquals(Kind.FETCH_PROT, f.kind());
+    }
+
+    /** Writes wholly inside a window skip the hooks; one that starts inside and runs past it does not. */
+    @Test
+    void writeWindowsSkipOnlyTheWritesWhollyInsideThem() {
+        List<long[]> seen = new ArrayList<>();
+        m.onMemoryWrite((pc, a, s, v) -> seen.add(new long[] {pc, a, s}));
+        m.hookWritesOutsideWindows();
+        // mov %rax,(%rdi); mov %rax,8(%rdi); mov %rax,0xc(%rdi); mov %rax,0x20(%rdi); mov %al,-1(%rdi); ret
+        m.write(CODE, bytes(0x48, 0x89, 0x07, 0x48, 0x89, 0x47, 0x08, 0x48, 0x89, 0x47, 0x0c, 0x48, 0x89, 0x47, 0x20,
+                0x88, 0x47, 0xff, 0xc3));
+        m.writeWindows(DATA + 0x100, DATA + 0x110, STACK, STACK_TOP);   // the call's stack is a window too
+        m.call(CODE, STACK_TOP, DATA + 0x100);
+        assertEquals(List.of("1007 10c 8", "100b 120 8", "100f ff 1"),
+                seen.stream().map(x -> Long.toHexString(x[0]) + " " + Long.toHexString(x[1] - DATA) + " " + x[2]).toList());
+        // No windows: every write again.
+        seen.clear();
+        m.writeWindows();
+        m.call(CODE, STACK_TOP, DATA + 0x100);
+        assertEquals(5, seen.size());
+    }
+
+    @Test
+    void writeWindowsNeedTheModeAndSaneRanges() {
+        assertThrows(IllegalStateException.class, () -> m.writeWindows(DATA, DATA + 8));
+        m.hookWritesOutsideWindows();
+        assertThrows(IllegalArgumentException.class, () -> m.writeWindows(DATA));
+        assertThrows(IllegalArgumentException.class, () -> m.writeWindows(DATA + 8, DATA));
+    }
+
     @Test
     void pushesAreWritesToo() {
         List<long[]> seen = new ArrayList<>();
