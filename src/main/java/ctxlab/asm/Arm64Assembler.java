@@ -42,8 +42,6 @@ public final class Arm64Assembler {
 
     private static final Pattern LABEL = Pattern.compile("^\\s*([A-Za-z_.$][\\w.$]*|\\d+)\\s*:(?!:)");
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$#])(\\d+)([bfBF])(?![\\w.$])");
-    private static final Pattern SIZE_DOT = Pattern.compile("\\.\\s*-\\s*([A-Za-z_.$][\\w.$]*)");
-    private static final Pattern NUMBER = Pattern.compile("[-+]?(0[xX][0-9a-fA-F]+|\\d+)");
     private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
     /** The target of a direct branch: b, bl, b.cond, cbz/cbnz, tbz/tbnz (last operand). */
     private static final Pattern BRANCH = Pattern.compile("(?i)^(b|bl|b\\.\\w+|cbn?z|tbn?z)\\s+(.*?)([A-Za-z_.$][\\w.$]*)(@plt)?\\s*$");
@@ -222,19 +220,9 @@ public final class Arm64Assembler {
         for (Map.Entry<String, Long> e : labelOffset.entrySet()) {
             String name = e.getKey();
             if (name.startsWith(".Lctxlab_")) continue;
-            long size = -1;
-            Integer sizeAt = reader.sizeAt.get(name);
-            if (sizeAt != null) size = offset[sizeAt] - e.getValue();
-            Long fixed = reader.sizeFixed.get(name);
-            if (fixed != null) size = fixed;
-            symbols.put(name, new Assembly.Symbol(name, e.getValue(), reader.globals.contains(name), size));
+            symbols.put(name, reader.sections.symbol(name, e.getValue(), offset));
         }
-        for (String g : reader.globals) {
-            if (!symbols.containsKey(g)) {
-                throw new AsmException(reader.globalWhere.get(g), ".globl " + g,
-                        "symbol '" + g + "' is declared global but never defined");
-            }
-        }
+        reader.sections.checkGlobalsDefined(symbols::containsKey);
         ByteBuffer patch = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
         for (Map.Entry<Integer, Reader.Lo12> e : reader.lo12.entrySet()) {
             Statement s = statements.get(e.getKey());
@@ -268,10 +256,7 @@ public final class Arm64Assembler {
 
     private static final class Reader {
         final List<Statement> statements = new ArrayList<>();
-        final Set<String> globals = new HashSet<>();
-        final Map<String, SourceLocation> globalWhere = new HashMap<>();
-        final Map<String, Integer> sizeAt = new HashMap<>();
-        final Map<String, Long> sizeFixed = new HashMap<>();
+        final SectionsAndSymbols sections = new SectionsAndSymbols();
         final Map<String, SourceLocation> labelWhere = new HashMap<>();
         /** Symbols defined outside the code: .set/.equ, labels in data sections. */
         final Set<String> otherSymbols = new HashSet<>();
@@ -282,14 +267,8 @@ public final class Arm64Assembler {
         /** A branch to an undefined symbol: the label put on the branch, the symbol as written, the kind. */
         record External(String caller, String symbol, Relocation.Kind kind) {}
 
-        /** A section: code goes to Keystone only from executable ones. */
-        private record Section(String name, boolean code) {}
-
-        private static final Section TEXT = new Section(".text", true);
-
         void read(SourceFile file) {
-            Section section = TEXT, previous = TEXT;
-            java.util.Deque<Section> stack = new java.util.ArrayDeque<>();
+            sections.startFile();
             Map<String, List<int[]>> numericDefs = new HashMap<>();
             List<Integer> pending = new ArrayList<>();
             reading:
@@ -326,52 +305,14 @@ public final class Arm64Assembler {
                         String directive = parts[0].toLowerCase(Locale.ROOT);
                         String args = parts.length > 1 ? parts[1].strip() : "";
                         switch (directive) {
-                            case ".text" -> { previous = section; section = TEXT; body = ""; }
-                            case ".data", ".bss", ".rodata" -> { previous = section; section = new Section(directive, false); body = ""; }
-                            case ".section", ".pushsection" -> {
-                                String[] a = args.split("\\s*,\\s*", 3);
-                                String name = a[0].replace("\"", "").strip();
-                                if (name.isEmpty()) throw new AsmException(where, text, "section name missing");
-                                String flags = a.length > 1 ? a[1].replace("\"", "").strip() : "";
-                                boolean code = name.equals(".text") || name.startsWith(".text.")
-                                        || (flags.contains("x") && !flags.startsWith("@") && !flags.startsWith("%"));
-                                if (directive.equals(".pushsection")) stack.push(section);
-                                previous = section;
-                                section = new Section(name, code);
-                                body = "";
-                            }
-                            case ".popsection" -> {
-                                if (stack.isEmpty()) throw new AsmException(where, text, ".popsection without .pushsection");
-                                section = stack.pop();
-                                body = "";
-                            }
-                            case ".previous" -> { Section t = section; section = previous; previous = t; body = ""; }
-                            case ".globl", ".global", ".weak" -> {
-                                for (String g : args.split("\\s*,\\s*")) {
-                                    if (g.isBlank()) throw new AsmException(where, text, "symbol name missing");
-                                    globals.add(g.strip());
-                                    globalWhere.putIfAbsent(g.strip(), where);
-                                }
-                                body = "";
-                            }
-                            case ".size" -> {
-                                String[] a = args.split("\\s*,\\s*", 2);
-                                if (a.length != 2) throw new AsmException(where, text, ".size needs a symbol and a size");
-                                Matcher dot = SIZE_DOT.matcher(a[1].strip());
-                                if (dot.matches() && dot.group(1).equals(a[0].strip())) {
-                                    if (section.code()) sizeAt.put(a[0].strip(), statements.size());
-                                } else if (NUMBER.matcher(a[1].strip()).matches()) {
-                                    sizeFixed.put(a[0].strip(), Long.decode(a[1].strip()));
-                                }
-                                body = "";
-                            }
                             case ".set", ".equ", ".equiv" -> otherSymbols.add(args.split("\\s*,\\s*", 2)[0].strip());
                             case ".end" -> {
-                                if (!labels.isEmpty() && section.code()) statements.add(new Statement(where, text, labels, "", Kind.NONE));
+                                if (!labels.isEmpty() && sections.inCode()) statements.add(new Statement(where, text, labels, "", Kind.NONE));
                                 break reading;   // GNU as reads nothing after .end
                             }
                             default -> {
-                                if (IGNORED.contains(directive) || directive.startsWith(".cfi_")) {
+                                if (sections.handle(directive, args, where, text, statements.size())
+                                        || IGNORED.contains(directive) || directive.startsWith(".cfi_")) {
                                     body = "";
                                 } else if (UNSUPPORTED.contains(directive) || directive.startsWith(".if")
                                         || directive.equals(".else") || directive.equals(".endif")) {
@@ -391,16 +332,16 @@ public final class Arm64Assembler {
                         }
                     } else if (!body.isEmpty()) {
                         kind = Kind.INSTRUCTION;
-                        if (section.code()) body = rewrite(where, text, body);
+                        if (sections.inCode()) body = rewrite(where, text, body);
                         Matcher page = ADRP.matcher(body);
-                        if (section.code() && page.matches() && !Character.isDigit(page.group(2).charAt(0))) {
+                        if (sections.inCode() && page.matches() && !Character.isDigit(page.group(2).charAt(0))) {
                             // Keystone takes adrp's label for an absolute page, not one relative to the pc's page
                             // (wrong at any base past 4 KiB): ctxlab fills the field in after layout.
                             lo12.put(statements.size(), new Lo12(page.group(2), -1));
                             body = page.group(1) + "#0";
                         }
                         Matcher lo = LO12_REF.matcher(body);
-                        if (section.code() && lo.find()) {
+                        if (sections.inCode() && lo.find()) {
                             // Keystone computes :lo12:sym from the whole address ("invalid imm12 fixup value"
                             // at any base past 4 KiB): ctxlab fills the field in after layout instead.
                             if (!lo.group().toLowerCase(Locale.ROOT).startsWith(":lo12:")) {
@@ -411,7 +352,7 @@ public final class Arm64Assembler {
                             body = body.substring(0, lo.start()) + "#0" + body.substring(lo.end());
                         }
                     }
-                    if (!section.code()) {
+                    if (!sections.inCode()) {
                         // Data in a non-code section (a .note.gnu.property, .rodata) is not part of the code:
                         // left out, its labels known as defined elsewhere.
                         otherSymbols.addAll(labels);

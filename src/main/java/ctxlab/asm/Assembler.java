@@ -2,10 +2,8 @@ package ctxlab.asm;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -47,8 +45,6 @@ public final class Assembler {
 
     private static final Pattern LABEL = Pattern.compile("^\\s*([A-Za-z_.$][\\w.$]*|\\d+)\\s*:(?!:)");
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$])(\\d+)([bfBF])(?![\\w.$])");
-    private static final Pattern SIZE_DOT = Pattern.compile("\\.\\s*-\\s*([A-Za-z_.$][\\w.$]*)");
-    private static final Pattern NUMBER = Pattern.compile("[-+]?(0[xX][0-9a-fA-F]+|\\d+)");
     private static final Pattern SEGMENT = Pattern.compile("^(%[cdefgs]s)\\s*:\\s*(.*)$", Pattern.CASE_INSENSITIVE);
     private static final Pattern REGISTER = Pattern.compile("%([A-Za-z][A-Za-z0-9]*)");
     private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
@@ -333,21 +329,11 @@ public final class Assembler {
         for (Map.Entry<String, Long> e : labelOffset.entrySet()) {
             String name = e.getKey();
             if (name.startsWith(".Lctxlab_") || name.startsWith("Lctxlab_dot")) continue; // our renamed labels and aliases
-            long size = -1;
-            Integer sizeAt = reader.sizeAt.get(name);
-            if (sizeAt != null) size = offset[sizeAt] - e.getValue();
-            Long fixed = reader.sizeFixed.get(name);
-            if (fixed != null) size = fixed;
-            symbols.put(name, new Assembly.Symbol(name, e.getValue(), reader.globals.contains(name), size));
+            symbols.put(name, reader.sections.symbol(name, e.getValue(), offset));
         }
-        for (String g : reader.globals) {
-            // A global the code only refers to (".globl _exit; call _exit") is an undefined reference, as in GNU as.
-            boolean referenced = relocations.stream().anyMatch(r -> r.baseSymbol().equals(g));
-            if (!symbols.containsKey(g) && !reader.otherSymbols.contains(g) && !referenced) {
-                SourceLocation where = reader.globalWhere.get(g);
-                throw new AsmException(where, ".globl " + g, "symbol '" + g + "' is declared global but never defined");
-            }
-        }
+        // A global the code only refers to (".globl _exit; call _exit") is an undefined reference, as in GNU as.
+        reader.sections.checkGlobalsDefined(g -> symbols.containsKey(g) || reader.otherSymbols.contains(g)
+                || relocations.stream().anyMatch(r -> r.baseSymbol().equals(g)));
         lines.sort((a, b) -> Long.compare(a.offset(), b.offset()));
         relocations.sort((a, b) -> Long.compare(a.offset(), b.offset()));
         return new Assembly(code, base, symbols, lines, relocations);
@@ -382,18 +368,10 @@ public final class Assembler {
     /** One statement as written: where, and its text with comments removed. */
     private record Piece(SourceLocation where, String text) {}
 
-    /** A section: code goes to Keystone only from executable ones. */
-    private record Section(String name, boolean code) {}
-
-    private static final Section TEXT = new Section(".text", true);
-
     /** Reads files into statements, keeping the directives' meaning that Keystone would lose. */
     private static final class Reader {
         final List<Statement> statements = new ArrayList<>();
-        final Set<String> globals = new HashSet<>();
-        final Map<String, SourceLocation> globalWhere = new HashMap<>();
-        final Map<String, Integer> sizeAt = new HashMap<>();   // .size f, .-f -> statement index
-        final Map<String, Long> sizeFixed = new HashMap<>();   // .size f, 42
+        final SectionsAndSymbols sections = new SectionsAndSymbols();
         final Map<String, SourceLocation> labelWhere = new HashMap<>();
         /** Labels in the code, and symbols defined otherwise (.set, =, labels in data sections). */
         final Set<String> codeLabels = new HashSet<>();
@@ -403,17 +381,12 @@ public final class Assembler {
         private int magicSerial;
 
         // per file
-        private Section section;
-        private Section previousSection;
-        private Deque<Section> sectionStack;
         private boolean intel;
         private Map<String, List<int[]>> numericDefs;
         private List<Integer> pending;
 
         void read(SourceFile file) {
-            section = TEXT;
-            previousSection = TEXT;
-            sectionStack = new ArrayDeque<>();
+            sections.startFile();
             numericDefs = new HashMap<>(); // numeric label name -> (statement index, serial) in order of definition
             pending = new ArrayList<>();   // statements referring to numeric labels
             if (intel) {
@@ -524,49 +497,6 @@ public final class Assembler {
                         continue;
                     }
                     switch (directive) {
-                        case ".text" -> { previousSection = section; section = TEXT; body = ""; }
-                        case ".data", ".bss", ".rodata" -> {
-                            previousSection = section;
-                            section = new Section(directive, false);
-                            body = "";
-                        }
-                        case ".section", ".pushsection" -> {
-                            String[] a = args.split("\\s*,\\s*", 3);
-                            String name = a[0].replace("\"", "").strip();
-                            if (name.isEmpty()) throw new AsmException(where, text, "section name missing");
-                            String flags = a.length > 1 ? a[1].replace("\"", "").strip() : "";
-                            boolean code = name.equals(".text") || name.startsWith(".text.")
-                                    || (flags.contains("x") && !flags.startsWith("@") && !flags.startsWith("%"));
-                            if (directive.equals(".pushsection")) sectionStack.push(section);
-                            previousSection = section;
-                            section = new Section(name, code);
-                            body = "";
-                        }
-                        case ".popsection" -> {
-                            if (sectionStack.isEmpty()) throw new AsmException(where, text, ".popsection without .pushsection");
-                            section = sectionStack.pop();
-                            body = "";
-                        }
-                        case ".previous" -> { Section t = section; section = previousSection; previousSection = t; body = ""; }
-                        case ".globl", ".global", ".weak" -> {
-                            for (String g : args.split("\\s*,\\s*")) {
-                                if (g.isBlank()) throw new AsmException(where, text, "symbol name missing");
-                                globals.add(g.strip());
-                                globalWhere.putIfAbsent(g.strip(), where);
-                            }
-                            body = "";
-                        }
-                        case ".size" -> {
-                            String[] a = args.split("\\s*,\\s*", 2);
-                            if (a.length != 2) throw new AsmException(where, text, ".size needs a symbol and a size");
-                            Matcher dot = SIZE_DOT.matcher(a[1].strip());
-                            if (dot.matches() && dot.group(1).equals(a[0].strip())) {
-                                if (section.code()) sizeAt.put(a[0].strip(), statements.size());
-                            } else if (NUMBER.matcher(a[1].strip()).matches()) {
-                                sizeFixed.put(a[0].strip(), Long.decode(a[1].strip()));
-                            } // other expressions only matter to object files: ignored
-                            body = "";
-                        }
                         case ".intel_syntax" -> {
                             if (args.equalsIgnoreCase("prefix")) {
                                 throw new AsmException(where, text, "'.intel_syntax prefix' (registers written %rax in Intel syntax)"
@@ -590,7 +520,8 @@ public final class Assembler {
                         case ".code32", ".code16", ".code16gcc" -> throw new AsmException(where, text,
                                 "only 64-bit code is supported");
                         default -> {
-                            if (IGNORED.contains(directive) || directive.startsWith(".cfi_")) {
+                            if (sections.handle(directive, args, where, text, statements.size())
+                                    || IGNORED.contains(directive) || directive.startsWith(".cfi_")) {
                                 body = "";
                             } else if (UNSUPPORTED.containsKey(directive)) {
                                 throw new AsmException(where, text, UNSUPPORTED.get(directive));
@@ -600,10 +531,10 @@ public final class Assembler {
                                         + " ctxlab's front-end; use #if in a .S file (C preprocessor)");
                             } else if (DATA.contains(directive)) {
                                 kind = Kind.DATA;
-                                if (section.code()) count(where, text, dataSize(where, text, directive, args));
+                                if (sections.inCode()) count(where, text, dataSize(where, text, directive, args));
                             } else if (ALIGN.contains(directive)) {
                                 kind = Kind.ALIGN;
-                                if (section.code()) count(where, text, alignSize(where, text, directive, args));
+                                if (sections.inCode()) count(where, text, alignSize(where, text, directive, args));
                             } // else: handed to Keystone as is; it reports what it rejects
                         }
                     }
@@ -613,10 +544,10 @@ public final class Assembler {
                         otherSymbols.add(assign.group(1));
                     } else {
                         kind = Kind.INSTRUCTION;
-                        if (section.code()) body = intel ? rewriteIntel(where, text, body) : rewriteInstruction(where, text, body);
+                        if (sections.inCode()) body = intel ? rewriteIntel(where, text, body) : rewriteInstruction(where, text, body);
                     }
                 }
-                if (!section.code()) {
+                if (!sections.inCode()) {
                     // Data in a non-code section (a .note.gnu.property, .rodata, .data) is not part of the
                     // code: skipped, its labels known as defined elsewhere. Directives that change
                     // state (.set, syntax) still reach Keystone.
