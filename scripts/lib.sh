@@ -1,13 +1,19 @@
 # Shared by scripts/setup, scripts/test, .ci/run and ./ctxlab. Sourced, not run.
 # Finds a JDK 25 (the default java on these machines is 17) and exports JAVA_HOME.
 
-ctxlab_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Without forks (a cold ./ctxlab is a few hundred ms; each fork here costs ~3 ms): cd and back.
+case "${BASH_SOURCE[0]}" in */*) ctxlab_lib_dir="${BASH_SOURCE[0]%/*}" ;; *) ctxlab_lib_dir=. ;; esac
+ctxlab_caller_dir="$PWD"
+CDPATH= cd "$ctxlab_lib_dir/.." && ctxlab_root="$PWD" && CDPATH= cd "$ctxlab_caller_dir"
+unset ctxlab_lib_dir ctxlab_caller_dir
 
 java_major() { # $1 = path to a java binary; prints its feature release
   # The JDK's release file says it without starting a JVM (~0.1 s saved on every ./ctxlab run).
-  local release; release="$(dirname "$(dirname "$1")")/release"
+  local release="${1%/bin/java}/release" line
   if [ -f "$release" ]; then
-    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" | head -n 1
+    while IFS= read -r line || [ -n "$line" ]; do
+      if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; return 0; fi
+    done < "$release"
   else
     "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n 1
   fi
@@ -53,3 +59,15 @@ export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
 # every check until the first collection wrote to pages the kernel had never given the process:
 # page faults and zeroing made the first 20,000 checks cost 2-3 times the later ones.
 ctxlab_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xss8m -XX:+UseSerialGC -Xmn16m -XX:TieredStopAtLevel=1)
+
+# Whether the arguments ask verify for 500,000 or more iterations (the launcher then uses the full JIT).
+long_verify() {
+  local verify=false prev="" arg n=""
+  for arg in "$@"; do
+    [ "$arg" = verify ] && verify=true
+    [ "$prev" = --iterations ] && n="$arg"
+    case "$arg" in --iterations=*) n="${arg#--iterations=}" ;; esac
+    prev="$arg"
+  done
+  $verify && [[ $n =~ ^[0-9]{1,9}$ ]] && [ "$n" -ge 500000 ]
+}
