@@ -4,9 +4,6 @@ import ctxlab.abi.Convention;
 import ctxlab.abi.Convention.Holds;
 import ctxlab.abi.Convention.StorageKind;
 import ctxlab.emu.Arm64Reg;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
@@ -33,7 +30,6 @@ final class Arm64Trial {
     static final int SAVE_A = 0, RESTORE_B = 1, STACK_A = 2, STACK_B = 3, SAVE_B = 4;
     /** FPCR fields kept by every implementation: AHP (26), DN (25), FZ (24), RMode (23:22). */
     static final long FPCR_MODES = 0x07C0_0000L;
-    static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     final int iteration;
     final boolean fresh;
@@ -126,12 +122,12 @@ final class Arm64Trial {
         // from A's.
         for (Convention.Slot s : conv.slots()) {
             switch (s.holds()) {
-                case RSP -> LE.set(restoreBytes, s.offset(), restoreSp);
-                case RESUME -> LE.set(restoreBytes, s.offset(), resume);
-                case FPCR -> LE.set(restoreBytes, s.offset(), rf == afpcr ? rf ^ 0x0040_0000L : rf);
+                case RSP -> LittleEndian.putLong(restoreBytes, s.offset(), restoreSp);
+                case RESUME -> LittleEndian.putLong(restoreBytes, s.offset(), resume);
+                case FPCR -> LittleEndian.putLong(restoreBytes, s.offset(), rf == afpcr ? rf ^ 0x0040_0000L : rf);
                 case REGISTER -> {
                     if (s.reg() == Arm64Reg.X30 && conv.resume().pc() == Convention.ResumePc.LR) {
-                        LE.set(restoreBytes, s.offset(), resume);
+                        LittleEndian.putLong(restoreBytes, s.offset(), resume);
                     }
                 }
                 default -> { }

@@ -1,6 +1,5 @@
 package ctxlab.verify;
 
-import static ctxlab.verify.Arm64Trial.LE;
 
 import ctxlab.abi.Arch;
 import ctxlab.abi.Convention;
@@ -190,7 +189,7 @@ public final class Arm64Verifier implements AutoCloseable {
             for (long pad : new long[] {RESUME, CALLER_RETURN}) {
                 int a = (int) (pad - PADS);
                 int b = 0x1400_0000 | (int) (((LANDING - pad) >> 2) & 0x03FF_FFFF);   // b LANDING
-                LE.set(pads, a, (long) b & 0xFFFF_FFFFL);
+                LittleEndian.putLong(pads, a, (long) b & 0xFFFF_FFFFL);
             }
             m.write(PADS, pads);
             for (int z = 0; z < ALL_ZONES; z++) {
@@ -622,7 +621,7 @@ public final class Arm64Verifier implements AutoCloseable {
 
     /** The sp a struct convention resumes with: its sp slot (+ rspPlus). */
     private long spSlot(byte[] context) {
-        return conv.slotHolding(Holds.RSP).map(s -> (long) LE.get(context, s.offset()) + conv.resume().rspPlus()).orElse(0L);
+        return conv.slotHolding(Holds.RSP).map(s -> LittleEndian.getLong(context, s.offset()) + conv.resume().rspPlus()).orElse(0L);
     }
 
     /** Sets the convention's argument registers in a {@link #SET} register file. */
@@ -805,7 +804,7 @@ public final class Arm64Verifier implements AutoCloseable {
                 want = expectSp;
             } else if (checked[i] >= 0) {
                 k = checked[i];
-                want = (long) LE.get(restoreCtx, s.offset());
+                want = LittleEndian.getLong(restoreCtx, s.offset());
             } else {
                 continue;
             }
@@ -855,7 +854,7 @@ public final class Arm64Verifier implements AutoCloseable {
             } else {
                 continue;
             }
-            long got = (long) LE.get(saveCtx, s.offset());
+            long got = LittleEndian.getLong(saveCtx, s.offset());
             if (got != want) {
                 long slot = f.save + s.offset();
                 long pc = rec.lastWriteTo(slot, slot + 8);
@@ -904,7 +903,7 @@ public final class Arm64Verifier implements AutoCloseable {
         for (int k : ks) {
             if (after[k] != a[k]) {
                 Slot s = slotOf(obs[k]);
-                long slot = s == null ? a[k] : (long) LE.get(saved, s.offset());
+                long slot = s == null ? a[k] : LittleEndian.getLong(saved, s.offset());
                 if (s != null && s.holds() == Holds.RSP) slot += conv.resume().rspPlus();
                 if (frame && k == oSp) slot = a[k];
                 String name = Arch.name(obs[k]);

@@ -13,9 +13,6 @@ import ctxlab.emu.EmulationException;
 import ctxlab.emu.Machine;
 import ctxlab.emu.Reg;
 import ctxlab.emu.UcConst;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -68,8 +65,6 @@ public final class ConventionVerifier implements Checker {
         in.remove(Reg.RIP);
         IN = in.toArray(new Reg[0]);
     }
-    private static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle IE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** A maker routine: in the switch's own assembly, or in another one (--maker FILE:SYMBOL). */
     public record MakerCode(Assembly assembly, String symbol, String file) {
@@ -187,9 +182,9 @@ public final class ConventionVerifier implements Checker {
                 int at = (int) (pad - PADS);
                 pads[at] = 0x49;                                   // movabs $tag|pad, %r11
                 pads[at + 1] = (byte) 0xBB;
-                LE.set(pads, at + 2, TAG | pad);
+                LittleEndian.putLong(pads, at + 2, TAG | pad);
                 pads[at + 10] = (byte) 0xE9;                       // jmp LANDING
-                IE.set(pads, at + 11, (int) (LANDING - (pad + 15)));
+                LittleEndian.putInt(pads, at + 11, (int) (LANDING - (pad + 15)));
             }
             m.write(PADS, pads);
             for (int z = 0; z < 6; z++) m.map(ZONES + z * ZONE_STRIDE, ZONE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
@@ -797,8 +792,8 @@ public final class ConventionVerifier implements Checker {
 
     private static long slotValue(byte[] storage, Slot s) {
         return switch (s.width()) {
-            case 8 -> (long) LE.get(storage, s.offset());
-            case 4 -> Integer.toUnsignedLong((int) IE.get(storage, s.offset()));
+            case 8 -> LittleEndian.getLong(storage, s.offset());
+            case 4 -> Integer.toUnsignedLong(LittleEndian.getInt(storage, s.offset()));
             default -> (storage[s.offset()] & 0xFF) | (storage[s.offset() + 1] & 0xFF) << 8;
         };
     }

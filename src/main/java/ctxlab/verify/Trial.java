@@ -1,8 +1,5 @@
 package ctxlab.verify;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
@@ -28,8 +25,6 @@ final class Trial {
     /** Zone roles, indexes into {@link #zone}. */
     static final int SAVE_A = 0, RESTORE_B = 1, STACK_A = 2, STACK_B = 3, SAVE_B = 4;
 
-    static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    static final VarHandle IE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     final int iteration;
     /** The restore context comes from makeContext (entry = the resume address) instead of random bytes. */
@@ -108,8 +103,8 @@ final class Trial {
         randomRegisters(r, b);
         // The restore context: random callee-saved slots and spare bytes, a legal MXCSR, and the
         // rsp whose top word is the resume address. (A fresh context is written by makeContext.)
-        LE.set(restoreBytes, 0x30, restoreRsp);
-        IE.set(restoreBytes, 0x38, r.nextInt(0x10000));
+        LittleEndian.putLong(restoreBytes, 0x30, restoreRsp);
+        LittleEndian.putInt(restoreBytes, 0x38, r.nextInt(0x10000));
         if (b[18] == a[18]) b[18] ^= 0x0C00;     // B must change FPCW for the x87 finding to be measurable
     }
 

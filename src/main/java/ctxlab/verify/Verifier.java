@@ -1,8 +1,5 @@
 package ctxlab.verify;
 
-import static ctxlab.verify.Trial.IE;
-import static ctxlab.verify.Trial.LE;
-
 import ctxlab.abi.ContextLayout;
 import ctxlab.abi.MakeContext;
 import ctxlab.abi.Memory;
@@ -164,9 +161,9 @@ public final class Verifier implements Checker {
                 int at = (int) (pad - PADS);
                 pads[at] = 0x49;                                       // movabs $tag, %r11
                 pads[at + 1] = (byte) 0xBB;
-                LE.set(pads, at + 2, TAG | pad);
+                LittleEndian.putLong(pads, at + 2, TAG | pad);
                 pads[at + 10] = (byte) 0xE9;                           // jmp rel32 LANDING
-                IE.set(pads, at + 11, (int) (LANDING - (pad + 15)));
+                LittleEndian.putInt(pads, at + 11, (int) (LANDING - (pad + 15)));
             }
             m.write(PADS, pads);
             for (int z = 0; z < Trial.ZONES; z++) {
@@ -623,7 +620,7 @@ public final class Verifier implements Checker {
         v[G_RSP] = t.entryRsp;
         machine.set(SET, v);
 
-        Frame f1 = new Frame(1, t, seed, t.save, t.restore, t.entryRsp, (long) LE.get(restoreBytes, 0x30), RESUME,
+        Frame f1 = new Frame(1, t, seed, t.save, t.restore, t.entryRsp, LittleEndian.getLong(restoreBytes, 0x30), RESUME,
                 CALLER_RETURN);
         long[] after1 = runSwitch(rec1, f1, trace, o);
         if (after1 == null) return o;
@@ -642,7 +639,7 @@ public final class Verifier implements Checker {
         v2[G_RSP] = t.rsp2;
         machine.writeLong(t.rsp2, B_RETURN);
         machine.set(SET, v2);
-        long savedRsp = (long) LE.get(saved, 0x30);
+        long savedRsp = LittleEndian.getLong(saved, 0x30);
         Frame f2 = new Frame(2, t, seed, t.save2, t.save, t.rsp2, savedRsp, CALLER_RETURN, B_RETURN);
         long[] after2 = runSwitch(rec2, f2, trace, o);
         o.evaluate(Property.ROUNDTRIP);
@@ -736,7 +733,7 @@ public final class Verifier implements Checker {
         // 1. Restore: registers from the restore context, rsp just above the popped resume address.
         Problem restore = new Problem(Property.RESTORE, f);
         for (int k = 0; k < 6; k++) {
-            long want = (long) LE.get(restoreCtx, 8 * k);
+            long want = LittleEndian.getLong(restoreCtx, 8 * k);
             if (after[k] != want) {
                 diff(restore, CALLEE[k], entryRegs[CALLEE_GPR[k]], want, after[k],
                         CALLEE[k] + " = " + hex(after[k]) + " on arrival, but restore->" + CALLEE[k] + " = " + hex(want),
@@ -749,7 +746,7 @@ public final class Verifier implements Checker {
                     "rsp = " + hex(after[O_RSP]) + " on arrival, expected restore.rsp + 8 = " + hex(wantRsp),
                     describe(rec.lastPc()));
         }
-        long wantMxcsr = Integer.toUnsignedLong((int) IE.get(restoreCtx, 0x38));
+        long wantMxcsr = Integer.toUnsignedLong(LittleEndian.getInt(restoreCtx, 0x38));
         if (after[O_MXCSR] != wantMxcsr) {
             diff(restore, "mxcsr", entryRegs[G_MXCSR], wantMxcsr, after[O_MXCSR],
                     "MXCSR = " + hex(after[O_MXCSR]) + " on arrival, but restore->mxcsr = " + hex(wantMxcsr),
@@ -770,20 +767,20 @@ public final class Verifier implements Checker {
         Problem save = new Problem(Property.SAVE, f);
         for (int k = 0; k < 6; k++) {
             long want = entryRegs[CALLEE_GPR[k]];
-            long got = (long) LE.get(saveCtx, 8 * k);
+            long got = LittleEndian.getLong(saveCtx, 8 * k);
             if (got != want) {
                 diff(save, "save->" + CALLEE[k], want, want, got,
                         "save->" + CALLEE[k] + " (" + hex2(8 * k) + ") = " + hex(got) + ", but " + CALLEE[k]
                                 + " was " + hex(want) + " at entry", blameSlot(rec, f.save + 8 * k, 8, "save->" + CALLEE[k]));
             }
         }
-        long gotRsp = (long) LE.get(saveCtx, 0x30);
+        long gotRsp = LittleEndian.getLong(saveCtx, 0x30);
         if (gotRsp != f.entryRsp) {
             diff(save, "save->rsp", f.entryRsp, f.entryRsp, gotRsp,
                     "save->rsp (0x30) = " + hex(gotRsp) + ", but rsp was " + hex(f.entryRsp)
                             + " at entry (pointing at the return address)", blameSlot(rec, f.save + 0x30, 8, "save->rsp"));
         }
-        long gotMxcsr = Integer.toUnsignedLong((int) IE.get(saveCtx, 0x38));
+        long gotMxcsr = Integer.toUnsignedLong(LittleEndian.getInt(saveCtx, 0x38));
         if (gotMxcsr != entryRegs[G_MXCSR]) {
             diff(save, "save->mxcsr", entryRegs[G_MXCSR], entryRegs[G_MXCSR], gotMxcsr,
                     "save->mxcsr (0x38) = " + hex(gotMxcsr) + ", but MXCSR was " + hex(entryRegs[G_MXCSR]) + " at entry",
@@ -824,7 +821,7 @@ public final class Verifier implements Checker {
         for (int k = 0; k < 6; k++) {
             long want = a[CALLEE_GPR[k]];
             if (after[k] != want) {
-                long slot = (long) LE.get(saved, 8 * k);
+                long slot = LittleEndian.getLong(saved, 8 * k);
                 String line = slot != want
                         ? blameSlot(rec1, f.restore + 8 * k, 8, "save->" + CALLEE[k] + " in switch 1")
                         : blameRegister(rec, after, k, "no instruction wrote " + CALLEE[k]);
@@ -1008,7 +1005,7 @@ public final class Verifier implements Checker {
 
     private static byte[] words(long... w) {
         byte[] b = new byte[8 * w.length];
-        for (int i = 0; i < w.length; i++) LE.set(b, 8 * i, w[i]);
+        for (int i = 0; i < w.length; i++) LittleEndian.putLong(b, 8 * i, w[i]);
         return b;
     }
 
