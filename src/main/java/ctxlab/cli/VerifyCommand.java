@@ -255,7 +255,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<Bench.Round> here = Bench.run(verifier, s, IN_PROCESS_ROUND, 3, 1000);
         var inProcess = new VerifyJson.BenchSide(jvmDescription(), IN_PROCESS_ROUND, roundsJson(here),
                 Math.round(Bench.median(here).checksPerSecond()), null, null, null);
-        String forkedJvm = "forked JVM (-XX:+UseSerialGC, default tiered JIT)";
+        String forkedJvm = "forked JVM (-XX:+UseSerialGC -Xmn16m, default tiered JIT)";
         VerifyJson.BenchSide forked;
         try {
             List<Bench.Round> there = fork(path, s);
@@ -274,13 +274,13 @@ final class VerifyCommand implements Callable<Integer> {
 
     private static String jvmDescription() {
         List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-XX:")).toList();
+                .filter(a -> a.startsWith("-XX:") || a.startsWith("-Xmn")).toList();
         return "this JVM" + (flags.isEmpty() ? "" : " (" + String.join(" ", flags) + ")");
     }
 
     private List<Bench.Round> fork(Path path, long s) throws java.io.IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmn16m", "-cp", System.getProperty("java.class.path"),
                 "-Dctxlab.root=" + Common.root().toAbsolutePath(), Main.class.getName(), "verify",
                 path.toAbsolutePath().toString(), "--symbol", symbol, "--seed", Long.toString(s), "--bench-worker"));
         if (convention != null) cmd.addAll(List.of("--convention", convention.contains("/") || convention.endsWith(".json")
