@@ -39,6 +39,13 @@ class LauncherScriptTest {
         assertEquals("short rc=0", longVerify("verify", "--iterations"));
     }
 
+    /** A mistyped CTXLAB_JIT is refused before anything is built or started. */
+    @Test
+    void anUnknownJitChoiceIsRefused() throws Exception {
+        assertEquals("ctxlab: CTXLAB_JIT must be c1, full or unset (got 'c2') rc=2",
+                bash(TestFiles.ROOT, "CTXLAB_JIT=c2 ./ctxlab --version"));
+    }
+
     /** Sourced from elsewhere, lib.sh finds the checkout and leaves the caller where it was. */
     @Test
     void libFindsTheCheckoutWithoutMovingTheCaller(@TempDir Path elsewhere) throws Exception {
