@@ -53,7 +53,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * Unicorn does not apply hooks added after code was translated, so {@link #onInstruction},
  * {@link #onMemoryWrite} and {@link #countInstructions} must be called before the first run
  * ({@link IllegalStateException} afterwards). Internally one code hook and one memory-write hook
- * dispatch to the Java lists.
+ * dispatch to the Java lists. {@link #hookWritesOutsideWindows} and {@link #writeWindows} let the
+ * write hooks skip the writes a caller expects (a verifier's own contexts), before any Java runs.
+ *
+ * <h2>Data mappings</h2>
+ * {@link #mapData} maps non-executable memory that the accessors reach by plain copies, not engine
+ * calls: the verifier's zones, written and read a dozen times per check.
  *
  * <h2>Code rewritten between runs</h2>
  * Unicorn 2.0.1 does not drop translated code when the host writes memory. {@link #write},
