@@ -187,12 +187,16 @@ public final class ConventionVerifier implements Checker {
                 LittleEndian.putInt(pads, at + 11, (int) (LANDING - (pad + 15)));
             }
             m.write(PADS, pads);
-            for (int z = 0; z < 6; z++) m.map(ZONES + z * ZONE_STRIDE, ZONE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
-            m.map(TLS, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+            // Zones and TLS are never executed: data mappings, so the harness's fills and cleans are memory copies.
+            for (int z = 0; z < 6; z++) m.mapData(ZONES + z * ZONE_STRIDE, ZONE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
+            m.mapData(TLS, Machine.PAGE_SIZE, UcConst.UC_PROT_READ | UcConst.UC_PROT_WRITE);
             if (tracing) {
                 m.onInstruction((pc, size) -> { if (recorder != null) recorder.instruction(pc, m.get(OBS)); });
             } else {
+                // The fast machine needs only the writes outside what a run may write (each run sets
+                // those windows: see windows()); the traced one logs every write, to blame.
                 m.countInstructions(false);
+                m.hookWritesOutsideWindows();
             }
             Dirty d = tracing ? tracedDirty : fastDirty;
             m.onMemoryWrite((pc, address, size, value) -> {
@@ -227,6 +231,24 @@ public final class ConventionVerifier implements Checker {
     private void allow(long lo, long hi) {
         allowLo[allowed] = lo;
         allowHi[allowed++] = hi;
+    }
+
+    /**
+     * Before a run on the fast machine: its write hook is skipped for writes wholly inside one of
+     * the allowed ranges, which are exactly the writes {@link #onWrite} accepts, so every write it
+     * would flag still reaches it. The skipped writes are not marked dirty by the hook, so the
+     * ranges are marked here instead (a superset of what the run writes, zeroed at the next clean).
+     * The TLS page is not: its only range is the guard word, which every state writes afresh.
+     */
+    private void windows(Machine m) {
+        if (m != fast) return;
+        long[] w = new long[2 * allowed];
+        for (int i = 0; i < allowed; i++) {
+            w[2 * i] = allowLo[i];
+            w[2 * i + 1] = allowHi[i];
+            fastDirty.markSpan(allowLo[i], allowHi[i]);
+        }
+        m.writeWindows(w);
     }
 
     // ------------------------------------------------------------------ running
@@ -523,6 +545,7 @@ public final class ConventionVerifier implements Checker {
             allow(top - FRESH_STACK, top);
             allow(restB, restB + size);
             dirtyOf(m).mark(zone(Z_SCRATCH) + ZONE_SIZE - 72, 8);   // the sentinel return address call() stores
+            windows(m);
             try {
                 m.call(makerEntry, makerTop, MAKER_BUDGET, null, Arrays.copyOf(args, n));
             } catch (EmulationException e) {
@@ -560,6 +583,7 @@ public final class ConventionVerifier implements Checker {
     private long[] run(Machine m, int number, long[] in, Property wrongTarget, List<Problem> problems, Outcome o) {
         badWrite = false;
         if (recorder != null) recorder.begin(number);
+        windows(m);
         m.set(IN, withoutRip(in));
         m.set(Reg.FS_BASE, TLS);
         o.switches++;
@@ -763,6 +787,14 @@ public final class ConventionVerifier implements Checker {
             hi[z] = Math.max(hi[z], b);
         }
 
+        /** Marks {@code [from, to)} in every zone it meets (a range may cross the gap between two). */
+        void markSpan(long from, long to) {
+            for (int z = 0; z < 6; z++) {
+                long a = Math.max(from, zone(z)), b = Math.min(to, zone(z) + ZONE_SIZE);
+                if (a < b) mark(a, b - a);
+            }
+        }
+
         /** Zeroes what was written ({@code m} null: forget it, the machine is new). */
         void clean(Machine m) {
             if (tls && m != null) m.write(TLS, new byte[(int) Machine.PAGE_SIZE]);
@@ -936,14 +968,18 @@ public final class ConventionVerifier implements Checker {
         static final class Run {
             final List<Step> steps = new ArrayList<>();
             final List<Write> writes = new ArrayList<>();
+            /** The log stopped at its cap: "the last one that ..." could then name an earlier one, so it answers nothing. */
+            boolean stepsCut, writesCut;
             long[] end;
 
             Long lastInCode(java.util.function.LongPredicate inCode) {
+                if (stepsCut) return null;
                 for (int i = steps.size() - 1; i >= 0; i--) if (inCode.test(steps.get(i).pc)) return steps.get(i).pc;
                 return null;
             }
 
             Long lastChanging(int reg, java.util.function.LongPredicate inCode) {
+                if (stepsCut) return null;
                 for (int i = steps.size() - 1; i >= 0; i--) {
                     long[] after = i + 1 < steps.size() ? steps.get(i + 1).before : end;
                     if (after != null && after[reg] != steps.get(i).before[reg] && inCode.test(steps.get(i).pc)) return steps.get(i).pc;
@@ -952,6 +988,7 @@ public final class ConventionVerifier implements Checker {
             }
 
             Long lastWriting(long address, int width, java.util.function.LongPredicate inCode) {
+                if (writesCut) return null;
                 for (int i = writes.size() - 1; i >= 0; i--) {
                     Write w = writes.get(i);
                     if (w.address < address + width && address < w.address + w.size && inCode.test(w.pc)) return w.pc;
@@ -968,12 +1005,18 @@ public final class ConventionVerifier implements Checker {
             runs.put(number, current);
         }
 
+        static final int CAP = 100_000;
+
         void instruction(long pc, long[] regs) {
-            if (current != null && current.steps.size() < 100_000) current.steps.add(new Step(pc, regs));
+            if (current == null) return;
+            if (current.steps.size() < CAP) current.steps.add(new Step(pc, regs));
+            else current.stepsCut = true;
         }
 
         void write(long pc, long address, int size) {
-            if (current != null && current.writes.size() < 100_000) current.writes.add(new Write(pc, address, size));
+            if (current == null) return;
+            if (current.writes.size() < CAP) current.writes.add(new Write(pc, address, size));
+            else current.writesCut = true;
         }
 
         void end(long[] regs) {

@@ -117,4 +117,30 @@ class ConventionCorpusTest {
             }
         }
     }
+
+    /**
+     * The fast machine's write hook skips writes wholly inside a switch's allowed ranges: one that
+     * starts inside Boost's frame and ends past it (into the caller's frame, rewriting the bytes it
+     * read, so nothing else breaks) must still be a memory violation blamed on its line; a store in
+     * the red zone below the frame is allowed and, though skipped, leaves the next state as it was.
+     */
+    @Test
+    void aStoreThatOnlyStartsInsideTheFrameIsStillAStrayWrite() {
+        Routine ok = read(DIR.resolve("boost-fcontext/ok-jump-fcontext.s"));
+        String anchor = "        movq    %rsp, %rax              # transfer_t.fctx";
+        assertTrue(ok.text().contains(anchor));
+        String straddles = ok.text().replaceFirst(java.util.regex.Pattern.quote(anchor),
+                "        movq    0x44(%rsp), %r8\n        movq    %r8, 0x44(%rsp)\n" + anchor);
+        String redZone = ok.text().replaceFirst(java.util.regex.Pattern.quote(anchor),
+                "        movq    %r12, -0x30(%rsp)\n" + anchor);
+        Report bad = verify(new Routine(ok.file(), straddles, ok.convention(), ok.symbol(), Set.of()), 200, 3);
+        assertEquals(Set.of(Property.MEMORY), bad.violations().stream().map(Violation::property).collect(Collectors.toSet()),
+                CorpusTest.describe(bad));
+        Violation memory = bad.violation(Property.MEMORY);
+        assertTrue(memory.detail().startsWith("wrote 8 bytes at "), memory.detail());
+        assertNotNull(memory.line(), memory.toString());
+        assertTrue(memory.line().endsWith("movq    %r8, 0x44(%rsp)"), memory.line());
+        Report fine = verify(new Routine(ok.file(), redZone, ok.convention(), ok.symbol(), Set.of()), 1200, 3);
+        assertTrue(fine.violations().isEmpty(), CorpusTest.describe(fine));
+    }
 }
