@@ -7,45 +7,54 @@ ctxlab_caller_dir="$PWD"
 CDPATH= cd "$ctxlab_lib_dir/.." && ctxlab_root="$PWD" && CDPATH= cd "$ctxlab_caller_dir"
 unset ctxlab_lib_dir ctxlab_caller_dir
 
-java_major() { # $1 = path to a java binary; prints its feature release
+# Without forks where it can (each costs ~3.5 ms on these machines, and every ./ctxlab run asks):
+# the results come back in variables, not through $(...).
+jdk_major() { # $1 = path to a java binary; sets ctxlab_major to its feature release ("" when unknown)
   # The JDK's release file says it without starting a JVM (~0.1 s saved on every ./ctxlab run).
   local release="${1%/bin/java}/release" line
+  ctxlab_major=""
   if [ -f "$release" ]; then
     while IFS= read -r line || [ -n "$line" ]; do
-      if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; return 0; fi
+      if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then ctxlab_major="${BASH_REMATCH[1]}"; return 0; fi
     done < "$release"
   else
-    "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n 1
+    ctxlab_major="$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n 1)"
   fi
 }
 
-find_jdk25() {
+java_major() { # $1 = path to a java binary; prints its feature release
+  jdk_major "$1"
+  echo "$ctxlab_major"
+}
+
+find_jdk25() { # sets ctxlab_jdk to a JDK 25 or newer; status 1 when there is none
   local candidate
   for candidate in "${CTXLAB_JAVA_HOME:-}" "${JAVA_HOME:-}" \
       /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25-jdk-arm64 \
       /usr/lib/jvm/java-25-openjdk-amd64 /usr/lib/jvm/java-25-openjdk-arm64 \
       /usr/lib/jvm/*25* /usr/lib/jvm/*; do
     [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ -x "$candidate/bin/javac" ] || continue
-    local major; major="$(java_major "$candidate/bin/java")"
-    if [ -n "$major" ] && [ "$major" -ge 25 ] 2>/dev/null; then
-      echo "$candidate"; return 0
+    jdk_major "$candidate/bin/java"
+    if [ -n "$ctxlab_major" ] && [ "$ctxlab_major" -ge 25 ] 2>/dev/null; then
+      ctxlab_jdk="$candidate"; return 0
     fi
   done
   if command -v javac >/dev/null 2>&1; then
     local home; home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
-    local major; major="$(java_major "$home/bin/java")"
-    if [ -n "$major" ] && [ "$major" -ge 25 ] 2>/dev/null; then echo "$home"; return 0; fi
+    jdk_major "$home/bin/java"
+    if [ -n "$ctxlab_major" ] && [ "$ctxlab_major" -ge 25 ] 2>/dev/null; then ctxlab_jdk="$home"; return 0; fi
   fi
   return 1
 }
 
 use_jdk25() {
   local home
-  if ! home="$(find_jdk25)"; then
+  if ! find_jdk25; then
     echo "ctxlab: JDK 25 or newer not found (looked at \$CTXLAB_JAVA_HOME, \$JAVA_HOME and /usr/lib/jvm)." >&2
     echo "ctxlab: install one (e.g. Temurin 25) and point CTXLAB_JAVA_HOME at it." >&2
     return 2
   fi
+  home="$ctxlab_jdk"
   export JAVA_HOME="$home"
   export PATH="$JAVA_HOME/bin:$PATH"
 }
