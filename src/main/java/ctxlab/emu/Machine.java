@@ -396,19 +396,23 @@ public final class Machine implements AutoCloseable {
         return -1;
     }
 
-    /** A data mapping overlapping {@code [address, address+size)} must be covered by it exactly. */
-    private int dataMappingUnmapped(long address, long size) {
+    /** Index of a data mapping overlapping {@code [address, address+size)}, or -1. */
+    private int dataOverlapping(long address, long size) {
         long end = address + size;
         for (int i = 0; i < dataBegin.length; i++) {
-            if (Long.compareUnsigned(address, dataEnd[i]) < 0 && Long.compareUnsigned(dataBegin[i], end) < 0) {
-                if (dataBegin[i] != address || dataEnd[i] != end) {
-                    throw new IllegalArgumentException("unmap " + range(address, size) + " must cover the data mapping "
-                            + range(dataBegin[i], dataEnd[i] - dataBegin[i]) + " exactly");
-                }
-                return i;
-            }
+            if (Long.compareUnsigned(address, dataEnd[i]) < 0 && Long.compareUnsigned(dataBegin[i], end) < 0) return i;
         }
         return -1;
+    }
+
+    /** A data mapping overlapping {@code [address, address+size)} must be covered by it exactly. */
+    private int dataMappingUnmapped(long address, long size) {
+        int i = dataOverlapping(address, size);
+        if (i >= 0 && (dataBegin[i] != address || dataEnd[i] != address + size)) {
+            throw new IllegalArgumentException("unmap " + range(address, size) + " must cover the data mapping "
+                    + range(dataBegin[i], dataEnd[i] - dataBegin[i]) + " exactly");
+        }
+        return i;
     }
 
     public void unmap(long address, long size) {
@@ -432,13 +436,8 @@ public final class Machine implements AutoCloseable {
     public void protect(long address, long size, int prot) {
         checkRange("protect", address, size);
         checkProt(prot);
-        if ((prot & UcConst.UC_PROT_EXEC) != 0) {
-            long end = address + size;
-            for (int i = 0; i < dataBegin.length; i++) {
-                if (Long.compareUnsigned(address, dataEnd[i]) < 0 && Long.compareUnsigned(dataBegin[i], end) < 0) {
-                    throw new IllegalArgumentException("a data mapping cannot be made executable: " + range(address, size));
-                }
-            }
+        if ((prot & UcConst.UC_PROT_EXEC) != 0 && dataOverlapping(address, size) >= 0) {
+            throw new IllegalArgumentException("a data mapping cannot be made executable: " + range(address, size));
         }
         removeTranslations(address, size);
         check(Unicorn.uc_mem_protect(uc, address, size, prot), "protect " + range(address, size), address);

@@ -27,6 +27,7 @@ class TrainingTest {
         List<String> fromLauncher = List.of(l.group(1).split("\\|"));
         List<String> fromSetup = List.of(s.group(1).strip().split(" +"));
         assertEquals(fromSetup, fromLauncher);
+        assertEquals(Training.OWN_CACHE, fromSetup);
         for (String command : fromSetup) {
             String[][] runs = Training.runs(command);
             assertTrue(runs.length > 0, command);
