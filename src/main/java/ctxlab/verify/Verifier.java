@@ -453,9 +453,8 @@ public final class Verifier implements Checker {
 
     /**
      * Checks iteration {@code i} into the tally; true when it violated a property not seen before.
-     * Its own method, not the body of {@link #stripe}'s loop: a method called once runs interpreted
-     * until the JIT replaces it on the stack, which the launcher's C1-only JIT did after ~20,000
-     * iterations; until then every check cost three times as much.
+     * Its own method, not the body of {@link #stripe}'s loop, so that the JIT compiles it once it is
+     * hot instead of waiting to replace {@code stripe}'s frame on the stack.
      */
     private boolean check(Tally y, long seed, int i) {
         Trial t = new Trial(seed, i, ZONE_BASE, ZONE_STRIDE, ZONE_SIZE);
@@ -473,9 +472,9 @@ public final class Verifier implements Checker {
             }
         }
         if (o.cet) y.cetSeen = true;
-        boolean fresh = false;
-        for (Property p : o.problems.keySet()) fresh |= !y.first.containsKey(p);
-        if (fresh) {
+        boolean newViolation = false;
+        for (Property p : o.problems.keySet()) newViolation |= !y.first.containsKey(p);
+        if (newViolation) {
             // Replay on the traced machine to name the instruction to blame.
             Outcome traced = o.traced || !explain ? o : execute(t, seed, true);
             y.measured(traced);
