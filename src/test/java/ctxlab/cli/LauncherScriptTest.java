@@ -46,6 +46,13 @@ class LauncherScriptTest {
                 bash(TestFiles.ROOT, "CTXLAB_JIT=c2 ./ctxlab --version"));
     }
 
+    /** Started as {@code bash ctxlab} from the checkout (no slash in its path), it still finds lib.sh. */
+    @Test
+    void startsByBareName() throws Exception {
+        assertEquals("ctxlab: CTXLAB_JIT must be c1, full or unset (got 'x') rc=2",
+                bash(TestFiles.ROOT, "CTXLAB_JIT=x bash ctxlab --version"));
+    }
+
     /** Sourced from elsewhere, lib.sh finds the checkout and leaves the caller where it was. */
     @Test
     void libFindsTheCheckoutWithoutMovingTheCaller(@TempDir Path elsewhere) throws Exception {
