@@ -1,12 +1,11 @@
 package ctxlab.asm;
 
+import ctxlab.asm.AsmStatement.Kind;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,12 +36,8 @@ import java.util.regex.Pattern;
  * with that name (and the reference is listed as a {@link Relocation}).
  */
 public final class Arm64Assembler {
-    private static final String MARK = ".Lctxlab_s";
-    private static final String ORIGIN = ".Lctxlab_origin";
-
-    private static final Pattern LABEL = Pattern.compile("^\\s*([A-Za-z_.$][\\w.$]*|\\d+)\\s*:(?!:)");
+    /** Unlike x86-64's, never after '#', which marks an immediate on AArch64. */
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$#])(\\d+)([bfBF])(?![\\w.$])");
-    private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
     /** The target of a direct branch: b, bl, b.cond, cbz/cbnz, tbz/tbnz (last operand). */
     private static final Pattern BRANCH = Pattern.compile("(?i)^(b|bl|b\\.\\w+|cbn?z|tbn?z)\\s+(.*?)([A-Za-z_.$][\\w.$]*)(@plt)?\\s*$");
     /** A symbol in an address operand: adr/adrp/ldr literal targets, :lo12:sym and the like. */
@@ -76,9 +71,8 @@ public final class Arm64Assembler {
     private static final Set<String> UNSUPPORTED = Set.of(".macro", ".endm", ".rept", ".endr", ".irp", ".irpc",
             ".include", ".incbin", ".ltorg", ".pool", ".req", ".unreq");
 
-    enum Kind { INSTRUCTION, DATA, ALIGN, NONE }
-
-    record Statement(SourceLocation where, String text, List<String> labels, String body, Kind kind) {}
+    record Statement(SourceLocation where, String text, List<String> labels, String body, Kind kind)
+            implements AsmStatement {}
 
     private Arm64Assembler() {}
 
@@ -88,94 +82,66 @@ public final class Arm64Assembler {
 
     /** Assembles the files as one unit (labels of one are visible in the others). */
     public static Assembly assemble(List<SourceFile> files, long base) {
-        Reader reader = new Reader();
-        for (SourceFile f : files) reader.read(f);
-        reader.resolveExternals();
-        List<Statement> statements = reader.statements;
-        if (statements.stream().noneMatch(s -> s.kind() != Kind.NONE)) {
-            throw new AsmException(String.join(", ", files.stream().map(SourceFile::name).toList())
-                    + ": no instructions to assemble");
+        return FRONT_END.assemble(files, base);
+    }
+
+    private static final Arm64 FRONT_END = new Arm64();
+
+    /** AArch64's part in the steps of {@link KeystoneFrontEnd}. */
+    private static final class Arm64 extends KeystoneFrontEnd<Statement, Reader> {
+        Arm64() {
+            // No other syntax to start in, and labels need no second name (x86-64's Intel-syntax alias).
+            super(() -> Keystone.open(Keystone.KS_ARCH_ARM64, Keystone.KS_MODE_LITTLE_ENDIAN),
+                    new KeystoneProgram("", null), Reader::new, Arm64CrossCheck::check);
         }
-        Attempt whole;
-        try {
-            whole = run(program(statements, true, statements.size()), base);
-        } catch (KeystoneRunner.Timeout t) {
-            whole = new Attempt(null, null);   // a statement loops Keystone: locate finds which
+
+        /**
+         * Keystone's AArch64 parser can give up silently (no error, no bytes, not even the table): that
+         * is located too. x86-64 checks instead that the table agrees with the code; here Keystone may
+         * pad before the table, which the layout allows for.
+         */
+        @Override
+        boolean complete(byte[] out, int statements) {
+            return out.length >= KeystoneProgram.tableSize(statements);
         }
-        Keystone.Result result = whole.result();
-        // Keystone's AArch64 parser can also give up silently (no error, no bytes): locate that too.
-        if (result == null || !result.stderr().isBlank() || result.bytes().length < (statements.size() + 1) * 8) {
-            throw locate(statements, base, result, whole.error());
+
+        @Override
+        AsmException locate(List<Statement> statements, long base, KeystoneAttempt whole) {
+            // Timed out: no result and no error, as when it gave up; the search tells them apart.
+            return whole == null ? Arm64Assembler.locate(statements, base, null, null)
+                    : Arm64Assembler.locate(statements, base, whole.result(), whole.error());
         }
-        Assembly assembly = layout(statements, reader, result.bytes(), base);
-        Arm64CrossCheck.check(assembly);   // Capstone reads every instruction as written
-        return assembly;
+
+        @Override
+        Assembly layout(List<Statement> statements, Reader read, byte[] out, long base) {
+            return Arm64Assembler.layout(statements, read, out, base);
+        }
     }
 
     // ---- Keystone -----------------------------------------------------------------------------
 
-    /** Keystone (AArch64) on a worker with a time limit: it loops forever on some inputs, as for x86-64. */
-    private static final KeystoneRunner keystone = new KeystoneRunner(KeystoneRunner.TIMEOUT_SECONDS,
-            () -> Keystone.open(Keystone.KS_ARCH_ARM64, Keystone.KS_MODE_LITTLE_ENDIAN));
-
-    /** What one Keystone call gave: its result, or (result null) the error it rejected the text with. */
-    private record Attempt(Keystone.Result result, KeystoneException error) {}
-
-    private static synchronized Attempt run(String program, long base) {
-        try {
-            return new Attempt(keystone.asm(program, base), null);
-        } catch (KeystoneException e) {
-            return new Attempt(null, e);
-        }
-    }
-
-    private static String program(List<Statement> statements, boolean markers, int count) {
-        StringBuilder sb = new StringBuilder();
-        if (markers) sb.append(ORIGIN).append(":\n");
-        Set<String> defined = new HashSet<>();
-        for (int i = 0; i < count; i++) {
-            Statement s = statements.get(i);
-            if (markers) sb.append(MARK).append(i).append(":\n");
-            for (String l : s.labels()) {
-                sb.append(l).append(":\n");
-                defined.add(l);
-            }
-            if (!s.body().isEmpty()) sb.append(s.body()).append('\n');
-        }
-        if (markers) {
-            sb.append(MARK).append(count).append(":\n");
-            for (int i = 0; i <= count; i++) sb.append(".quad ").append(MARK).append(i).append(" - ").append(ORIGIN).append('\n');
-        } else {
-            for (int i = count; i < statements.size(); i++) {
-                for (String l : statements.get(i).labels()) if (defined.add(l)) sb.append(l).append(":\n");
-            }
-        }
-        return sb.toString();
-    }
-
     private static AsmException locate(List<Statement> statements, long base, Keystone.Result whole, KeystoneException error) {
-        int before = 0;
+        // Every prefix in order, not by bisection as for x86-64: the silent give-up shows only as a
+        // prefix that grows no longer, which needs the prefix before it.
+        int[] before = {0};
         for (int k = 1; k <= statements.size(); k++) {
             Statement s = statements.get(k - 1);
             if (s.body().isEmpty()) continue;
-            Attempt a;
-            try {
-                a = run(program(statements, false, k), base);
-            } catch (KeystoneRunner.Timeout t) {
-                return new AsmException(s.where(), s.text(), t.getMessage() + " (it loops on this statement)");
-            }
-            Keystone.Result r = a.result();
-            if (r == null) {
-                String hint = a.error() != null && a.error().errno() == 144 ? " (an undefined symbol: ctxlab stops at branches"
-                        + " to undefined symbols (b, bl, b.cond, cbz, tbz), but cannot place data or addresses of them)" : "";
-                return new AsmException(s.where(), s.text(), "Keystone: " + describe(a.error()) + hint);
-            }
-            if (!r.stderr().isBlank()) return new AsmException(s.where(), s.text(), "Keystone: " + r.stderr().strip());
-            if (s.kind() == Kind.INSTRUCTION && r.bytes().length <= before) {
-                return new AsmException(s.where(), s.text(), "Keystone (AArch64) produced no bytes for this statement:"
-                        + " not an AArch64 instruction it understands");
-            }
-            before = r.bytes().length;
+            AsmException blamed = FRONT_END.blame(statements, k, base, a -> {
+                Keystone.Result r = a.result();
+                if (r == null) {
+                    String hint = a.symbolMissing() ? " (an undefined symbol: ctxlab stops at branches"
+                            + " to undefined symbols (b, bl, b.cond, cbz, tbz), but cannot place data or addresses of them)" : "";
+                    return "Keystone: " + describe(a.error()) + hint;
+                }
+                if (!r.stderr().isBlank()) return "Keystone: " + r.stderr().strip();
+                if (s.kind() == Kind.INSTRUCTION && r.bytes().length <= before[0]) {
+                    return "Keystone (AArch64) produced no bytes for this statement: not an AArch64 instruction it understands";
+                }
+                before[0] = r.bytes().length;
+                return null;
+            });
+            if (blamed != null) return blamed;
         }
         String file = statements.get(0).where().file();
         if (whole != null) return new AsmException(file + ": Keystone: " + whole.stderr().strip());
@@ -183,45 +149,26 @@ public final class Arm64Assembler {
                 : "did not answer within the time limit, or its output is inconsistent"));
     }
 
+    /** Keystone's error with all it printed (unlike x86-64's first line, as this front-end has always shown it). */
     private static String describe(KeystoneException e) {
-        if (e == null) return "unknown error";
-        String text = e.crashed() ? e.keystoneMessage() : e.keystoneMessage() + " (ks_errno " + e.errno() + ")";
-        if (e.stderr() != null && !e.stderr().isBlank()) text += ": " + e.stderr().strip();
-        return text;
+        return KeystoneAttempt.describe(e, stderr -> ": " + stderr.strip());
     }
 
     private static Assembly layout(List<Statement> statements, Reader reader, byte[] out, long base) {
         int n = statements.size();
-        int table = (n + 1) * 8;
+        int table = KeystoneProgram.tableSize(n);
         // The marker table follows the code; Keystone may pad to 8 before it.
         if (out.length < table) throw new AsmException("Keystone returned too few bytes (" + out.length + ")");
-        ByteBuffer bb = ByteBuffer.wrap(out, out.length - table, table).order(ByteOrder.LITTLE_ENDIAN);
-        long[] offset = new long[n + 1];
-        for (int i = 0; i <= n; i++) offset[i] = bb.getLong();
+        long[] offset = KeystoneProgram.offsets(out, n);
         int codeLength = (int) offset[n];
         if (codeLength > out.length - table) {
             throw new AsmException("Keystone's layout is inconsistent: code ends at " + offset[n] + " but "
                     + (out.length - table) + " bytes came back");
         }
         byte[] code = Arrays.copyOf(out, codeLength);
-        List<Assembly.Line> lines = new ArrayList<>();
-        Map<String, Long> labelOffset = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            Statement s = statements.get(i);
-            for (String l : s.labels()) labelOffset.put(l, offset[i]);
-            int length = (int) (offset[i + 1] - offset[i]);
-            if (length > 0) {
-                lines.add(new Assembly.Line(offset[i], length, s.where(), s.text(), s.kind() == Kind.INSTRUCTION));
-            } else if (s.kind() == Kind.INSTRUCTION) {
-                throw new AsmException(s.where(), s.text(), "Keystone produced no bytes for this statement");
-            }
-        }
-        Map<String, Assembly.Symbol> symbols = new LinkedHashMap<>();
-        for (Map.Entry<String, Long> e : labelOffset.entrySet()) {
-            String name = e.getKey();
-            if (name.startsWith(".Lctxlab_")) continue;
-            symbols.put(name, reader.sections.symbol(name, e.getValue(), offset));
-        }
+        Placement placed = Placement.of(statements, offset, (s, at, length) -> { });
+        Map<String, Long> labelOffset = placed.labels();
+        Map<String, Assembly.Symbol> symbols = placed.symbols(reader.sections, name -> name.startsWith(".Lctxlab_"));
         reader.sections.checkGlobalsDefined(symbols::containsKey);
         ByteBuffer patch = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
         for (Map.Entry<Integer, Reader.Lo12> e : reader.lo12.entrySet()) {
@@ -243,67 +190,53 @@ public final class Arm64Assembler {
                 patch.putInt(at, (word & ~(0xfff << 10)) | (field << 10));
             }
         }
-        lines.sort((a, b) -> Long.compare(a.offset(), b.offset()));
         List<Relocation> relocations = new ArrayList<>();
         for (Reader.External x : reader.externals) {
             long at = labelOffset.getOrDefault(x.caller(), -1L);
             if (at >= 0) relocations.add(new Relocation(at, 4, x.symbol(), 0, at, x.kind()));
         }
-        return new Assembly(code, base, symbols, lines, relocations);
+        return new Assembly(code, base, symbols, placed.lines(), relocations);
     }
 
     // ---- reading ------------------------------------------------------------------------------
 
-    private static final class Reader {
-        final List<Statement> statements = new ArrayList<>();
-        final SectionsAndSymbols sections = new SectionsAndSymbols();
-        final Map<String, SourceLocation> labelWhere = new HashMap<>();
+    private static final class Reader extends UnitReader<Statement> {
         /** Symbols defined outside the code: .set/.equ, labels in data sections. */
         final Set<String> otherSymbols = new HashSet<>();
         /** Branches to undefined symbols, each with its stop (see {@link #resolveExternals}). */
         final List<External> externals = new ArrayList<>();
-        private int serial;
 
         /** A branch to an undefined symbol: the label put on the branch, the symbol as written, the kind. */
         record External(String caller, String symbol, Relocation.Kind kind) {}
 
-        void read(SourceFile file) {
-            sections.startFile();
-            Map<String, List<int[]>> numericDefs = new HashMap<>();
-            List<Integer> pending = new ArrayList<>();
+        Reader() {
+            super(NUMERIC_REF);
+        }
+
+        @Override
+        Statement withBody(Statement s, String body) {
+            return new Statement(s.where(), s.text(), s.labels(), body, s.kind());
+        }
+
+        @Override
+        void readFile(SourceFile file) {
             reading:
             for (SourceText.Line sourceLine : SourceText.lines(file, SourceText.stripBlockComments(file, false))) {
                 SourceLocation where = sourceLine.where();
                 String raw = sourceLine.raw();
                 if (raw.stripLeading().startsWith("#")) continue;   // a whole-line comment (AArch64: '#' only there)
                 for (String piece : SourceText.splitStatements(SourceText.stripLineComment(raw, false))) {
-                    checkCharacters(where, piece);
-                    String rest = piece;
-                    List<String> labels = new ArrayList<>();
-                    Matcher m;
-                    while ((m = LABEL.matcher(rest)).find()) {
-                        String name = m.group(1);
-                        if (Character.isDigit(name.charAt(0))) {
-                            numericDefs.computeIfAbsent(name, k -> new ArrayList<>()).add(new int[] {statements.size(), serial});
-                            labels.add(".Lctxlab_n" + name + "_" + serial++);
-                        } else {
-                            SourceLocation before = labelWhere.putIfAbsent(name, where);
-                            if (before != null) throw new AsmException(where, piece, "symbol '" + name + "' is already defined at " + before);
-                            labels.add(name);
-                        }
-                        rest = rest.substring(m.end());
-                    }
-                    String body = rest.strip();
+                    SourceText.checkCharacters(where, piece);
+                    Labels.Split split = names.take(where, piece, statements.size());
+                    List<String> labels = split.labels();
+                    String body = split.rest().strip();
                     if (body.isEmpty() && labels.isEmpty()) continue;
                     String text = piece.strip();
-                    if (!body.isEmpty() && !SYMBOL.matcher(body).lookingAt()) {
-                        throw new AsmException(where, text, "not a statement: it must start with a mnemonic, a directive or a label");
-                    }
+                    requireName(where, text, body);
                     Kind kind = Kind.NONE;
-                    if (body.startsWith(".")) {
-                        String[] parts = body.split("[\\s,]+", 2);
-                        String directive = parts[0].toLowerCase(Locale.ROOT);
-                        String args = parts.length > 1 ? parts[1].strip() : "";
+                    Directive d = Directive.of(body);
+                    if (d != null) {
+                        String directive = d.name(), args = d.args();
                         switch (directive) {
                             case ".set", ".equ", ".equiv" -> otherSymbols.add(args.split("\\s*,\\s*", 2)[0].strip());
                             case ".end" -> {
@@ -324,7 +257,7 @@ public final class Arm64Assembler {
                                     // Keystone drops .inst without a word (no bytes, no error) and does not
                                     // know .dword: the same bytes as .word and .quad on little-endian AArch64.
                                     String same = DATA_SAME.get(directive);
-                                    if (same != null) body = same + body.substring(parts[0].length());
+                                    if (same != null) body = same + body.substring(directive.length());
                                 } else if (ALIGN.contains(directive)) {
                                     kind = Kind.ALIGN;
                                 }
@@ -359,30 +292,8 @@ public final class Arm64Assembler {
                         continue;
                     }
                     statements.add(new Statement(where, text, labels, body, kind));
-                    if (kind == Kind.INSTRUCTION && NUMERIC_REF.matcher(body).find()) pending.add(statements.size() - 1);
+                    if (kind == Kind.INSTRUCTION) names.instruction(statements.size() - 1, body);
                 }
-            }
-            for (int index : pending) {
-                Statement s = statements.get(index);
-                Matcher m = NUMERIC_REF.matcher(s.body());
-                StringBuilder sb = new StringBuilder();
-                while (m.find()) {
-                    List<int[]> defs = numericDefs.getOrDefault(m.group(1), List.of());
-                    boolean back = m.group(2).equalsIgnoreCase("b");
-                    int[] target = null;
-                    for (int[] d : defs) {
-                        if (back ? d[0] <= index : d[0] > index) {
-                            if (back || target == null) target = d;
-                        }
-                    }
-                    if (target == null) {
-                        throw new AsmException(s.where(), s.text(), "no local label " + m.group(1) + ":"
-                                + (back ? " before" : " after") + " this line");
-                    }
-                    m.appendReplacement(sb, Matcher.quoteReplacement(".Lctxlab_n" + m.group(1) + "_" + target[1]));
-                }
-                m.appendTail(sb);
-                statements.set(index, new Statement(s.where(), s.text(), s.labels(), sb.toString(), s.kind()));
             }
         }
 
@@ -431,31 +342,14 @@ public final class Arm64Assembler {
             return body;
         }
 
-        /** Keystone loops on non-ASCII text and reads control characters in ways GNU as does not. */
-        private static void checkCharacters(SourceLocation where, String piece) {
-            boolean inString = false;
-            for (int i = 0; i < piece.length(); i++) {
-                char c = piece.charAt(i);
-                if (inString) {
-                    if (c == '\\') i++;
-                    else if (c == '"') inString = false;
-                } else if (c == '"') {
-                    inString = true;
-                } else if (c > 0x7e || (c < 0x20 && c != '\t')) {
-                    String what = c > 0x7e ? String.format("non-ASCII character U+%04X", (int) c)
-                            : String.format("control character 0x%02x", (int) c);
-                    throw new AsmException(where, piece, what + " outside a comment or string (GNU as syntax is ASCII)");
-                }
-            }
-        }
-
         /**
          * Branches to symbols no file defines get a stop: the branch is labelled, its target becomes a
          * {@link #STOP} appended after everything else, on a line that names the symbol and the caller.
          * Other references to undefined symbols (adr, adrp, :lo12:, literal loads) are refused.
          */
+        @Override
         void resolveExternals() {
-            Set<String> defined = new HashSet<>(labelWhere.keySet());
+            Set<String> defined = new HashSet<>(names.names());
             defined.addAll(otherSymbols);
             int n = statements.size();
             List<Statement> stops = new ArrayList<>();

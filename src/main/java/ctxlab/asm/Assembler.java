@@ -1,12 +1,12 @@
 package ctxlab.asm;
 
+import ctxlab.asm.AsmStatement.Kind;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,19 +35,14 @@ import java.util.regex.Pattern;
  */
 public final class Assembler {
 
-    private static final String MARK = ".Lctxlab_s";
-    private static final String ORIGIN = ".Lctxlab_origin";
-
     /** Output the front-end lets Keystone produce: far beyond a switch routine, far below a runaway. */
     static final long MAX_OUTPUT = 1024 * 1024;
     /** Statements in one assembly unit (after {@code .rept} expansion). */
     static final int MAX_STATEMENTS = 20_000;
 
-    private static final Pattern LABEL = Pattern.compile("^\\s*([A-Za-z_.$][\\w.$]*|\\d+)\\s*:(?!:)");
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$])(\\d+)([bfBF])(?![\\w.$])");
     private static final Pattern SEGMENT = Pattern.compile("^(%[cdefgs]s)\\s*:\\s*(.*)$", Pattern.CASE_INSENSITIVE);
     private static final Pattern REGISTER = Pattern.compile("%([A-Za-z][A-Za-z0-9]*)");
-    private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_.$][\\w.$]*");
     private static final Pattern ASSIGNMENT = Pattern.compile("^([A-Za-z_.$][\\w.$]*)\\s*=(?!=)");
     /** {@code sym(%rip)} or {@code sym@GOTPCREL(%rip)} (AT&amp;T). */
     private static final Pattern RIP_SYMBOL = Pattern.compile(
@@ -81,9 +76,6 @@ public final class Assembler {
     private static final Map<String, Integer> JCC = jcc();
     private static final Set<String> REGISTERS = registers();
 
-    /** Kind of statement, which decides how it is counted. */
-    enum Kind { INSTRUCTION, DATA, ALIGN, NONE }
-
     /**
      * A reference to a symbol the code does not define, to become a {@link Relocation}.
      *
@@ -94,7 +86,7 @@ public final class Assembler {
 
     /** One statement of the source after reading: what Keystone gets, and where it came from. */
     record Statement(SourceLocation where, String text, List<String> labels, String body, Kind kind,
-                     boolean intel, External external) {
+                     boolean intel, External external) implements AsmStatement {
         Statement(SourceLocation where, String text, List<String> labels, String body, Kind kind) {
             this(where, text, labels, body, kind, false, null);
         }
@@ -112,61 +104,47 @@ public final class Assembler {
 
     /** Assembles the files as one unit (labels of one are visible in the others). */
     public static Assembly assemble(List<SourceFile> files, long base) {
-        Reader reader = new Reader();
-        for (SourceFile f : files) reader.read(f);
-        reader.resolveExternals();
-        List<Statement> statements = reader.statements;
-        if (statements.stream().noneMatch(s -> s.kind() != Kind.NONE)) {
-            throw new AsmException(names(files) + ": no instructions to assemble");
-        }
-        String program = program(statements, true, statements.size());
-        Attempt whole;
-        try {
-            whole = run(program, base);
-        } catch (KeystoneRunner.Timeout t) {
-            throw locate(statements, base, true, null);
-        }
-        Keystone.Result result = whole.result();
-        if (result == null || !result.stderr().isBlank() || !consistent(result.bytes(), statements.size())) {
-            throw locate(statements, base, false, whole.error());
-        }
-        Assembly assembly = layout(statements, reader, result.bytes(), base);
-        CrossCheck.check(assembly);   // cross-check (branch elf): Capstone decodes every instruction Keystone emitted
-        return assembly;
+        return FRONT_END.assemble(files, base);
     }
 
-    private static String names(List<SourceFile> files) {
-        return String.join(", ", files.stream().map(SourceFile::name).toList());
+    private static final X86 FRONT_END = new X86();
+
+    /** x86-64's part in the steps of {@link KeystoneFrontEnd}. */
+    private static final class X86 extends KeystoneFrontEnd<Statement, Reader> {
+        X86() {
+            // Keystone starts each call in AT&T syntax; a label starting with '.' also gets its alias
+            // for Intel-syntax operands.
+            super(Keystone::open,
+                    new KeystoneProgram(".att_syntax\n", l -> l.startsWith(".") ? alias(l) : null), Reader::new, CrossCheck::check);
+        }
+
+        @Override
+        boolean complete(byte[] out, int statements) {
+            return consistent(out, statements);
+        }
+
+        @Override
+        AsmException locate(List<Statement> statements, long base, KeystoneAttempt whole) {
+            return whole == null ? Assembler.locate(statements, base, true, null)
+                    : Assembler.locate(statements, base, false, whole.error());
+        }
+
+        @Override
+        Assembly layout(List<Statement> statements, Reader read, byte[] out, long base) {
+            return Assembler.layout(statements, read, out, base);
+        }
     }
 
     // ---- talking to Keystone ----------------------------------------------------------------
 
-    private static KeystoneRunner keystone = new KeystoneRunner();
-
     /** Tests: another time limit for Keystone (seconds); null restores the default. */
-    static synchronized void keystoneLimit(Double seconds) {
-        keystone = seconds == null ? new KeystoneRunner() : new KeystoneRunner(seconds);
-    }
-
-    /** What one Keystone call gave: its result, or (result null) the error it rejected the text with. */
-    private record Attempt(Keystone.Result result, KeystoneException error) {}
-
-    /**
-     * Runs Keystone.
-     *
-     * @throws KeystoneRunner.Timeout when it did not answer in time
-     */
-    private static synchronized Attempt run(String program, long base) {
-        try {
-            return new Attempt(keystone.asm(program, base), null);
-        } catch (KeystoneException e) {
-            return new Attempt(null, e);
-        }
+    static void keystoneLimit(Double seconds) {
+        FRONT_END.limit(seconds);
     }
 
     /** Keystone's bytes for a snippet assembled alone (CET proxies); an IllegalArgumentException if it fails. */
     private static byte[] snippet(String att) {
-        Attempt a = run(".att_syntax\n" + att + "\n", 0);
+        KeystoneAttempt a = FRONT_END.run(".att_syntax\n" + att + "\n", 0);
         Keystone.Result r = a.result();
         if (r == null) throw new IllegalArgumentException("Keystone: " + describe(a.error()));
         if (!r.stderr().isBlank() || r.statements() == 0) {
@@ -180,39 +158,6 @@ public final class Assembler {
         return t.isEmpty() ? "" : ": " + t.split("\n", 2)[0];
     }
 
-    private static String program(List<Statement> statements, boolean markers, int count) {
-        StringBuilder sb = new StringBuilder(".att_syntax\n");
-        if (markers) sb.append(ORIGIN).append(":\n");
-        Set<String> defined = new HashSet<>();
-        for (int i = 0; i < count; i++) {
-            Statement s = statements.get(i);
-            if (markers) sb.append(MARK).append(i).append(":\n");
-            for (String l : s.labels()) {
-                sb.append(l).append(":\n");
-                if (l.startsWith(".")) sb.append(alias(l)).append(":\n");
-                defined.add(l);
-            }
-            if (!s.body().isEmpty()) sb.append(s.body()).append('\n');
-        }
-        if (markers) {
-            sb.append(MARK).append(count).append(":\n");
-            for (int i = 0; i <= count; i++) {
-                sb.append(".quad ").append(MARK).append(i).append(" - ").append(ORIGIN).append('\n');
-            }
-        } else {
-            // Stubs for labels defined further down, so that a forward reference is not blamed.
-            for (int i = count; i < statements.size(); i++) {
-                for (String l : statements.get(i).labels()) {
-                    if (defined.add(l)) {
-                        sb.append(l).append(":\n");
-                        if (l.startsWith(".")) sb.append(alias(l)).append(":\n");
-                    }
-                }
-            }
-        }
-        return sb.toString();
-    }
-
     /**
      * The name Intel-syntax operands use for a label starting with '.': Keystone's Intel parser
      * rejects {@code [rip + .Lx]}, so such a label gets a second name without the dot.
@@ -223,7 +168,7 @@ public final class Assembler {
 
     /** Whether the output ends in the offset table and the table agrees with the code length. */
     private static boolean consistent(byte[] out, int n) {
-        int table = (n + 1) * 8;
+        int table = KeystoneProgram.tableSize(n);
         if (out.length < table) return false;
         long end = ByteBuffer.wrap(out, out.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         return end == out.length - table;
@@ -266,77 +211,47 @@ public final class Assembler {
 
     /** Why the first k statements fail to assemble, blaming statement k; null if they assemble. */
     private static AsmException failure(List<Statement> statements, long base, int k) {
-        Statement s = statements.get(k - 1);
-        Attempt a;
-        try {
-            a = run(program(statements, false, k), base);
-        } catch (KeystoneRunner.Timeout t) {
-            return new AsmException(s.where(), s.text(), t.getMessage() + " (it loops on this statement)");
-        }
-        Keystone.Result r = a.result();
-        if (r == null) {
-            KeystoneException lastError = a.error();
-            String hint = lastError != null && lastError.errno() == 144
-                    ? " (an undefined symbol: ctxlab turns references to undefined symbols into relocations only in"
-                      + " call/jmp/jcc SYM and SYM(%rip) or SYM@GOTPCREL(%rip) operands)" : "";
-            return new AsmException(s.where(), s.text(), "Keystone: " + describe(lastError) + hint);
-        }
-        if (!r.stderr().isBlank()) {
-            return new AsmException(s.where(), s.text(), "Keystone" + firstLine(r.stderr()));
-        }
-        if (r.statements() == 0) {
-            return new AsmException(s.where(), s.text(), "Keystone rejects this statement without saying why"
-                    + " (it returned no code and no error)");
-        }
-        return null;
+        return FRONT_END.blame(statements, k, base, a -> {
+            Keystone.Result r = a.result();
+            if (r == null) {
+                String hint = a.symbolMissing()
+                        ? " (an undefined symbol: ctxlab turns references to undefined symbols into relocations only in"
+                          + " call/jmp/jcc SYM and SYM(%rip) or SYM@GOTPCREL(%rip) operands)" : "";
+                return "Keystone: " + describe(a.error()) + hint;
+            }
+            if (!r.stderr().isBlank()) return "Keystone" + firstLine(r.stderr());
+            if (r.statements() == 0) {
+                return "Keystone rejects this statement without saying why (it returned no code and no error)";
+            }
+            return null;
+        });
     }
 
+    /** Keystone's error with the first line of what it printed (x86-64 errors are one line; the rest is noise). */
     private static String describe(KeystoneException e) {
-        if (e == null) return "unknown error";
-        String msg = e.keystoneMessage();
-        String text = e.crashed() ? msg : msg + " (ks_errno " + e.errno() + ")";
-        if (e.stderr() != null && !e.stderr().isBlank()) text += firstLine(e.stderr());
-        return text;
+        return KeystoneAttempt.describe(e, Assembler::firstLine);
     }
 
     // ---- turning Keystone's output into an Assembly -----------------------------------------
 
     private static Assembly layout(List<Statement> statements, Reader reader, byte[] out, long base) {
         int n = statements.size();
-        int table = (n + 1) * 8;
-        ByteBuffer bb = ByteBuffer.wrap(out, out.length - table, table).order(ByteOrder.LITTLE_ENDIAN);
-        long[] offset = new long[n + 1];
-        for (int i = 0; i <= n; i++) offset[i] = bb.getLong();
-        int codeLength = out.length - table;
+        long[] offset = KeystoneProgram.offsets(out, n);
+        // consistent() has checked that the code ends where the table starts.
+        int codeLength = out.length - KeystoneProgram.tableSize(n);
         byte[] code = Arrays.copyOf(out, codeLength);
 
-        List<Assembly.Line> lines = new ArrayList<>();
         List<Relocation> relocations = new ArrayList<>();
-        Map<String, Long> labelOffset = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            Statement s = statements.get(i);
-            for (String l : s.labels()) labelOffset.put(l, offset[i]);
-            int length = (int) (offset[i + 1] - offset[i]);
-            if (length > 0) {
-                lines.add(new Assembly.Line(offset[i], length, s.where(), s.text(), s.kind() == Kind.INSTRUCTION));
-            } else if (s.kind() == Kind.INSTRUCTION) {
-                throw new AsmException(s.where(), s.text(), "Keystone produced no bytes for this statement");
-            }
-            if (s.external() != null) relocations.add(relocation(s, code, (int) offset[i], length));
-        }
-
-        Map<String, Assembly.Symbol> symbols = new LinkedHashMap<>();
-        for (Map.Entry<String, Long> e : labelOffset.entrySet()) {
-            String name = e.getKey();
-            if (name.startsWith(".Lctxlab_") || name.startsWith("Lctxlab_dot")) continue; // our renamed labels and aliases
-            symbols.put(name, reader.sections.symbol(name, e.getValue(), offset));
-        }
+        Placement placed = Placement.of(statements, offset, (s, at, length) -> {
+            if (s.external() != null) relocations.add(relocation(s, code, at, length));
+        });
+        Map<String, Assembly.Symbol> symbols = placed.symbols(reader.sections,
+                name -> name.startsWith(".Lctxlab_") || name.startsWith("Lctxlab_dot"));   // also the Intel aliases
         // A global the code only refers to (".globl _exit; call _exit") is an undefined reference, as in GNU as.
         reader.sections.checkGlobalsDefined(g -> symbols.containsKey(g) || reader.otherSymbols.contains(g)
                 || relocations.stream().anyMatch(r -> r.baseSymbol().equals(g)));
-        lines.sort((a, b) -> Long.compare(a.offset(), b.offset()));
         relocations.sort((a, b) -> Long.compare(a.offset(), b.offset()));
-        return new Assembly(code, base, symbols, lines, relocations);
+        return new Assembly(code, base, symbols, placed.lines(), relocations);
     }
 
     /** The relocation of a statement with an undefined symbol; its placeholder field is left zero, as GNU as leaves it. */
@@ -369,26 +284,27 @@ public final class Assembler {
     private record Piece(SourceLocation where, String text) {}
 
     /** Reads files into statements, keeping the directives' meaning that Keystone would lose. */
-    private static final class Reader {
-        final List<Statement> statements = new ArrayList<>();
-        final SectionsAndSymbols sections = new SectionsAndSymbols();
-        final Map<String, SourceLocation> labelWhere = new HashMap<>();
+    private static final class Reader extends UnitReader<Statement> {
         /** Labels in the code, and symbols defined otherwise (.set, =, labels in data sections). */
         final Set<String> codeLabels = new HashSet<>();
         final Set<String> otherSymbols = new HashSet<>();
-        private int numericSerial;
         private long output;       // bytes the data and alignment directives ask for
         private int magicSerial;
 
         // per file
         private boolean intel;
-        private Map<String, List<int[]>> numericDefs;
-        private List<Integer> pending;
 
-        void read(SourceFile file) {
-            sections.startFile();
-            numericDefs = new HashMap<>(); // numeric label name -> (statement index, serial) in order of definition
-            pending = new ArrayList<>();   // statements referring to numeric labels
+        Reader() {
+            super(NUMERIC_REF);   // AT&T and Intel alike
+        }
+
+        @Override
+        Statement withBody(Statement s, String body) {
+            return s.withBody(body, null);
+        }
+
+        @Override
+        void readFile(SourceFile file) {
             if (intel) {
                 // Each file starts in AT&T syntax, as GNU as would start it.
                 statements.add(new Statement(new SourceLocation(file.name(), 1), "", List.of(), ".att_syntax", Kind.NONE));
@@ -399,7 +315,6 @@ public final class Assembler {
                 statements.add(new Statement(new SourceLocation(file.name(), 1), "", List.of(), ".att_syntax", Kind.NONE));
                 intel = false;
             }
-            resolveNumericLabels();
         }
 
         /**
@@ -412,7 +327,7 @@ public final class Assembler {
                 SourceLocation where = sourceLine.where();
                 String raw = sourceLine.raw();
                 for (String piece : SourceText.splitStatements(SourceText.stripLineComment(raw, true))) {
-                    checkCharacters(where, piece);
+                    SourceText.checkCharacters(where, piece);
                     if (piece.isBlank()) continue;
                     out.add(new Piece(where, piece));
                     if (isEnd(piece)) return out;
@@ -424,65 +339,24 @@ public final class Assembler {
         private static boolean isEnd(String piece) {
             String rest = piece;
             Matcher m;
-            while ((m = LABEL.matcher(rest)).find()) rest = rest.substring(m.end());
+            while ((m = Labels.LABEL.matcher(rest)).find()) rest = rest.substring(m.end());
             return rest.strip().toLowerCase(Locale.ROOT).matches("\\.end(\\s.*)?");
-        }
-
-        /** Keystone loops on non-ASCII text and reads control characters in ways GNU as does not. */
-        private static void checkCharacters(SourceLocation where, String piece) {
-            boolean inString = false;
-            for (int i = 0; i < piece.length(); i++) {
-                char c = piece.charAt(i);
-                if (inString) {
-                    if (c == '\\') i++;
-                    else if (c == '"') inString = false;
-                    continue;
-                }
-                if (c == '"') {
-                    inString = true;
-                } else if (c > 0x7e || (c < 0x20 && c != '\t')) {
-                    String what = c > 0x7e ? String.format("non-ASCII character U+%04X", (int) c)
-                            : String.format("control character 0x%02x", (int) c);
-                    throw new AsmException(where, piece, what + " outside a comment or string (GNU as syntax is ASCII)");
-                }
-            }
         }
 
         private void process(List<Piece> pieces, int depth) {
             for (int p = 0; p < pieces.size(); p++) {
                 Piece piece = pieces.get(p);
                 SourceLocation where = piece.where();
-                String rest = piece.text();
-                List<String> labels = new ArrayList<>();
-                Matcher m;
-                while ((m = LABEL.matcher(rest)).find()) {
-                    String name = m.group(1);
-                    if (Character.isDigit(name.charAt(0))) {
-                        String renamed = ".Lctxlab_n" + name + "_" + (numericSerial++);
-                        numericDefs.computeIfAbsent(name, k -> new ArrayList<>())
-                                .add(new int[] {statements.size(), numericSerial - 1});
-                        labels.add(renamed);
-                    } else {
-                        SourceLocation before = labelWhere.putIfAbsent(name, where);
-                        if (before != null) {
-                            throw new AsmException(where, piece.text(), "symbol '" + name + "' is already defined at " + before);
-                        }
-                        labels.add(name);
-                    }
-                    rest = rest.substring(m.end());
-                }
-                String body = rest.strip();
+                Labels.Split split = names.take(where, piece.text(), statements.size());
+                List<String> labels = split.labels();
+                String body = split.rest().strip();
                 String text = piece.text().strip();
                 if (body.isEmpty() && labels.isEmpty()) continue;
-                if (!body.isEmpty() && !SYMBOL.matcher(body).lookingAt()) {
-                    // Keystone loops forever on a statement that is only "*" or ":".
-                    throw new AsmException(where, text, "not a statement: it must start with a mnemonic, a directive or a label");
-                }
+                requireName(where, text, body);
                 Kind kind = Kind.NONE;
-                if (body.startsWith(".")) {
-                    String[] parts = body.split("[\\s,]+", 2);
-                    String directive = parts[0].toLowerCase(Locale.ROOT);
-                    String args = parts.length > 1 ? parts[1].strip() : "";
+                Directive d = Directive.of(body);
+                if (d != null) {
+                    String directive = d.name(), args = d.args();
                     if (directive.equals(".rept")) {
                         int end = matchingEndr(pieces, p);
                         long count = constant(where, text, args, ".rept's count");
@@ -562,9 +436,7 @@ public final class Assembler {
                     throw new AsmException(where, text, "more than " + MAX_STATEMENTS + " statements; ctxlab refuses the file");
                 }
                 statements.add(new Statement(where, text, labels, body, kind, intel, null));
-                if (NUMERIC_REF.matcher(body).find() && kind == Kind.INSTRUCTION) {
-                    pending.add(statements.size() - 1);
-                }
+                if (kind == Kind.INSTRUCTION) names.instruction(statements.size() - 1, body);
             }
         }
 
@@ -582,7 +454,7 @@ public final class Assembler {
         private static String directiveOf(String piece) {
             String rest = piece;
             Matcher m;
-            while ((m = LABEL.matcher(rest)).find()) rest = rest.substring(m.end());
+            while ((m = Labels.LABEL.matcher(rest)).find()) rest = rest.substring(m.end());
             return rest.strip().split("[\\s,]+", 2)[0].toLowerCase(Locale.ROOT);
         }
 
@@ -605,7 +477,7 @@ public final class Assembler {
 
         /** Bytes a data directive produces (strings are bounded by the file's size: 0 here). */
         private static long dataSize(SourceLocation where, String text, String directive, String args) {
-            String[] a = splitOperands(args).toArray(new String[0]);
+            String[] a = Operands.splitOutsideStrings(args).toArray(new String[0]);
             switch (directive) {
                 case ".fill" -> {
                     long repeat = constant(where, text, a[0], ".fill's repeat count");
@@ -626,7 +498,7 @@ public final class Assembler {
 
         /** The most padding an alignment directive can insert. */
         private static long alignSize(SourceLocation where, String text, String directive, String args) {
-            String first = splitOperands(args).get(0);
+            String first = Operands.splitOutsideStrings(args).get(0);
             long v = constant(where, text, first, directive + "'s alignment");
             if (directive.equals(".p2align")) {
                 if (v < 0 || v > 30) throw new AsmException(where, text, ".p2align " + v + " asks for more than 1 MiB of padding");
@@ -636,37 +508,12 @@ public final class Assembler {
             return v;
         }
 
-        /** Numeric local labels: "1b" is the latest "1:" before, "1f" the next one after. */
-        private void resolveNumericLabels() {
-            for (int index : pending) {
-                Statement s = statements.get(index);
-                Matcher m = NUMERIC_REF.matcher(s.body());
-                StringBuilder sb = new StringBuilder();
-                while (m.find()) {
-                    List<int[]> defs = numericDefs.getOrDefault(m.group(1), List.of());
-                    boolean back = m.group(2).equalsIgnoreCase("b");
-                    int[] target = null;
-                    for (int[] d : defs) {
-                        if (back ? d[0] <= index : d[0] > index) {
-                            if (back) target = d; else if (target == null) target = d;
-                        }
-                    }
-                    if (target == null) {
-                        throw new AsmException(s.where(), s.text(), "no local label " + m.group(1) + ":"
-                                + (back ? " before" : " after") + " this line");
-                    }
-                    m.appendReplacement(sb, Matcher.quoteReplacement(".Lctxlab_n" + m.group(1) + "_" + target[1]));
-                }
-                m.appendTail(sb);
-                statements.set(index, s.withBody(sb.toString(), null));
-            }
-        }
-
         /**
          * References to symbols no file defines, as GNU as encodes them: {@code call/jmp/jcc SYM} as
          * a rel32 branch with a zero field, {@code SYM(%rip)} with a zero displacement; each with a
          * {@link Relocation}. Keystone itself cannot leave a symbol undefined.
          */
+        @Override
         void resolveExternals() {
             for (int i = 0; i < statements.size(); i++) {
                 Statement s = statements.get(i);
@@ -735,7 +582,7 @@ public final class Assembler {
         private String rewriteInstruction(SourceLocation where, String text, String body) {
             String mnemonic = body.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
             String operands = body.length() > mnemonic.length() ? body.substring(mnemonic.length()).strip() : "";
-            List<String> ops = operands.isEmpty() ? List.of() : splitOperands(operands);
+            List<String> ops = operands.isEmpty() ? List.of() : Operands.splitOutsideStrings(operands);
             Matcher reg = REGISTER.matcher(operands);
             while (reg.find()) {
                 if (!REGISTERS.contains(reg.group(1).toLowerCase(Locale.ROOT))) {
@@ -781,7 +628,7 @@ public final class Assembler {
         private String rewriteIntel(SourceLocation where, String text, String body) {
             String mnemonic = body.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
             String operands = body.length() > mnemonic.length() ? body.substring(mnemonic.length()).strip() : "";
-            List<String> ops = operands.isEmpty() ? List.of() : splitOperands(operands);
+            List<String> ops = operands.isEmpty() ? List.of() : Operands.splitOutsideStrings(operands);
             if (Cet.handles(mnemonic)) return cet(where, text, mnemonic, ops, true);
             if (operands.isEmpty()) return body;
             List<String> out = new ArrayList<>();
@@ -819,28 +666,6 @@ public final class Assembler {
                 throw new AsmException(where, text, e.getMessage());
             }
         }
-
-        private static List<String> splitOperands(String operands) {
-            List<String> out = new ArrayList<>();
-            int depth = 0, from = 0;
-            boolean inString = false;
-            for (int i = 0; i < operands.length(); i++) {
-                char c = operands.charAt(i);
-                if (inString) {
-                    if (c == '\\') i++;
-                    else if (c == '"') inString = false;
-                } else if (c == '"') inString = true;
-                else if (c == '(' || c == '[') depth++;
-                else if (c == ')' || c == ']') depth--;
-                else if (c == ',' && depth == 0) {
-                    out.add(operands.substring(from, i));
-                    from = i + 1;
-                }
-            }
-            out.add(operands.substring(from));
-            return out;
-        }
-
     }
 
     private static Map<String, Integer> jcc() {

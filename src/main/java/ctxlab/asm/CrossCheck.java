@@ -96,7 +96,6 @@ public final class CrossCheck {
 
     private static final Pattern WS = Pattern.compile("\\s+");
     private static final Pattern WS_COMMA = Pattern.compile("[\\s,]+");
-    private static final Pattern LABEL = Pattern.compile("^\\s*([A-Za-z_.$][\\w.$]*|\\d+)\\s*:(?!:)");
     private static final Set<String> PREFIXES = Set.of("lock", "rep", "repe", "repz", "repne", "repnz",
             "notrack", "bnd", "data16", "data32", "addr32", "addr16", "rex", "rex64", "rex.w", "xacquire",
             "xrelease", "cs", "ds", "es", "ss", "fs", "gs");
@@ -136,7 +135,7 @@ public final class CrossCheck {
     static String compare(Assembly a, Assembly.Line l, List<Instruction> insns) {
         String text = l.text().strip();
         Matcher m;
-        while (text.indexOf(':') >= 0 && (m = LABEL.matcher(text)).find()) text = text.substring(m.end()).strip();
+        while (text.indexOf(':') >= 0 && (m = Labels.LABEL.matcher(text)).find()) text = text.substring(m.end()).strip();
         String[] words = WS.split(text, 2);
         String mnemonic = words[0].toLowerCase(Locale.ROOT);
         String operands = words.length > 1 ? words[1].strip() : "";
@@ -170,7 +169,7 @@ public final class CrossCheck {
         if (intel) return compareIntel(operands, insn);
 
         List<Src> src = new ArrayList<>();
-        for (String o : splitOperands(operands)) {
+        for (String o : Operands.split(operands)) {
             Src s = parse(o.strip(), isBranch(mnemonic));
             if (s == null) return null;   // something this check does not read: no opinion
             src.add(s);
@@ -254,7 +253,7 @@ public final class CrossCheck {
 
     /** Intel operands: the registers named must be decoded, and a base-less operand must not become RIP-relative. */
     private static String compareIntel(String operands, Instruction insn) {
-        for (String o : splitOperands(operands)) {
+        for (String o : Operands.split(operands)) {
             String lower = o.toLowerCase(Locale.ROOT);
             int open = lower.indexOf('['), close = lower.indexOf(']');
             if (open >= 0 && close > open) {
@@ -402,22 +401,6 @@ public final class CrossCheck {
             for (Set<String> alias : ALIASES) if (alias.contains(x)) v.addAll(alias);
         }
         return v;
-    }
-
-    private static List<String> splitOperands(String operands) {
-        List<String> out = new ArrayList<>();
-        int depth = 0, from = 0;
-        for (int i = 0; i < operands.length(); i++) {
-            char c = operands.charAt(i);
-            if (c == '(' || c == '[') depth++;
-            else if (c == ')' || c == ']') depth--;
-            else if (c == ',' && depth == 0) {
-                out.add(operands.substring(from, i));
-                from = i + 1;
-            }
-        }
-        out.add(operands.substring(from));
-        return out;
     }
 
     private static boolean eq(String a, String b) {

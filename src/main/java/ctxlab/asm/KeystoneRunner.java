@@ -13,7 +13,7 @@ import java.util.concurrent.TimeoutException;
  * interrupt flag, so an interrupted call ends with a trap; the instance is then broken and dropped
  * with its thread, and the next call starts a fresh one.
  *
- * <p>One instance is used by one caller at a time ({@link Assembler} synchronizes).
+ * <p>One instance is used by one caller at a time ({@link KeystoneFrontEnd#run} synchronizes).
  */
 final class KeystoneRunner {
     /** Seconds a single ks_asm may take: {@code -Dctxlab.keystone.timeout=S}, default 8 (real calls take milliseconds). */
@@ -35,10 +35,6 @@ final class KeystoneRunner {
     private ExecutorService worker;
     private volatile Keystone keystone;
     private volatile Thread thread, abandoned;
-
-    KeystoneRunner() {
-        this(TIMEOUT_SECONDS);
-    }
 
     KeystoneRunner(double seconds) {
         this(seconds, Keystone::open);

@@ -90,39 +90,65 @@ final class SourceText {
 
     /** Drops a {@code //} comment, and with {@code hashComments} a {@code #} one (outside strings). */
     static String stripLineComment(String line, boolean hashComments) {
-        boolean inString = false;
+        boolean[] outside = outsideStrings(line);
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (inString) {
-                if (c == '\\') i++;
-                else if (c == '"') inString = false;
-            } else if (c == '"') {
-                inString = true;
-            } else if ((hashComments && c == '#') || (c == '/' && i + 1 < line.length() && line.charAt(i + 1) == '/')) {
+            if (outside[i] && ((hashComments && c == '#') || (c == '/' && i + 1 < line.length() && line.charAt(i + 1) == '/'))) {
                 return line.substring(0, i);
             }
         }
         return line;
     }
 
+    /**
+     * Refuses a character outside a comment or string that GNU as syntax does not have: Keystone loops
+     * on non-ASCII text and reads control characters in ways GNU as does not.
+     */
+    static void checkCharacters(SourceLocation where, String piece) {
+        boolean[] outside = outsideStrings(piece);
+        for (int i = 0; i < piece.length(); i++) {
+            char c = piece.charAt(i);
+            if (outside[i] && (c > 0x7e || (c < 0x20 && c != '\t'))) {
+                String what = c > 0x7e ? String.format("non-ASCII character U+%04X", (int) c)
+                        : String.format("control character 0x%02x", (int) c);
+                throw new AsmException(where, piece, what + " outside a comment or string (GNU as syntax is ASCII)");
+            }
+        }
+    }
+
     /** GNU as on x86 also separates statements with ';'. */
     static List<String> splitStatements(String line) {
         List<String> out = new ArrayList<>();
-        boolean inString = false;
+        boolean[] outside = outsideStrings(line);
         int from = 0;
         for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (inString) {
-                if (c == '\\') i++;
-                else if (c == '"') inString = false;
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == ';') {
+            if (outside[i] && line.charAt(i) == ';') {
                 out.add(line.substring(from, i));
                 from = i + 1;
             }
         }
         out.add(line.substring(from));
         return out;
+    }
+
+    /**
+     * For each character of {@code s}, whether it stands outside a {@code "string"} (the quotes, and
+     * a character escaped with a backslash, belong to the string; an unterminated one runs to the end).
+     */
+    static boolean[] outsideStrings(String s) {
+        boolean[] outside = new boolean[s.length()];
+        boolean inString = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (inString) {
+                if (c == '\\') i++;
+                else if (c == '"') inString = false;
+            } else if (c == '"') {
+                inString = true;
+            } else {
+                outside[i] = true;
+            }
+        }
+        return outside;
     }
 }

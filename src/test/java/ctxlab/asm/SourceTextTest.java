@@ -1,5 +1,6 @@
 package ctxlab.asm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,5 +30,25 @@ class SourceTextTest {
                     () -> Arm64Assembler.assemble(new SourceFile("b.s", "nop\n" + directive + "\nnop\n"), 0x40_0000));
             assertTrue(a64.getMessage().contains("b.s:2") && a64.getMessage().contains("not preprocessed"), a64.getMessage());
         }
+    }
+
+    @Test
+    void quotesAndEscapedCharactersBelongToTheString() {
+        // a " b \ " c " d
+        assertArrayEquals(new boolean[] {true, false, false, false, false, false, false, true},
+                SourceText.outsideStrings("a\"b\\\"c\"d"));
+        assertArrayEquals(new boolean[] {true, false, false}, SourceText.outsideStrings("x\"y"), "unterminated: to the end");
+        assertEquals(List.of("a", " \"b;c\" ", " d"), SourceText.splitStatements("a; \"b;c\" ; d"));
+        assertEquals(".ascii \"#//\" ", SourceText.stripLineComment(".ascii \"#//\" # x", true));
+    }
+
+    @Test
+    void onlyPrintableAsciiAndTabsStandOutsideStrings() {
+        SourceText.checkCharacters(new SourceLocation("a.s", 1), ".ascii \"\u00e9\u0001\"\tnop");
+        var e = assertThrows(AsmException.class, () -> SourceText.checkCharacters(new SourceLocation("a.s", 4), "mov \u00e9, %al"));
+        assertEquals("a.s:4: non-ASCII character U+00E9 outside a comment or string (GNU as syntax is ASCII)\n    mov \u00e9, %al",
+                e.getMessage());
+        e = assertThrows(AsmException.class, () -> SourceText.checkCharacters(new SourceLocation("a.s", 5), "nop\u0001"));
+        assertTrue(e.getMessage().startsWith("a.s:5: control character 0x01 outside a comment or string"), e.getMessage());
     }
 }
