@@ -1,7 +1,5 @@
 package ctxlab.abi;
 
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -20,29 +18,25 @@ public final class Arm64Layout {
     /** The design document's layout without FPCR. */
     public static final int SIZE_WITHOUT_FPCR = 168;
 
-    public enum Slot {
+    public enum Slot implements ContextSlot {
         X19(0x00), X20(0x08), X21(0x10), X22(0x18), X23(0x20), X24(0x28), X25(0x30), X26(0x38), X27(0x40),
         X28(0x48), X29(0x50), X30(0x58), SP(0x60),
         D8(0x68), D9(0x70), D10(0x78), D11(0x80), D12(0x88), D13(0x90), D14(0x98), D15(0xA0),
         FPCR(0xA8);
 
         public final int offset;
+        /** Every slot is a doubleword: FPCR too (its fields are in bits 0-31, the rest RES0). */
         public final int width = 8;
 
         Slot(int offset) {
             this.offset = offset;
         }
 
-        public String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-
-        public static Optional<Slot> byName(String name) {
-            return Arrays.stream(values()).filter(s -> s.label().equalsIgnoreCase(name)).findFirst();
-        }
+        @Override public int offset() { return offset; }
+        @Override public int width() { return width; }
 
         public static Optional<Slot> at(long offset) {
-            return Arrays.stream(values()).filter(s -> offset >= s.offset && offset < s.offset + s.width).findFirst();
+            return ContextSlot.at(values(), offset);
         }
     }
 

@@ -1,7 +1,5 @@
 package ctxlab.abi;
 
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -19,7 +17,7 @@ public final class ContextLayout {
     public static final int SPARE_SIZE = 4;
 
     /** A named slot of the context. */
-    public enum Slot {
+    public enum Slot implements ContextSlot {
         RBX(0x00, 8), RBP(0x08, 8), R12(0x10, 8), R13(0x18, 8), R14(0x20, 8), R15(0x28, 8),
         RSP(0x30, 8), MXCSR(0x38, 4);
 
@@ -31,18 +29,16 @@ public final class ContextLayout {
             this.width = width;
         }
 
-        /** Lower-case name, as used in messages, traces and test vectors ("r13"). */
-        public String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
+        @Override public int offset() { return offset; }
+        @Override public int width() { return width; }
 
         public static Optional<Slot> byName(String name) {
-            return Arrays.stream(values()).filter(s -> s.label().equalsIgnoreCase(name)).findFirst();
+            return ContextSlot.byName(values(), name);
         }
 
         /** The slot covering {@code offset} within a context, if any (the spare bytes have none). */
         public static Optional<Slot> at(long offset) {
-            return Arrays.stream(values()).filter(s -> offset >= s.offset && offset < s.offset + s.width).findFirst();
+            return ContextSlot.at(values(), offset);
         }
     }
 

@@ -1,16 +1,13 @@
 package ctxlab.emu;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import ctxlab.emu.EmulationException.Kind;
-import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
+import ctxlab.emu.Machine.InstructionHook;
+import ctxlab.emu.Machine.MemoryWriteHook;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,8 +15,8 @@ import java.util.Objects;
 /**
  * An emulated AArch64 CPU with its memory (a Unicorn engine opened with {@code UC_ARCH_ARM64}),
  * beside the x86-64 {@link Machine}. The same contract, kept small: map and access memory, read
- * and write {@link Arm64Reg}s (batched), install instruction and memory-write hooks before the first
- * run, and {@link #run} until an address within an instruction budget, with every other outcome an
+ * and write {@link Arm64Reg}s (batched), install instruction and memory-write hooks (the same
+ * {@link Machine.InstructionHook} and {@link Machine.MemoryWriteHook}) before the first run, and {@link #run} until an address within an instruction budget, with every other outcome an
  * {@link EmulationException} (unmapped or protected access with the data address, invalid
  * instruction, CPU exception, {@link Kind#BUDGET_EXHAUSTED}).
  *
@@ -37,31 +34,20 @@ public final class Arm64Machine implements AutoCloseable {
     /** The link register {@link #call} sets; reaching it ends the call. Never mapped. */
     public static final long SENTINEL = 0xdead_0000_0000L;
     public static final long PAGE_SIZE = Machine.PAGE_SIZE;
-    private static final int BATCH = 64;
-
-    @FunctionalInterface
-    public interface InstructionHook {
-        void onInstruction(long address, int size);
-    }
-
-    @FunctionalInterface
-    public interface MemoryWriteHook {
-        void onWrite(long pc, long address, int size, long value);
-    }
+    private static final int BATCH = Engine.BATCH;
 
     /** @param instructions executed instructions; @param pc the final pc */
     public record RunResult(long instructions, long pc) {}
 
-    private final Arena arena;
+    private final Engine engine;
     private final MemorySegment uc;
-    private final MemorySegment batchIds, batchVals, batchPtrs, hookHandle;
+    private final MemorySegment batchIds, batchVals, batchPtrs;
     // Single words through a Java array handed to the (critical) engine calls, and batches by bulk
     // copies: checked MemorySegment accesses are not inlined by the C1-only launcher (see Machine).
     private final long[] word = new long[2];
     private final MemorySegment wordSegment = MemorySegment.ofArray(word);
     private final int[] batchIdArray = new int[BATCH];
     private final long[] batchValArray = new long[BATCH];
-    private final List<Long> nativeHooks = new ArrayList<>();
     private final List<InstructionHook> insnHooks = new ArrayList<>();
     private final List<MemoryWriteHook> writeHooks = new ArrayList<>();
     private InstructionHook[] insn = new InstructionHook[0];
@@ -75,30 +61,18 @@ public final class Arm64Machine implements AutoCloseable {
     private long invalidAddress, invalidPc;
 
     private Arm64Machine() {
-        Unicorn.ensureAvailable();
-        Arena a = Arena.ofConfined();
-        MemorySegment engine = null;
+        Engine e = Engine.open(Arm64Const.UC_ARCH_ARM64, Arm64Const.UC_MODE_ARM, "uc_open(ARM64)");
         try {
-            MemorySegment out = a.allocate(ADDRESS);
-            int err = Unicorn.uc_open(Arm64Const.UC_ARCH_ARM64, Arm64Const.UC_MODE_ARM, out);
-            if (err != UcConst.UC_ERR_OK) {
-                throw new EmulationException(EmulationException.kindOf(err), err, 0, 0,
-                        "uc_open(ARM64): " + Unicorn.uc_strerror(err));
-            }
-            engine = out.get(ADDRESS, 0);
-            this.arena = a;
-            this.uc = engine;
-            this.batchIds = a.allocate(JAVA_INT, BATCH);
-            this.batchVals = a.allocate(JAVA_LONG, BATCH);
-            this.batchPtrs = a.allocate(ADDRESS, BATCH);
-            for (int i = 0; i < BATCH; i++) batchPtrs.setAtIndex(ADDRESS, i, batchVals.asSlice(8L * i, 8));
-            this.hookHandle = a.allocate(JAVA_LONG);
+            this.engine = e;
+            this.uc = e.uc;
+            this.batchIds = e.batchIds;
+            this.batchVals = e.batchVals;
+            this.batchPtrs = e.batchPtrs;
             set(Arm64Reg.FPCR, 0);
             addHook(UcConst.UC_HOOK_MEM_INVALID, "invalidHook", Unicorn.HOOK_EVENTMEM_DESC);
-        } catch (RuntimeException | Error e) {
-            if (engine != null) Unicorn.uc_close(engine);
-            a.close();
-            throw e;
+        } catch (RuntimeException | Error x) {
+            e.close();
+            throw x;
         }
     }
 
@@ -236,15 +210,7 @@ public final class Arm64Machine implements AutoCloseable {
     }
 
     private void addHook(int type, String method, java.lang.foreign.FunctionDescriptor desc) {
-        MethodHandle target;
-        try {
-            target = MethodHandles.lookup().findVirtual(Arm64Machine.class, method, desc.toMethodType()).bindTo(this);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-        MemorySegment stub = Linker.nativeLinker().upcallStub(target, desc, arena);
-        check(Unicorn.uc_hook_add(uc, hookHandle, type, stub, MemorySegment.NULL, 1, 0), "uc_hook_add(" + type + ")", 0);
-        nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
+        engine.hook(type, engine.upcall(MethodHandles.lookup(), this, method, desc));
     }
 
     @SuppressWarnings("unused")
@@ -328,9 +294,7 @@ public final class Arm64Machine implements AutoCloseable {
         if (hookFailure != null) {
             Throwable t = hookFailure;
             hookFailure = null;
-            if (t instanceof RuntimeException r) throw r;
-            if (t instanceof Error e) throw e;
-            throw new EmulationException(Kind.OTHER, 0, pc, pc, "hook threw " + t, t);
+            throw Engine.hookThrew(t, pc);
         }
         if (err != UcConst.UC_ERR_OK) {
             Kind kind = EmulationException.kindOf(err);
@@ -375,12 +339,7 @@ public final class Arm64Machine implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        try {
-            for (long h : nativeHooks) Unicorn.uc_hook_del(uc, h);
-            Unicorn.uc_close(uc);
-        } finally {
-            arena.close();
-        }
+        engine.close();
     }
 
     private void open() {

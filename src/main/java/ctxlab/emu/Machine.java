@@ -8,9 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import ctxlab.emu.EmulationException.Kind;
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,7 +110,7 @@ public final class Machine implements AutoCloseable {
     private static final long BOOT_PAGE = 0x1000;
 
     private static final Reg[] ARG_REGS = {Reg.RDI, Reg.RSI, Reg.RDX, Reg.RCX, Reg.R8, Reg.R9};
-    private static final int BATCH_CAPACITY = 64;
+    private static final int BATCH_CAPACITY = Engine.BATCH;
 
     /** Called before each instruction executes. */
     @FunctionalInterface
@@ -143,6 +141,8 @@ public final class Machine implements AutoCloseable {
     /** @param instructions executed instructions (-1 when not counted); @param rip final RIP. */
     public record RunResult(long instructions, long rip) {}
 
+    private final Engine engine;
+    // Copies of the engine's, so that per-access calls do not go through it.
     private final Arena arena;
     private final MemorySegment uc;
     private final MemorySegment scratch;     // 16 bytes for single values
@@ -156,8 +156,6 @@ public final class Machine implements AutoCloseable {
     private final MemorySegment batchIds;    // int[BATCH_CAPACITY]
     private final MemorySegment batchVals;   // long[BATCH_CAPACITY]
     private final MemorySegment batchPtrs;   // void*[BATCH_CAPACITY] -> batchVals[i]
-    private final MemorySegment hookHandle;  // uc_hook out-parameter
-    private final List<Long> nativeHooks = new ArrayList<>();
 
     private final List<InstructionHook> instructionHooks = new ArrayList<>();
     private final List<MemoryWriteHook> writeHooks = new ArrayList<>();
@@ -206,32 +204,23 @@ public final class Machine implements AutoCloseable {
     private long deadline;
 
     private Machine() {
-        Unicorn.ensureAvailable();
-        Arena a = Arena.ofConfined();
-        MemorySegment engine = null;
+        Engine e = Engine.open(UcConst.UC_ARCH_X86, UcConst.UC_MODE_64, "uc_open(X86, MODE_64)");
         try {
-            MemorySegment out = a.allocate(ADDRESS);
-            check(Unicorn.uc_open(UcConst.UC_ARCH_X86, UcConst.UC_MODE_64, out), "uc_open(X86, MODE_64)", 0);
-            engine = out.get(ADDRESS, 0);
-            this.arena = a;
-            this.uc = engine;
-            this.scratch = a.allocate(16, 16);
-            this.batchIds = a.allocate(JAVA_INT, BATCH_CAPACITY);
-            this.batchVals = a.allocate(JAVA_LONG, BATCH_CAPACITY);
-            this.batchPtrs = a.allocate(ADDRESS, BATCH_CAPACITY);
-            for (int i = 0; i < BATCH_CAPACITY; i++) {
-                batchPtrs.setAtIndex(ADDRESS, i, batchVals.asSlice(8L * i, 8));
-            }
-            this.hookHandle = a.allocate(JAVA_LONG);
+            this.engine = e;
+            this.arena = e.arena;
+            this.uc = e.uc;
+            this.scratch = arena.allocate(16, 16);
+            this.batchIds = e.batchIds;
+            this.batchVals = e.batchVals;
+            this.batchPtrs = e.batchPtrs;
             this.userMode = !Boolean.getBoolean(IGNORE_PRIVILEGE_PROPERTY);
             if (userMode) enterUserMode();
             set(Reg.FPCW, DEFAULT_FPCW);
             set(Reg.MXCSR, DEFAULT_MXCSR);
             addHook(UcConst.UC_HOOK_MEM_INVALID, "invalidHook");
-        } catch (RuntimeException | Error e) {
-            if (engine != null) Unicorn.uc_close(engine);
-            a.close();
-            throw e;
+        } catch (RuntimeException | Error x) {
+            e.close();
+            throw x;
         }
     }
 
@@ -744,20 +733,7 @@ public final class Machine implements AutoCloseable {
     }
 
     private void addInsnHook(int insn, String method, java.lang.foreign.FunctionDescriptor desc) {
-        MemorySegment stub = upcallStub(method, desc);
-        check(Unicorn.uc_hook_add_insn(uc, hookHandle, stub, MemorySegment.NULL, 1, 0, insn),
-                "uc_hook_add(UC_HOOK_INSN " + insn + ")", 0);
-        nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
-    }
-
-    private MemorySegment upcallStub(String method, java.lang.foreign.FunctionDescriptor desc) {
-        MethodHandle target;
-        try {
-            target = MethodHandles.lookup().findVirtual(Machine.class, method, desc.toMethodType()).bindTo(this);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-        return Linker.nativeLinker().upcallStub(target, desc, arena);
+        engine.hookInstruction(insn, engine.upcall(MethodHandles.lookup(), this, method, desc));
     }
 
     private void addHook(int type, String method) {
@@ -767,10 +743,7 @@ public final class Machine implements AutoCloseable {
             case UcConst.UC_HOOK_INTR -> Unicorn.HOOK_INTR_DESC;
             default -> Unicorn.HOOK_EVENTMEM_DESC;
         };
-        MemorySegment stub = upcallStub(method, desc);
-        check(Unicorn.uc_hook_add(uc, hookHandle, type, stub, MemorySegment.NULL, 1, 0),
-                "uc_hook_add(type " + type + ")", 0);
-        nativeHooks.add(hookHandle.get(JAVA_LONG, 0));
+        engine.hook(type, engine.upcall(MethodHandles.lookup(), this, method, desc));
     }
 
     // Callbacks: never let a Throwable escape into native code (it would kill the JVM).
@@ -1094,10 +1067,7 @@ public final class Machine implements AutoCloseable {
         if (hookFailure != null) {
             Throwable t = hookFailure;
             hookFailure = null;
-            if (t instanceof RuntimeException r) throw r;
-            if (t instanceof Error e) throw e;
-            throw new EmulationException(Kind.OTHER, 0, rip, rip,
-                    "hook threw " + t + " at pc " + hex(rip), t);
+            throw Engine.hookThrew(t, rip);
         }
         if (trapKind == Kind.PRIVILEGED) {
             set(Reg.RIP, trapPc);   // it did not execute (Unicorn moves past syscall and int n)
@@ -1213,12 +1183,9 @@ public final class Machine implements AutoCloseable {
             closed = true;
         }
         try {
-            for (long h : nativeHooks) Unicorn.uc_hook_del(uc, h);
-            nativeHooks.clear();
             if (context != null) Unicorn.uc_context_free(context);
-            Unicorn.uc_close(uc);
         } finally {
-            arena.close();
+            engine.close();
         }
     }
 

@@ -270,12 +270,7 @@ public final class Arm64Verifier implements AutoCloseable {
     // ------------------------------------------------------------------ hooks
 
     /** What the hooks saw during one switch (or one maker call). */
-    private static final class Recording {
-        final long[] pcs = new long[BUDGET + 16];
-        int pcCount;
-        final long[] wPc = new long[MAX_WRITES], wAddr = new long[MAX_WRITES];
-        final int[] wSize = new int[MAX_WRITES];
-        int wCount;
+    private static final class Recording extends SwitchLog {
         final long[] lo = new long[4], hi = new long[4];
         int allowed;
         boolean badWrite;
@@ -285,8 +280,10 @@ public final class Arm64Verifier implements AutoCloseable {
         boolean misaligned;
         long misPc, misSp;
         long arrival;               // first pad executed, or -1
-        boolean tracing;
-        final List<long[]> snaps = new ArrayList<>();
+
+        Recording() {
+            super(BUDGET, MAX_WRITES, PADS, 0x1000);
+        }
 
         void reset(boolean trace) {
             pcCount = 0;
@@ -303,24 +300,6 @@ public final class Arm64Verifier implements AutoCloseable {
         void allow(long from, long to) {
             lo[allowed] = from;
             hi[allowed++] = to;
-        }
-
-        long lastPc() {
-            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) if (!isPad(pcs[i])) return pcs[i];
-            return -1;
-        }
-
-        long executed() {
-            long n = 0;
-            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) if (!isPad(pcs[i])) n++;
-            return n;
-        }
-
-        long lastWriteTo(long lo, long hi) {
-            for (int i = Math.min(wCount, MAX_WRITES) - 1; i >= 0; i--) {
-                if (wAddr[i] < hi && wAddr[i] + wSize[i] > lo) return wPc[i];
-            }
-            return -1;
         }
     }
 
@@ -422,35 +401,28 @@ public final class Arm64Verifier implements AutoCloseable {
         return report(t, seed, t.done, System.nanoTime() - t0);
     }
 
-    /** What one stripe found: the first violation per property (lowest iteration), and the counts. */
-    private static final class Tally {
-        final Map<Arm64Property, Violation> first = new EnumMap<>(Arm64Property.class);
-        final Map<Arm64Property, Long> evaluations = new EnumMap<>(Arm64Property.class);
+    /** What one stripe found: the shared counts, and the first FPCR leak seen. */
+    private static final class Tally extends StripeTally<Arm64Property, Violation> {
         String fpcrLeak;
         int fpcrLeakIteration = Integer.MAX_VALUE;
-        long leaks, roundTrips, switches, minExec = Long.MAX_VALUE, maxExec = -1;
-        int fresh, done;
+        long leaks;
+
+        Tally() {
+            super(Arm64Property.class, Violation::iteration);
+        }
 
         void merge(Tally o) {
-            o.first.forEach((p, v) -> first.merge(p, v, (a, b) -> a.iteration() <= b.iteration() ? a : b));
-            o.evaluations.forEach((p, n) -> evaluations.merge(p, n, Long::sum));
+            super.merge(o);
             if (o.fpcrLeakIteration < fpcrLeakIteration) {
                 fpcrLeak = o.fpcrLeak;
                 fpcrLeakIteration = o.fpcrLeakIteration;
             }
             leaks += o.leaks;
-            roundTrips += o.roundTrips;
-            switches += o.switches;
-            minExec = Math.min(minExec, o.minExec);
-            maxExec = Math.max(maxExec, o.maxExec);
-            fresh += o.fresh;
-            done += o.done;
         }
     }
 
     private Tally stripe(int iterations, long seed, int start, int step, boolean stopAtFirst) {
         Tally tally = new Tally();
-        for (Arm64Property p : Arm64Property.values()) tally.evaluations.put(p, 0L);
         for (int i = start; i < iterations; i += step) {
             if (unmappedFetches >= REPLACE_AFTER_UNMAPPED_FETCHES) {
                 machine.close();
@@ -463,12 +435,9 @@ public final class Arm64Verifier implements AutoCloseable {
             Outcome o = execute(t, seed, false);
             tally.done++;
             if (t.fresh) tally.fresh++;
-            for (Arm64Property p : o.evaluated) tally.evaluations.merge(p, 1L, Long::sum);
+            for (Arm64Property p : o.evaluated) tally.evaluations[p.ordinal()]++;
             tally.switches += o.switches;
-            for (int k = 0; k < o.arrivals; k++) {
-                tally.minExec = Math.min(tally.minExec, o.executed[k]);
-                tally.maxExec = Math.max(tally.maxExec, o.executed[k]);
-            }
+            for (int k = 0; k < o.arrivals; k++) tally.executed(o.executed[k]);
             if (o.roundTrip) tally.roundTrips++;
             if (o.fpcrLeak != null) {
                 tally.leaks++;
@@ -505,14 +474,13 @@ public final class Arm64Verifier implements AutoCloseable {
                     + (conv.fresh() != null && conv.fresh().maker() != null ? "no " + conv.fresh().maker().symbol() + " in the file; "
                     + "give one with --maker FILE:SYMBOL" : "none described") + "): makecontext was not checked"));
         }
-        String executed = t.maxExec < 0 ? "no switch arrived"
-                : (t.minExec == t.maxExec ? Long.toString(t.minExec) : t.minExec + "-" + t.maxExec) + " executed per switch";
+        String executed = t.executedPerSwitch("no switch arrived", "");
         findings.add(new Finding(Finding.CODE_SIZE, Finding.Severity.INFO, codeSize + " bytes, " + instructionCount
                 + " instructions; " + executed));
         List<Violation> violations = new ArrayList<>();
         for (Arm64Property p : Arm64Property.values()) if (t.first.containsKey(p)) violations.add(t.first.get(p));
-        return new Arm64Report(file, symbol, seed, iterations, violations, findings, t.evaluations, t.fresh,
-                codeSize, instructionCount, t.maxExec < 0 ? -1 : t.minExec, t.maxExec, t.switches, nanos, switchesFpcr);
+        return new Arm64Report(file, symbol, seed, iterations, violations, findings, t.evaluationCounts(), t.fresh,
+                codeSize, instructionCount, t.minExecuted(), t.maxExec, t.switches, nanos, switchesFpcr);
     }
 
     Arm64Trial trial(long seed, int i) {
@@ -562,10 +530,7 @@ public final class Arm64Verifier implements AutoCloseable {
         }
 
         String text() {
-            StringBuilder sb = new StringBuilder(frame.header());
-            for (String r : rows) sb.append("  ").append(r).append('\n');
-            sb.append("  offending instruction: ").append(line != null ? line : "unknown").append('\n');
-            return sb.toString();
+            return Counterexample.text(frame.header(), rows, line != null ? line : "unknown");
         }
     }
 
@@ -775,7 +740,7 @@ public final class Arm64Verifier implements AutoCloseable {
 
     /** The instruction executed before {@code pc} (the one that left sp misaligned). */
     private long previous(Recording rec, long pc) {
-        for (int i = Math.min(rec.pcCount, rec.pcs.length) - 1; i > 0; i--) if (rec.pcs[i] == pc) return rec.pcs[i - 1];
+        for (int i = rec.kept() - 1; i > 0; i--) if (rec.pcs[i] == pc) return rec.pcs[i - 1];
         return pc;
     }
 
@@ -998,20 +963,14 @@ public final class Arm64Verifier implements AutoCloseable {
             p.detail = note ? detail + " " + line : detail;
             p.line = note ? null : line;
         }
-        p.rows.add(String.format("%-12s before %-18s expected %-18s got %-18s  <-- %s", name, hex(before), hex(expected),
-                hex(actual), line == null ? "differs" : line));
+        p.rows.add(Counterexample.row(name, before, expected, actual, line));
     }
 
     /** The last instruction after which observed register {@code idx} changed (only when tracing). */
     private String blameRegister(Recording rec, long[] after, int idx) {
         if (!rec.tracing) return null;
-        int n = Math.min(rec.snaps.size(), Math.min(rec.pcCount, rec.pcs.length));
-        for (int k = n - 1; k >= 0; k--) {
-            long[] before = rec.snaps.get(k);
-            long[] next = k + 1 < n ? rec.snaps.get(k + 1) : after;
-            if (before[idx] != next[idx] && !isPad(rec.pcs[k])) return describe(rec.pcs[k]);
-        }
-        return "(no instruction wrote " + Arch.name(obs[idx]) + ")";
+        long pc = rec.lastWriter(after, idx, -1L, true);
+        return pc < 0 ? "(no instruction wrote " + Arch.name(obs[idx]) + ")" : describe(pc);
     }
 
     private String blameSlot(Recording rec, long address, String slot) {

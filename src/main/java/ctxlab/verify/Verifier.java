@@ -237,21 +237,19 @@ public final class Verifier implements Checker {
     // ------------------------------------------------------------------------------ hooks
 
     /** What the hooks saw during one switch. Two of them, so that switch 1 is still there to explain switch 2. */
-    private static final class Recording {
-        final long[] pcs = new long[BUDGET + 16];
-        int pcCount;
-        final long[] wPc = new long[MAX_WRITES], wAddr = new long[MAX_WRITES];
-        final int[] wSize = new int[MAX_WRITES];
-        int wCount;
+    private static final class Recording extends SwitchLog {
         /** The write log holds every write (traced machine); the fast one sees only writes outside lo/hi. */
         boolean allWrites;
         long lo1, hi1, lo2, hi2;     // allowed write ranges
         boolean bad;                 // first write outside them
         long badPc, badAddr;
         int badSize;
-        boolean tracing;
-        final List<long[]> snaps = new ArrayList<>();
 
+        Recording() {
+            super(BUDGET, MAX_WRITES, PADS, Machine.PAGE_SIZE);
+        }
+
+        // Fields set one by one, not through a SwitchLog method: this runs twice per check.
         void reset(long save, long entryRsp, boolean trace) {
             allWrites = trace;
             pcCount = 0;
@@ -265,33 +263,10 @@ public final class Verifier implements Checker {
             snaps.clear();
         }
 
-        /** The last instruction executed outside the landing pads (the routine's last, normally). */
-        long lastPc() {
-            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) {
-                if (!isPad(pcs[i])) return pcs[i];
-            }
-            return -1;
-        }
-
         /** The last instruction executed inside [start, end) (the assembled code), or -1. */
         long lastIn(long start, long end) {
-            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) {
+            for (int i = kept() - 1; i >= 0; i--) {
                 if (pcs[i] >= start && pcs[i] < end) return pcs[i];
-            }
-            return -1;
-        }
-
-        /** Instructions executed outside the landing pads (traced runs only). */
-        long executed() {
-            long n = 0;
-            for (int i = Math.min(pcCount, pcs.length) - 1; i >= 0; i--) if (!isPad(pcs[i])) n++;
-            return n;
-        }
-
-        /** The last write overlapping [lo, hi), or -1. */
-        long lastWriteTo(long lo, long hi) {
-            for (int i = Math.min(wCount, MAX_WRITES) - 1; i >= 0; i--) {
-                if (wAddr[i] < hi && wAddr[i] + wSize[i] > lo) return wPc[i];
             }
             return -1;
         }
@@ -361,58 +336,40 @@ public final class Verifier implements Checker {
     public Report run(int iterations, long seed, int threads) {
         if (iterations <= 0) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-        int n = Math.min(threads, iterations);
+        int n = Stripes.count(threads, iterations);
         if (n == 1) return run(iterations, seed);
         long t0 = System.nanoTime();
-        List<java.util.concurrent.CompletableFuture<Tally>> others = new ArrayList<>();
-        for (int k = 1; k < n; k++) {
-            int start = k;
-            java.util.concurrent.CompletableFuture<Tally> f = new java.util.concurrent.CompletableFuture<>();
+        List<Tally> stripes = Stripes.run(threads, iterations, k -> {
+            if (k == 0) return stripe(iterations, seed, 0, n, false);
             // A machine is confined to the thread that made it: each worker builds its own Verifier.
-            Thread.ofPlatform().daemon().name("verify-" + k).start(() -> {
-                try (Verifier v = new Verifier(assembly, file, symbol)) {
-                    v.explain = explain;
-                    v.replaceAfter = replaceAfter;
-                    f.complete(v.stripe(iterations, seed, start, n, false));
-                } catch (Throwable e) {
-                    f.completeExceptionally(e);
-                }
-            });
-            others.add(f);
-        }
-        Tally tally = stripe(iterations, seed, 0, n, false);
-        for (var f : others) {
-            try {
-                tally.merge(f.join());
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                if (e.getCause() instanceof Error err) throw err;
-                throw e;
+            try (Verifier v = new Verifier(assembly, file, symbol)) {
+                v.explain = explain;
+                v.replaceAfter = replaceAfter;
+                return v.stripe(iterations, seed, k, n, false);
             }
-        }
+        });
+        Tally tally = stripes.get(0);
+        for (int i = 1; i < stripes.size(); i++) tally.merge(stripes.get(i));
         return report(tally, seed, t0);
     }
 
     private static final Property[] PROPERTIES = Property.values();
 
-    /** What a run (or one thread's share of it) counted. */
-    private static final class Tally {
-        final Map<Property, Violation> first = new EnumMap<>(Property.class);
-        /** By {@link Property#ordinal()}. */
-        final long[] evaluations = new long[PROPERTIES.length];
+    /** What a run (or one thread's share of it) counted: the shared counts, the x87 and CET findings. */
+    private static final class Tally extends StripeTally<Property, Violation> {
         String x87;
         int x87Iteration = Integer.MAX_VALUE, cetIteration = Integer.MAX_VALUE;
         boolean cetSeen;
-        long x87Count, roundTrips, switches;
-        long minExec = Long.MAX_VALUE, maxExec = -1, cetPc = Long.MIN_VALUE;
-        int fresh, done;
+        long x87Count;
+        long cetPc = Long.MIN_VALUE;
+
+        Tally() {
+            super(Property.class, Violation::iteration);
+        }
 
         /** Measured on traced runs only (the fast machine does not see instructions). */
         void measured(Outcome o) {
-            for (int k = 0; k < o.arrivals; k++) {
-                minExec = Math.min(minExec, o.executed[k]);
-                maxExec = Math.max(maxExec, o.executed[k]);
-            }
+            for (int k = 0; k < o.arrivals; k++) executed(o.executed[k]);
             if (o.cet && o.iteration < cetIteration) {
                 cetPc = o.cetPc;
                 cetIteration = o.iteration;
@@ -421,8 +378,7 @@ public final class Verifier implements Checker {
 
         /** Adds another thread's share: sums, extremes, and what the lowest iteration found. */
         void merge(Tally o) {
-            o.first.forEach((p, v) -> first.merge(p, v, (a, b) -> a.iteration() <= b.iteration() ? a : b));
-            for (int k = 0; k < evaluations.length; k++) evaluations[k] += o.evaluations[k];
+            super.merge(o);
             if (o.x87 != null && o.x87Iteration < x87Iteration) {
                 x87 = o.x87;
                 x87Iteration = o.x87Iteration;
@@ -433,12 +389,6 @@ public final class Verifier implements Checker {
             }
             cetSeen |= o.cetSeen;
             x87Count += o.x87Count;
-            roundTrips += o.roundTrips;
-            switches += o.switches;
-            minExec = Math.min(minExec, o.minExec);
-            maxExec = Math.max(maxExec, o.maxExec);
-            fresh += o.fresh;
-            done += o.done;
         }
     }
 
@@ -495,7 +445,6 @@ public final class Verifier implements Checker {
             }
         }
         String cet = y.cetSeen ? cetFinding(y.cetPc == Long.MIN_VALUE ? -1 : y.cetPc) : null;
-        long minExec = y.minExec, maxExec = y.maxExec;
         long nanos = System.nanoTime() - t0;
         List<Finding> findings = new ArrayList<>();
         if (y.x87 != null) {
@@ -504,15 +453,12 @@ public final class Verifier implements Checker {
                     + " Boost.Context saves it with fnstcw/fldcw, and the spare bytes 0x3c-0x3f would hold it."));
         }
         if (cet != null) findings.add(new Finding(Finding.CET, Finding.Severity.WARNING, cet));
-        String executed = maxExec < 0 ? "no traced switch arrived"
-                : (minExec == maxExec ? minExec : minExec + "-" + maxExec) + " executed per switch (traced sample)";
+        String executed = y.executedPerSwitch("no traced switch arrived", " (traced sample)");
         findings.add(new Finding(Finding.CODE_SIZE, Finding.Severity.INFO, codeSize + " bytes, "
                 + instructionCount + " instructions; " + executed));
         List<Violation> violations = new ArrayList<>(y.first.values());
-        Map<Property, Long> evaluations = new EnumMap<>(Property.class);
-        for (Property p : PROPERTIES) evaluations.put(p, y.evaluations[p.ordinal()]);
-        return new Report(file, symbol, seed, y.done, violations, findings, evaluations, y.fresh, codeSize,
-                instructionCount, maxExec < 0 ? -1 : minExec, maxExec, y.switches, nanos);
+        return new Report(file, symbol, seed, y.done, violations, findings, y.evaluationCounts(), y.fresh, codeSize,
+                instructionCount, y.minExecuted(), y.maxExec, y.switches, nanos);
     }
 
     private boolean explain = true;
@@ -584,11 +530,7 @@ public final class Verifier implements Checker {
         }
 
         String text() {
-            StringBuilder sb = new StringBuilder(frame.header());
-            for (String r : rows) sb.append("  ").append(r).append('\n');
-            sb.append("  offending instruction: ").append(line != null ? line : note != null ? "none " + note : "unknown")
-                    .append('\n');
-            return sb.toString();
+            return Counterexample.text(frame.header(), rows, line != null ? line : note != null ? "none " + note : "unknown");
         }
     }
 
@@ -792,7 +734,7 @@ public final class Verifier implements Checker {
             Problem p = new Problem(Property.FLAGS, f);
             diff(p, "rflags", entryRegs[G_FLAGS], after[O_FLAGS] & ~DF, after[O_FLAGS],
                     "DF is set on arrival (rflags " + hex(after[O_FLAGS]) + ")",
-                    blame(lastWriter(rec, after, O_FLAGS, DF), "no instruction set DF"));
+                    blame(rec.lastWriter(after, O_FLAGS, DF, false), "no instruction set DF"));
             o.problem(p);
         }
     }
@@ -942,14 +884,13 @@ public final class Verifier implements Checker {
             p.line = note ? null : line;
             p.note = note ? line : null;
         }
-        p.rows.add(String.format("%-12s before %-18s expected %-18s got %-18s  <-- %s", name, hex(before), hex(expected),
-                hex(actual), line == null ? "differs" : line));
+        p.rows.add(Counterexample.row(name, before, expected, actual, line));
     }
 
     /** Names the last instruction that changed register {@code idx} (only when tracing). */
     private String blameRegister(Recording rec, long[] after, int idx, String none) {
         if (!rec.tracing) return null;
-        long pc = lastWriter(rec, after, idx, -1L);
+        long pc = rec.lastWriter(after, idx, -1L, false);
         return pc < 0 ? (none == null ? null : "(" + none + ")") : describe(pc);
     }
 
@@ -961,18 +902,6 @@ public final class Verifier implements Checker {
         long pc = rec.lastWriteTo(address, address + width);
         if (pc < 0 && !rec.allWrites) return null;   // not logged on the fast machine: unknown
         return pc < 0 ? "(no instruction wrote " + slot + ")" : describe(pc);
-    }
-
-    /** The last instruction after which {@code OBS[idx] & mask} changed, from the trace; -1 if none. */
-    private static long lastWriter(Recording rec, long[] after, int idx, long mask) {
-        if (!rec.tracing) return -1;
-        int n = Math.min(rec.snaps.size(), Math.min(rec.pcCount, rec.pcs.length));
-        for (int k = n - 1; k >= 0; k--) {
-            long[] before = rec.snaps.get(k);
-            long[] next = k + 1 < n ? rec.snaps.get(k + 1) : after;
-            if (((before[idx] ^ next[idx]) & mask) != 0) return rec.pcs[k];
-        }
-        return -1;
     }
 
     /** Names an address by what lives there in this switch. */
