@@ -34,8 +34,12 @@
  * Everything before the last two instructions is the seed's, in the seed's order, so a bad
  * context faults at the same instruction as with the seed. Measured and not taken: skipping
  * `ldmxcsr` when the MXCSR is unchanged (the compare clobbers eax and the flags, and it measured
- * slower, 7.3 against 5.7 ns per switch), and loading the new rsp before the other registers (no
- * difference); see docs/performance.md.
+ * slower, 7.3 against 5.7 ns per switch), loading the new rsp before the other registers (no
+ * difference), and every other order the fault vectors allow (`ldmxcsr` right after the rbx and
+ * rsp loads, the `leaq` early), `.p2align 6` and the VEX forms vstmxcsr/vldmxcsr: none more than
+ * 1 % faster. `stmxcsr` itself is about 1 ns of the 4.5 per switch, and it must stay
+ * the last store, before any read of *restore, for a bad context to fault with the seed's memory;
+ * see docs/performance.md, section 2, "Fourth pass".
  *
  * Not switched, as in the seed: the x87 control word (strands are expected not to change it) and
  * the CET shadow stack (the jmp onto another stack is what a CET process would reject, as the
