@@ -80,3 +80,15 @@ long_verify() {
   done
   $verify && [[ $n =~ ^[0-9]{1,9}$ ]] && [ "$n" -ge 500000 ]
 }
+
+# Whether src/main or pom.xml has anything newer than the file $1 (the launcher's build stamp), run
+# from the checkout's root. Bash's own globbing, not find: a fork and exec cost ~9 ms of every cold
+# start here (~0.5 s), the loop over ~460 paths ~3 ms. Bash before 4 has no globstar: find then.
+sources_newer() {
+  local f
+  if shopt -s globstar 2>/dev/null; then
+    for f in pom.xml src/main src/main/**/*; do [[ $f -nt $1 ]] && return 0; done
+    return 1
+  fi
+  [ -n "$(find src/main pom.xml -newer "$1" -print -quit 2>/dev/null)" ]
+}

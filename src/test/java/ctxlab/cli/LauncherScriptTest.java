@@ -70,4 +70,43 @@ class LauncherScriptTest {
         Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"17.0.9\"");   // no newline at the end
         assertEquals("17 rc=0", bash(TestFiles.ROOT, ". scripts/lib.sh; java_major \"$1/bin/java\"", jdk.toString()));
     }
+    /**
+     * The launcher's staleness check: a source or pom.xml newer than the build stamp, however deep,
+     * and a file added or removed (its directory changes), counts; anything else does not.
+     */
+    @Test
+    void sourcesNewerThanTheStamp(@TempDir Path tree) throws Exception {
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        java.nio.file.attribute.FileTime stampTime = java.nio.file.attribute.FileTime.fromMillis(1_000_000_100_000L);
+        java.nio.file.attribute.FileTime later = java.nio.file.attribute.FileTime.fromMillis(1_000_000_200_000L);
+        Path deep = tree.resolve("src/main/java/ctxlab/x/Deep.java");
+        Files.createDirectories(deep.getParent());
+        Files.writeString(deep, "class Deep {}");
+        Files.writeString(tree.resolve("pom.xml"), "<project/>");
+        Files.createDirectories(tree.resolve("src/test"));
+        Path testFile = Files.writeString(tree.resolve("src/test/T.java"), "class T {}");
+        Path stamp = Files.writeString(tree.resolve("stamp"), "");
+        String check = ". \"$1/scripts/lib.sh\"; cd \"$2\"; sources_newer stamp && echo newer || echo same";
+        Runnable allOld = () -> {
+            try (var paths = Files.walk(tree)) {
+                for (Path q : paths.toList()) Files.setLastModifiedTime(q, old);
+                Files.setLastModifiedTime(stamp, stampTime);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        allOld.run();
+        assertEquals("same rc=0", bash(tree, check, TestFiles.ROOT.toString(), tree.toString()));
+        Files.setLastModifiedTime(testFile, later);   // tests are not what the launcher builds
+        assertEquals("same rc=0", bash(tree, check, TestFiles.ROOT.toString(), tree.toString()));
+        Files.setLastModifiedTime(deep, later);
+        assertEquals("newer rc=0", bash(tree, check, TestFiles.ROOT.toString(), tree.toString()));
+        allOld.run();
+        Files.setLastModifiedTime(tree.resolve("pom.xml"), later);
+        assertEquals("newer rc=0", bash(tree, check, TestFiles.ROOT.toString(), tree.toString()));
+        allOld.run();
+        Files.delete(deep);   // a removed source changes its directory
+        Files.setLastModifiedTime(deep.getParent(), later);
+        assertEquals("newer rc=0", bash(tree, check, TestFiles.ROOT.toString(), tree.toString()));
+    }
 }
