@@ -67,7 +67,9 @@ export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
 # A 16 MB young generation: verify allocates some 4 KB per check, and with the default (~100 MB)
 # every check until the first collection wrote to pages the kernel had never given the process:
 # page faults and zeroing made the first 20,000 checks cost 2-3 times the later ones.
-ctxlab_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xss8m -XX:+UseSerialGC -Xmn16m -XX:TieredStopAtLevel=1)
+# No perf-data file (/tmp/hsperfdata_USER/PID, for jps and jstat): creating and deleting it cost
+# 15-25 ms of every start here (docs/performance.md), and a CLI run is not a process to monitor.
+ctxlab_jvm_flags=(--enable-native-access=ALL-UNNAMED -Xss8m -XX:+UseSerialGC -Xmn16m -XX:TieredStopAtLevel=1 -XX:-UsePerfData)
 
 # Whether the arguments ask verify for 500,000 or more iterations (the launcher then uses the full JIT).
 long_verify() {
