@@ -72,8 +72,12 @@ public final class ElfInput {
                         : symbolGiven || names.size() <= 1 ? "no function '" + symbol + "'"
                         : symbol == null ? "several functions: pick one with --symbol"
                         : "no function '" + symbol + "', and several others: pick one with --symbol";
+                List<String> sizeless = names.isEmpty() ? sizelessFunctions(elf) : List.of();
                 throw new AsmException(elf.name() + ": " + reason
-                        + (names.isEmpty() ? " (no functions defined)" : " (functions: " + list + ")"));
+                        + (!names.isEmpty() ? " (functions: " + list + ")"
+                        : sizeless.isEmpty() ? " (no functions defined)"
+                        : " (functions without a size: " + String.join(", ", sizeless.subList(0, Math.min(12, sizeless.size())))
+                                + (sizeless.size() > 12 ? ", …" : "") + ")"));
             }
         }
         Assembly a = elf.machine() == ElfFile.EM_AARCH64 ? Arm64ElfInput.build(elf, chosen, base) : build(elf, chosen, base);
@@ -96,6 +100,17 @@ public final class ElfInput {
         return out;
     }
 
+    /** Defined functions in code sections whose size is 0 (no .size), by name. */
+    private static List<String> sizelessFunctions(ElfFile elf) {
+        List<ElfFile.Symbol> table = !elf.symtab().isEmpty() ? elf.symtab() : elf.dynsym();
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        for (ElfFile.Symbol s : table) {
+            ElfFile.Section sec = s.defined() ? elf.section(s.shndx()) : null;
+            if (s.type() == ElfFile.STT_FUNC && s.size() == 0 && sec != null && sec.code() && !s.name().isEmpty()) out.add(s.name());
+        }
+        return List.copyOf(out);
+    }
+
     static ElfFile.Symbol find(ElfFile elf, String name) {
         if (name == null) return null;
         for (List<ElfFile.Symbol> t : List.of(elf.symtab(), elf.dynsym())) {
@@ -116,12 +131,17 @@ public final class ElfInput {
                     + ") lies outside its section " + sec.name() + " (" + sec.size() + " bytes)");
         }
         if (routine.size() > MAX_ROUTINE) throw new AsmException(what + " is " + routine.size() + " bytes long; at most " + MAX_ROUTINE);
+        // Hand-written code often has no .size (the symbol's size is 0): the routine then runs to the
+        // next function or global symbol of its section, or the section's end (a local label inside it
+        // is no end), and stops before bytes Capstone cannot decode (data after it), as objdump lists it.
+        boolean sized = routine.size() > 0;
+        long size = sized ? routine.size() : Math.min(MAX_ROUTINE, implicitEnd(elf, sec, routine, start, relocatable) - start);
 
         // The window of the section that becomes the code.
         long from = 0, to = sec.size();
         if (sec.size() > WHOLE_SECTION) {
             from = Math.max(0, (start - WINDOW) & ~0xfffL);
-            to = Math.min(sec.size(), start + routine.size() + WINDOW);
+            to = Math.min(sec.size(), start + size + WINDOW);
         }
         byte[] code = elf.bytes(sec, from, to);
         long sectionAddr = relocatable ? 0 : sec.addr();   // symbol values: section offsets (.o) or addresses
@@ -142,8 +162,15 @@ public final class ElfInput {
         List<Relocation> relocations = new ArrayList<>();
         List<Instruction> insns;
         try (Disassembler d = Disassembler.open()) {
-            if (relocatable) applyObjectRelocations(elf, sec, code, from, routineOffset, routine.size(), relocations, d, base);
-            insns = d.disassemble(code, (int) routineOffset, (int) routine.size(), base + routineOffset, 0);
+            if (!sized) {   // instruction lengths do not depend on the relocations' values: decode first
+                long decoded = 0;
+                for (Instruction i : d.disassemble(code, (int) routineOffset, (int) size, base + routineOffset, 0)) decoded += i.size();
+                if (decoded == 0) throw new AsmException(what + " has no size, and Capstone cannot decode the bytes at it ("
+                        + hex(code, (int) routineOffset, 8) + "): data or a foreign instruction set");
+                size = decoded;
+            }
+            if (relocatable) applyObjectRelocations(elf, sec, code, from, routineOffset, size, relocations, d, base);
+            insns = d.disassemble(code, (int) routineOffset, (int) size, base + routineOffset, 0);
         }
         if (!relocatable) nameExits(elf, sec, insns, code.length, base, delta, relocations);
 
@@ -160,13 +187,31 @@ public final class ElfInput {
                     i.mnemonic() + (i.opStr().isEmpty() ? "" : " " + i.opStr()), true));
             covered = off + i.size();
         }
-        if (covered < routineOffset + routine.size()) {
+        if (covered < routineOffset + size) {
             long bad = covered - routineOffset;
             throw new AsmException(elf.name() + ":" + routine.name() + "+0x" + Long.toHexString(bad)
                     + ": Capstone cannot decode the bytes there (" + hex(code, (int) covered, 8) + "): data or a foreign instruction set");
         }
         relocations.sort((x, y) -> Long.compare(x.offset(), y.offset()));
         return new Assembly(code, base, symbols, lines, relocations);
+    }
+
+    /**
+     * Where a routine without a size ends (section offset): at the next function or global symbol of
+     * its section, else the section's end. Local labels (a {@code retry:} in the routine is one in
+     * the symbol table) do not end it.
+     */
+    private static long implicitEnd(ElfFile elf, ElfFile.Section sec, ElfFile.Symbol routine, long start, boolean relocatable) {
+        long end = sec.size();
+        for (List<ElfFile.Symbol> t : List.of(elf.symtab(), elf.dynsym())) {
+            for (ElfFile.Symbol s : t) {
+                if (s.shndx() != sec.index() || s.name().isEmpty()) continue;
+                if (s.type() != ElfFile.STT_FUNC && s.bind() == ElfFile.STB_LOCAL) continue;
+                long off = relocatable ? s.value() : s.value() - sec.addr();
+                if (off > start && off < end) end = off;
+            }
+        }
+        return end;
     }
 
     static SourceLocation where(ElfFile elf, String symbol, long offset) {

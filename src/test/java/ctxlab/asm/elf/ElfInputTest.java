@@ -145,6 +145,45 @@ class ElfInputTest {
         assertTrue(text.out().contains("stmxcsr 0x38(%rdi)"), text.out());
     }
 
+    /**
+     * Hand-written code without {@code .size}: the routine runs to the next function or global symbol
+     * (a local label inside it is no end), its instructions are listed and its calls out are named,
+     * as for a sized one; a file whose only function has no size names it in the usage error.
+     */
+    @Test
+    void aRoutineWithoutASizeRunsToTheNextGlobalSymbol() throws Exception {
+        Path s = dir.resolve("sizeless.s");
+        Files.writeString(s, """
+                    .text
+                    .globl f
+                    .type f, @function
+                f:
+                    movq %rax, %rbx
+                retry:
+                    call g
+                    jmp retry
+                    ret
+                    .globl h
+                h:
+                    ret
+                """);
+        Path o = gcc(s, "sizeless.o", "-c");
+        Assembly f = ElfInput.load(ElfFile.read(o, "sizeless.o"), "f", true, 0x400000).assembly();
+        assertEquals(List.of("movq %rax, %rbx", "callq 0x400008", "jmp 0x400003", "retq"),
+                f.lines().stream().map(Assembly.Line::text).toList());
+        assertEquals(1, f.relocations().size(), f.relocations().toString());
+        assertEquals("g@PLT", f.relocations().get(0).symbol());
+        assertEquals(Relocation.Kind.CALL, f.relocations().get(0).kind());
+        Assembly h = ElfInput.load(ElfFile.read(o, "sizeless.o"), "h", true, 0x400000).assembly();
+        assertEquals(List.of("retq"), h.lines().stream().map(Assembly.Line::text).toList());
+
+        Path only = dir.resolve("sizeless-only.s");
+        Files.writeString(only, "    .text\n    .globl f\n    .type f, @function\nf:\n    ret\n");
+        Result r = run("assemble", gcc(only, "sizeless-only.o", "-c").toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("(functions without a size: f)"), r.err());
+    }
+
     @Test
     void callsOutOfTheCodeAreNamedAndCallsInsideArePatched() {
         // .o: "call _exit" is R_X86_64_PLT32 against _exit, a zero field
