@@ -75,7 +75,9 @@ final class Arm64ElfInput {
         }
         if ((start & 3) != 0) throw new AsmException(what + " starts at section offset 0x" + Long.toHexString(start)
                 + ", not on a 4-byte boundary: not AArch64 code");
-        long size = routine.size() > 0 ? routine.size() : sec.size() - start;   // hand-written code often has no .size
+        // Hand-written code often has no .size: to the next function or global symbol, as for x86-64.
+        long size = routine.size() > 0 ? routine.size()
+                : Math.min(ElfInput.MAX_ROUTINE, ElfInput.implicitEnd(elf, sec, routine, start, relocatable) - start);
         long from = 0, to = sec.size();
         if (sec.size() > ElfInput.WHOLE_SECTION) {
             from = Math.max(0, (start - ElfInput.WINDOW) & ~0xfffL);   // 4 KiB-aligned: adrp's page arithmetic holds

@@ -201,7 +201,7 @@ public final class ElfInput {
      * its section, else the section's end. Local labels (a {@code retry:} in the routine is one in
      * the symbol table) do not end it.
      */
-    private static long implicitEnd(ElfFile elf, ElfFile.Section sec, ElfFile.Symbol routine, long start, boolean relocatable) {
+    static long implicitEnd(ElfFile elf, ElfFile.Section sec, ElfFile.Symbol routine, long start, boolean relocatable) {
         long end = sec.size();
         for (List<ElfFile.Symbol> t : List.of(elf.symtab(), elf.dynsym())) {
             for (ElfFile.Symbol s : t) {

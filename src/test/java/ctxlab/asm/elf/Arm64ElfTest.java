@@ -101,6 +101,18 @@ class Arm64ElfTest {
         assertEquals("stp x19, x20, [x0]", o.lines().get(0).text());
     }
 
+    /** Without .size, a routine runs to the next function or global symbol, not over it (as for x86-64). */
+    @Test
+    void aRoutineWithoutASizeEndsAtTheNextGlobalSymbol() throws Exception {
+        Path src = dir.resolve("sizeless.s");
+        Files.writeString(src, "    .text\n    .globl f\n    .type f, %function\nf:\n    mov x0, x1\nagain:\n    cbz x0, again\n"
+                + "    ret\n    .globl h\nh:\n    mov x2, x3\n    ret\n");
+        Path o = build(src, "o");
+        assertEquals(List.of("mov x0, x1", "cbz x0, #0x400004", "ret"),
+                load(o, "f").assembly().lines().stream().map(Assembly.Line::text).toList());
+        assertEquals(2, load(o, "h").assembly().lines().size());
+    }
+
     @Test
     void objectRelocationsAreAppliedAsLdDoes() throws Exception {
         Path src = RESOURCES.resolve("relocs.s");
