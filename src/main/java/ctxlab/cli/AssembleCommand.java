@@ -4,9 +4,7 @@ import ctxlab.asm.Assembly;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,38 +66,7 @@ final class AssembleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (input.elf()) return elf(out, input);
         if (json) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("file", input.name());
-            if (arm64) j.put("arch", "arm64");
-            j.put("size", a.size());
-            j.put("instructions", a.instructionCount());
-            j.put("bytes", a.hex());
-            Map<String, Long> symbols = new LinkedHashMap<>();
-            a.symbols().values().stream().sorted((x, y) -> Long.compare(x.offset(), y.offset()))
-                    .forEach(s -> symbols.put(s.name(), s.offset()));
-            j.put("symbols", symbols);
-            j.put("base", a.base());
-            j.put("relocations", a.relocations().stream().map(r -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("offset", r.offset());
-                m.put("width", r.width());
-                m.put("symbol", r.symbol());
-                m.put("addend", r.addend());
-                m.put("instruction", r.instruction());
-                m.put("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
-                return m;
-            }).toList());
-            j.put("lines", a.lines().stream().map(l -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("offset", l.offset());
-                m.put("length", l.length());
-                m.put("bytes", HexFormat.of().formatHex(a.code(), (int) l.offset(), (int) (l.offset() + l.length())));
-                m.put("line", l.where().toString());
-                m.put("source", l.text().strip());
-                m.put("instruction", l.instruction());
-                return m;
-            }).toList());
-            out.println(Common.json(j));
+            out.println(Common.json(AssembleJson.Source.of(input.name(), arm64, a)));
             return Main.OK;
         }
         out.printf("%s: %d bytes, %d instructions, assembled at %s%n", input.name(), a.size(), a.instructionCount(), Common.hex(a.base()));
@@ -134,41 +101,7 @@ final class AssembleCommand implements Callable<Integer> {
         byte[] bytes = a.bytesOf(routine);
         HexFormat hexf = HexFormat.ofDelimiter(" ");
         if (json) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("file", input.name());
-            j.put("format", "elf");
-            j.put("type", input.kind());
-            j.put("symbol", routine);
-            j.put("size", bytes.length);
-            j.put("instructions", a.instructionCount());
-            j.put("bytes", HexFormat.of().formatHex(bytes));
-            j.put("offset", extent[0]);
-            Map<String, Long> symbols = new LinkedHashMap<>();
-            a.symbols().values().stream().sorted((x, y) -> Long.compare(x.offset(), y.offset()))
-                    .forEach(s -> symbols.put(s.name(), s.offset()));
-            j.put("symbols", symbols);
-            j.put("base", a.base());
-            j.put("lines", a.lines().stream().map(l -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("offset", l.offset());
-                m.put("length", l.length());
-                m.put("bytes", HexFormat.of().formatHex(a.code(), (int) l.offset(), (int) (l.offset() + l.length())));
-                m.put("line", l.where().toString());
-                m.put("source", l.text());
-                m.put("instruction", true);
-                return m;
-            }).toList());
-            j.put("relocations", a.relocations().stream().map(r -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("offset", r.offset());
-                m.put("width", r.width());
-                m.put("symbol", r.symbol());
-                m.put("addend", r.addend());
-                m.put("instruction", r.instruction());
-                m.put("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
-                return m;
-            }).toList());
-            out.println(Common.json(j));
+            out.println(Common.json(AssembleJson.Elf.of(input.name(), input.kind(), routine, bytes, extent[0], a)));
             return Main.OK;
         }
         out.printf("%s (%s): %s, %d bytes, %d instructions (Capstone's disassembly), code offset %s, at %s%n", input.name(),
