@@ -13,7 +13,6 @@ import ctxlab.verify.AutoDetect;
 import ctxlab.verify.ConventionVerifier;
 import ctxlab.verify.Finding;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -401,29 +400,19 @@ final class Arm64Commands {
         byte[] code = java.util.Arrays.copyOfRange(a.code(), (int) skip, a.size());
         java.util.function.LongFunction<String> describe = addr -> a.describe(addr + skip);
         entry = a.base();
-        List<Map<String, Object>> results = new java.util.ArrayList<>();
+        List<VectorsJson.Arm64Result> results = new java.util.ArrayList<>();
         int passed = 0;
         for (ctxlab.vectors.Arm64Vector v : vectors) {
             List<String> diffs = v.run(code, entry, describe);
             if (diffs.isEmpty()) passed++;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", v.name());
-            m.put("passed", diffs.isEmpty());
-            m.put("diffs", diffs);
-            results.add(m);
+            results.add(new VectorsJson.Arm64Result(v.name(), diffs.isEmpty(), diffs));
             if (!json) {
                 out.printf("%-4s %s%n", diffs.isEmpty() ? "ok" : "FAIL", v.name());
                 for (String d : diffs) out.printf("       %s%n", d);
             }
         }
         if (json) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("arch", "arm64");
-            j.put("total", vectors.size());
-            j.put("passed", passed);
-            j.put("failed", vectors.size() - passed);
-            j.put("results", results);
-            out.println(Common.json(j));
+            out.println(Common.json(new VectorsJson<>("arm64", vectors.size(), passed, vectors.size() - passed, results, null)));
         } else {
             out.printf("%n%d passed, %d failed%n", passed, vectors.size() - passed);
         }

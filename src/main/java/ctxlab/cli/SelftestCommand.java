@@ -6,9 +6,7 @@ import ctxlab.selftest.Outcome;
 import ctxlab.selftest.Selftest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -99,12 +97,8 @@ final class SelftestCommand implements Callable<Integer> {
         boolean passed = outcomes.stream().allMatch(Outcome::passed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("backend", "unicorn");
-            if (arm64) j.put("arch", "arm64");
-            j.put("scenarios", outcomes.stream().map(Outcome::toJson).toList());
-            j.put("passed", passed);
-            out.println(Common.json(j));
+            out.println(Common.json(new SelftestJson("unicorn", arm64 ? "arm64" : null,
+                    outcomes.stream().map(Outcome::toJson).toList(), passed)));
             return passed ? Main.OK : Main.FAILED;
         }
         out.printf("selftest of %s in Unicorn%s%n%n", Common.display(file), arm64 ? " (arm64)" : "");
@@ -124,4 +118,8 @@ final class SelftestCommand implements Callable<Integer> {
         out.printf("%n%n%d passed, %d failed%n", ok, outcomes.size() - ok);
         return passed ? Main.OK : Main.FAILED;
     }
+
+    /** What {@code selftest --json} prints, fields in this order; {@code arch} only for AArch64. */
+    record SelftestJson(String backend, @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String arch, List<Outcome.Json> scenarios, boolean passed) {}
 }

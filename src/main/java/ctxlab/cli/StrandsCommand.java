@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import ctxlab.host.HostStrands;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,17 +56,9 @@ final class StrandsCommand implements Callable<Integer> {
         HostStrands.Result r = HostStrands.run(Common.root(), file, program, count, stack, arg, Common.timeout(timeout));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("program", program);
-            j.put("guardMethod", r.guardMethod());
-            j.put("crash", r.crash());
-            if (r.strands() != null) {
-                j.put("resumes", r.strands().path("resumes"));
-                j.put("switches", r.strands().path("switches"));
-                j.put("finished", r.strands().path("finished"));
-                j.put("strands", r.strands().path("strands"));
-            }
-            out.println(Common.json(j));
+            out.println(Common.json(r.strands() == null ? new StrandsJson(program, r.guardMethod(), r.crash(), null, null, null, null)
+                    : new StrandsJson(program, r.guardMethod(), r.crash(), r.strands().path("resumes"),
+                            r.strands().path("switches"), r.strands().path("finished"), r.strands().path("strands"))));
             return r.crash() == null ? Main.OK : Main.FAILED;
         }
         out.printf("%d strand(s) of %s, %d-byte stacks, argument %d; guard page below each stack: %s%n%n",
@@ -86,4 +76,18 @@ final class StrandsCommand implements Callable<Integer> {
                 r.strands().path("resumes").asLong(), r.strands().path("switches").asLong());
         return Main.OK;
     }
+
+    /**
+     * What {@code strands --json} prints, fields in this order; {@code crash} is null when none, and the
+     * counts (as the child reported them) are left out after a crash.
+     */
+    record StrandsJson(String program, String guardMethod, String crash,
+                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                       com.fasterxml.jackson.databind.JsonNode resumes,
+                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                       com.fasterxml.jackson.databind.JsonNode switches,
+                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                       com.fasterxml.jackson.databind.JsonNode finished,
+                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                       com.fasterxml.jackson.databind.JsonNode strands) {}
 }

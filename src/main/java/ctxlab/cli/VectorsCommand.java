@@ -20,9 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -232,26 +230,13 @@ final class VectorsCommand implements Callable<Integer> {
         long passed = outcomes.stream().filter(Outcome::passed).count();
         long failed = outcomes.size() - passed;
         if (json) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("total", outcomes.size());
-            j.put("passed", passed);
-            j.put("failed", failed);
-            j.put("results", java.util.stream.IntStream.range(0, outcomes.size()).mapToObj(i -> {
+            List<VectorsJson.Result> results = java.util.stream.IntStream.range(0, outcomes.size()).mapToObj(i -> {
                 Outcome o = outcomes.get(i);
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", o.name());
-                m.put("passed", o.passed());
-                m.put("diffs", o.diffs());
-                m.put("file", o.vector().display());
-                m.put("convention", o.vector().convention().name());
-                m.put("instructions", o.observed().fault() == null ? o.observed().instructions() : null);
-                m.put("fault", o.observed().fault() == null ? null : o.observed().fault().label);
-                m.put("hardwareSafe", o.vector().hardwareSafe());
-                m.put("timeMs", times.get(i));
-                return m;
-            }).toList());
-            j.put("timeMs", totalMs);
-            out.println(Common.json(j));
+                return new VectorsJson.Result(o.name(), o.passed(), o.diffs(), o.vector().display(), o.vector().convention().name(),
+                        o.observed().fault() == null ? o.observed().instructions() : null,
+                        o.observed().fault() == null ? null : o.observed().fault().label, o.vector().hardwareSafe(), times.get(i));
+            }).toList();
+            out.println(Common.json(new VectorsJson<>(null, outcomes.size(), passed, failed, results, totalMs)));
             return failed == 0 ? Main.OK : Main.FAILED;
         }
         out.printf("%d vectors in Unicorn %s%n%n", outcomes.size(), Machine.unicornVersion());

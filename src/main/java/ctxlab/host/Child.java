@@ -227,19 +227,23 @@ public final class Child {
             m.put("resumes", resumes);
             m.put("switches", s.switches());
             m.put("finished", s.finished());
-            m.put("strands", strands.stream().map(st -> Map.of("id", st.id(), "state", st.state().name(),
-                    "yields", st.yields(), "result", st.result(), "resumes", st.resumes())).toList());
+            // A record, not Map.of: its fields come out in this order every run.
+            m.put("strands", strands.stream().map(st -> new StrandJson(st.id(), st.state().name(), st.yields(), st.result(),
+                    st.resumes())).toList());
             events.emit(m);
         }
         events.emit(Events.event("done"));
         return 0;
     }
 
-    static Map<String, Object> outcome(Outcome o) {
+    /** One strand in the "strands" event. */
+    record StrandJson(long id, String state, long yields, long result, long resumes) {}
+
+    static Outcome.Json outcome(Outcome o) {
         return o.toJson();
     }
 
-    static List<Map<String, Object>> outcomes(List<Outcome> os) {
+    static List<Outcome.Json> outcomes(List<Outcome> os) {
         return os.stream().map(Child::outcome).toList();
     }
 

@@ -14,16 +14,11 @@ import java.util.List;
 public record Outcome(String name, boolean passed, long switches, long instructions,
                       Duration time, List<String> failures, List<String> notes) {
 
-    /** The JSON form ({@code selftest --json}, and the host child's reports). */
-    public java.util.Map<String, Object> toJson() {
-        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("name", name);
-        m.put("passed", passed);
-        m.put("switches", switches);
-        m.put("instructions", instructions);
-        m.put("timeMs", time.toNanos() / 1e6);
-        m.put("failures", failures);
-        m.put("notes", notes);
-        return m;
+    /** The JSON form ({@code selftest --json}, and the host child's reports), fields in this order. */
+    public record Json(String name, boolean passed, long switches, long instructions, double timeMs,
+                       List<String> failures, List<String> notes) {}
+
+    public Json toJson() {
+        return new Json(name, passed, switches, instructions, time.toNanos() / 1e6, failures, notes);
     }
 }
