@@ -61,8 +61,11 @@ public final class ElfInput {
         ElfFile.Symbol chosen = find(elf, symbol);
         if (chosen == null) {
             List<ElfFile.Symbol> functions = functions(elf);
+            List<ElfFile.Symbol> sizeless = functions.isEmpty() ? sizelessFunctions(elf) : List.of();
             if (!symbolGiven && functions.size() == 1) {
                 chosen = functions.get(0);
+            } else if (!symbolGiven && functions.isEmpty() && sizeless.size() == 1) {
+                chosen = sizeless.get(0);   // hand-written code without .size, alone in the file
             } else {
                 List<String> names = functions.stream().map(ElfFile.Symbol::name).distinct().sorted().toList();
                 String list = names.size() > 12 ? String.join(", ", names.subList(0, 12)) + ", … (" + names.size() + ")"
@@ -72,12 +75,12 @@ public final class ElfInput {
                         : symbolGiven || names.size() <= 1 ? "no function '" + symbol + "'"
                         : symbol == null ? "several functions: pick one with --symbol"
                         : "no function '" + symbol + "', and several others: pick one with --symbol";
-                List<String> sizeless = names.isEmpty() ? sizelessFunctions(elf) : List.of();
+                List<String> unsized = sizeless.stream().map(ElfFile.Symbol::name).distinct().sorted().toList();
                 throw new AsmException(elf.name() + ": " + reason
                         + (!names.isEmpty() ? " (functions: " + list + ")"
-                        : sizeless.isEmpty() ? " (no functions defined)"
-                        : " (functions without a size: " + String.join(", ", sizeless.subList(0, Math.min(12, sizeless.size())))
-                                + (sizeless.size() > 12 ? ", …" : "") + ")"));
+                        : unsized.isEmpty() ? " (no functions defined)"
+                        : " (functions without a size: " + String.join(", ", unsized.subList(0, Math.min(12, unsized.size())))
+                                + (unsized.size() > 12 ? ", …" : "") + ")"));
             }
         }
         Assembly a = elf.machine() == ElfFile.EM_AARCH64 ? Arm64ElfInput.build(elf, chosen, base) : build(elf, chosen, base);
@@ -100,15 +103,15 @@ public final class ElfInput {
         return out;
     }
 
-    /** Defined functions in code sections whose size is 0 (no .size), by name. */
-    private static List<String> sizelessFunctions(ElfFile elf) {
+    /** Defined functions in code sections whose size is 0 (hand-written code without .size). */
+    private static List<ElfFile.Symbol> sizelessFunctions(ElfFile elf) {
         List<ElfFile.Symbol> table = !elf.symtab().isEmpty() ? elf.symtab() : elf.dynsym();
-        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        List<ElfFile.Symbol> out = new ArrayList<>();
         for (ElfFile.Symbol s : table) {
             ElfFile.Section sec = s.defined() ? elf.section(s.shndx()) : null;
-            if (s.type() == ElfFile.STT_FUNC && s.size() == 0 && sec != null && sec.code() && !s.name().isEmpty()) out.add(s.name());
+            if (s.type() == ElfFile.STT_FUNC && s.size() == 0 && sec != null && sec.code() && !s.name().isEmpty()) out.add(s);
         }
-        return List.copyOf(out);
+        return out;
     }
 
     static ElfFile.Symbol find(ElfFile elf, String name) {

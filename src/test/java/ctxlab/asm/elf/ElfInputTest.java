@@ -148,7 +148,7 @@ class ElfInputTest {
     /**
      * Hand-written code without {@code .size}: the routine runs to the next function or global symbol
      * (a local label inside it is no end), its instructions are listed and its calls out are named,
-     * as for a sized one; a file whose only function has no size names it in the usage error.
+     * as for a sized one; alone in its file it is found without --symbol, and several are a usage error naming them.
      */
     @Test
     void aRoutineWithoutASizeRunsToTheNextGlobalSymbol() throws Exception {
@@ -177,11 +177,18 @@ class ElfInputTest {
         Assembly h = ElfInput.load(ElfFile.read(o, "sizeless.o"), "h", true, 0x400000).assembly();
         assertEquals(List.of("retq"), h.lines().stream().map(Assembly.Line::text).toList());
 
+        // alone in its file, it is found without --symbol, as a sized one is
         Path only = dir.resolve("sizeless-only.s");
         Files.writeString(only, "    .text\n    .globl f\n    .type f, @function\nf:\n    ret\n");
         Result r = run("assemble", gcc(only, "sizeless-only.o", "-c").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains(": f, 1 bytes, 1 instructions"), r.out());
+        // two of them: a usage error naming both
+        Path two = dir.resolve("sizeless-two.s");
+        Files.writeString(two, "    .text\n    .globl f, h\n    .type f, @function\n    .type h, @function\nf:\n    ret\nh:\n    ret\n");
+        r = run("assemble", gcc(two, "sizeless-two.o", "-c").toString());
         assertEquals(2, r.exit(), r.err());
-        assertTrue(r.err().contains("(functions without a size: f)"), r.err());
+        assertTrue(r.err().contains("(functions without a size: f, h)"), r.err());
     }
 
     @Test
