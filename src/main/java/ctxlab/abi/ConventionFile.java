@@ -1,6 +1,5 @@
 package ctxlab.abi;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import ctxlab.abi.Convention.Entry;
 import ctxlab.abi.Convention.Fresh;
@@ -62,12 +61,8 @@ public final class ConventionFile {
         JsonNode root;
         try {
             root = JsonTree.read(bytes);
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw new ConventionException(source, "not valid JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column "
-                    + loc.getColumnNr() : "") + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
-        } catch (java.io.IOException e) {
-            throw new ConventionException(source, "cannot read: " + e.getMessage());
+        } catch (JsonTree.SyntaxException e) {
+            throw new ConventionException(source, "not valid JSON at line " + e.line() + ", column " + e.column() + ": " + e.reason());
         }
         if (root == null || !root.isObject()) throw new ConventionException(source, "must be a JSON object");
         return new ConventionFile(source).convention(root);

@@ -14,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -25,19 +23,24 @@ import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 
 /**
  * A content-addressed cache of assembled output, so that a repeated command skips Keystone (whose
  * instantiation is most of a cold start: about half a second).
  *
- * <p>The key is the SHA-256 of everything the output depends on: this cache's format version, the
- * shape of the {@link Assembly} record (its component names and types, recursively), the
- * <em>build</em> of the assembler (every class and resource under {@code ctxlab/asm/} — the
+ * <p>The key is everything the output depends on: this cache's format version, the shape of the
+ * {@link Assembly} record (its component names and types, recursively), the <em>build</em> of the
+ * assembler (name, size and CRC of every class and resource under {@code ctxlab/asm/} — the
  * front-end, Keystone's binding and Keystone's wasm itself, whose compiled module lives there —
  * so any change of ctxlab's front-end or of the Keystone wasm is a different key; stricter than a
  * version number), the base address, the caller's flags, and each source file's name and bytes in
- * order. An entry is the serialised {@link Assembly} under {@code <key>.asm} in the cache directory
- * ({@code $XDG_CACHE_HOME/ctxlab/assembly}, else {@code ~/.cache/ctxlab/assembly}).
+ * order. An entry is stored under a 128-bit hash of the key ({@code <hash>.asm} in
+ * {@code $XDG_CACHE_HOME/ctxlab/assembly}, else {@code ~/.cache/ctxlab/assembly}) and holds the
+ * whole key before the serialised {@link Assembly}: a lookup compares it byte for byte, so two
+ * inputs whose hashes collide can only miss, never get each other's output. (Not a SHA-256 of the
+ * key: the JDK's digest providers took a cold start 15-20 ms to set up, and a comparison of the
+ * whole key is exact where a digest is only very probably so.)
  *
  * <p>Safe to share between processes: an entry is written to a temporary file in the same
  * directory and renamed into place (atomic on one file system), so a reader sees a whole entry or
@@ -48,7 +51,7 @@ import java.util.stream.Stream;
  */
 public final class AssemblyCache {
     /** Bump on any change of {@link #write}/{@link #read}. */
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
     private static final int MAGIC = 0x43544141; // "CTAA"
 
     /** The components this serialiser writes, per record: anything else is not understood. */
@@ -147,9 +150,9 @@ public final class AssemblyCache {
     /** The same with another assembler; {@code flags} must tell its entries apart (see {@link #assembleArm64}). */
     Assembly get(List<SourceFile> files, long base, List<String> flags,
                  java.util.function.BiFunction<List<SourceFile>, Long, Assembly> assembler) {
-        String key = understood() ? key(files, base, flags) : null;
+        byte[] key = understood() ? key(files, base, flags) : null;
         if (key == null) return assembler.apply(files, base);
-        Path entry = dir.resolve(key + ".asm");
+        Path entry = dir.resolve(name(key) + ".asm");
         Assembly cached = load(entry, key);
         if (cached != null) {
             hits++;
@@ -181,16 +184,15 @@ public final class AssemblyCache {
 
     // ---- the key ----------------------------------------------------------------------------
 
-    /** The hex SHA-256 key of these inputs, or null if the build cannot be fingerprinted. */
-    String key(List<SourceFile> files, long base, List<String> flags) {
+    /** The key of these inputs (everything the output depends on), or null if the build cannot be fingerprinted. */
+    byte[] key(List<SourceFile> files, long base, List<String> flags) {
         String b = build();
         if (b == null) return null;
-        MessageDigest md = sha256();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(FORMAT);
             out.writeUTF(shape());
-            out.writeUTF(b);
+            writeString(out, b);
             out.writeLong(base);
             out.writeInt(flags.size());
             for (String f : flags) writeString(out, f);
@@ -202,7 +204,27 @@ public final class AssemblyCache {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return HexFormat.of().formatHex(md.digest(bytes.toByteArray()));
+        return bytes.toByteArray();
+    }
+
+    /**
+     * The entry's file name: 128 bits of two 64-bit multiply-xor hashes of the key, in hex. Only where
+     * an entry lives; whether it is this key's is decided by comparing the key it holds.
+     */
+    static String name(byte[] key) {
+        long h1 = 0xCBF2_9CE4_8422_2325L, h2 = 0x9E37_79B9_7F4A_7C15L ^ key.length;
+        for (byte b : key) {
+            h1 = (h1 ^ (b & 0xFF)) * 0x0000_0100_0000_01B3L;
+            h2 = Long.rotateLeft(h2 ^ ((b & 0xFF) * 0xC2B2_AE3D_27D4_EB4FL), 31) * 0x1656_67B1_9E37_79F9L;
+        }
+        return HexFormat.of().toHexDigits(mix(h1)) + HexFormat.of().toHexDigits(mix(h2 ^ h1));
+    }
+
+    /** SplitMix64's finaliser: every input bit reaches every output bit. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return z ^ (z >>> 31);
     }
 
     /** True when every record of an {@link Assembly} has exactly the components written here. */
@@ -236,7 +258,7 @@ public final class AssemblyCache {
     /**
      * A fingerprint of the assembler as built: name, size and CRC of every entry under
      * {@code ctxlab/asm/} of the jar it was loaded from (the central directory has them: nothing is
-     * decompressed), or the SHA-256 of every file under that directory of a classes folder.
+     * decompressed), or of every file under that directory of a classes folder.
      */
     static synchronized String build() {
         if (build != null) return build;
@@ -244,7 +266,7 @@ public final class AssemblyCache {
             var source = Assembler.class.getProtectionDomain().getCodeSource();
             if (source == null) return null;
             Path where = Path.of(source.getLocation().toURI());
-            MessageDigest md = sha256();
+            StringBuilder fp = new StringBuilder();
             if (Files.isRegularFile(where)) {
                 try (JarFile jar = new JarFile(where.toFile())) {
                     List<JarEntry> entries = new ArrayList<>();
@@ -252,7 +274,7 @@ public final class AssemblyCache {
                     entries.sort((x, y) -> x.getName().compareTo(y.getName()));
                     for (JarEntry e : entries) {
                         if (e.getCrc() < 0 || e.getSize() < 0) return null;
-                        md.update((e.getName() + ":" + e.getSize() + ":" + e.getCrc() + "\n").getBytes(StandardCharsets.UTF_8));
+                        fp.append(e.getName()).append(':').append(e.getSize()).append(':').append(e.getCrc()).append('\n');
                     }
                 }
             } else {
@@ -262,11 +284,13 @@ public final class AssemblyCache {
                     paths = s.filter(Files::isRegularFile).sorted().toList();
                 }
                 for (Path p : paths) {
-                    md.update(pkg.relativize(p).toString().getBytes(StandardCharsets.UTF_8));
-                    md.update(Files.readAllBytes(p));
+                    byte[] content = Files.readAllBytes(p);
+                    CRC32 crc = new CRC32();
+                    crc.update(content);
+                    fp.append(pkg.relativize(p)).append(':').append(content.length).append(':').append(crc.getValue()).append('\n');
                 }
             }
-            return build = HexFormat.of().formatHex(md.digest());
+            return build = fp.toString();
         } catch (IOException | URISyntaxException | RuntimeException e) {
             return null; // cannot tell which build this is: no caching
         }
@@ -274,7 +298,7 @@ public final class AssemblyCache {
 
     // ---- entries ----------------------------------------------------------------------------
 
-    private static Assembly load(Path entry, String key) {
+    private static Assembly load(Path entry, byte[] key) {
         byte[] data;
         try {
             data = Files.readAllBytes(entry);
@@ -286,10 +310,10 @@ public final class AssemblyCache {
         return read(data, key);
     }
 
-    private void store(Path entry, String key, Assembly a) {
+    private void store(Path entry, byte[] key, Assembly a) {
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, key.substring(0, 16) + ".", ".tmp");
+            Path tmp = Files.createTempFile(dir, entry.getFileName().toString().substring(0, 16) + ".", ".tmp");
             try {
                 Files.write(tmp, write(a, key));
                 try {
@@ -305,13 +329,14 @@ public final class AssemblyCache {
         }
     }
 
-    /** The entry's bytes: magic, format, key, then the assembly. */
-    static byte[] write(Assembly a, String key) {
+    /** The entry's bytes: magic, format, the whole key, then the assembly. */
+    static byte[] write(Assembly a, byte[] key) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
             out.writeInt(FORMAT);
-            out.writeUTF(key);
+            out.writeInt(key.length);
+            out.write(key);
             byte[] code = a.code();
             out.writeInt(code.length);
             out.write(code);
@@ -349,9 +374,12 @@ public final class AssemblyCache {
     }
 
     /** The assembly in an entry, or null if it is not a complete entry of this format for this key. */
-    static Assembly read(byte[] data, String key) {
+    static Assembly read(byte[] data, byte[] key) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            if (in.readInt() != MAGIC || in.readInt() != FORMAT || !in.readUTF().equals(key)) return null;
+            if (in.readInt() != MAGIC || in.readInt() != FORMAT || in.readInt() != key.length) return null;
+            byte[] stored = new byte[key.length];
+            in.readFully(stored);
+            if (!Arrays.equals(stored, key)) return null;   // another input whose name collided, or a damaged entry
             byte[] code = new byte[count(in, data.length)];
             in.readFully(code);
             long base = in.readLong();
@@ -400,13 +428,5 @@ public final class AssemblyCache {
         byte[] b = new byte[n];
         in.readFully(b);
         return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

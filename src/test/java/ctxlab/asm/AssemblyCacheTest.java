@@ -36,7 +36,7 @@ class AssemblyCacheTest {
         assertSame(first, second);
         assertSame(Assembler.assemble(files, 0x1000), second);
         try (var s = Files.list(dir)) {
-            assertEquals(List.of(".asm"), s.map(p -> p.getFileName().toString().replaceAll("^[0-9a-f]{64}", "")).toList(),
+            assertEquals(List.of(".asm"), s.map(p -> p.getFileName().toString().replaceAll("^[0-9a-f]{32}", "")).toList(),
                     "one entry, no temporary file left");
         }
     }
@@ -77,10 +77,10 @@ class AssemblyCacheTest {
                 new SourceOptions(false, List.of("A", "B"), List.of(), List.of()),
                 new SourceOptions(false, List.of("B", "A"), List.of(), List.of()));
         java.util.Set<String> keys = new java.util.HashSet<>();
-        keys.add(c.key(files, 0, AssemblyCache.flags(none)));
-        for (SourceOptions o : others) keys.add(c.key(files, 0, AssemblyCache.flags(o)));
+        keys.add(AssemblyCache.name(c.key(files, 0, AssemblyCache.flags(none))));
+        for (SourceOptions o : others) keys.add(AssemblyCache.name(c.key(files, 0, AssemblyCache.flags(o))));
         assertEquals(others.size() + 1, keys.size(), "the same text under other -D/-U/-I/--cpp is another entry: " + keys);
-        assertEquals(c.key(files, 0, AssemblyCache.flags(others.get(1))),
+        assertArrayEquals(c.key(files, 0, AssemblyCache.flags(others.get(1))),
                 c.key(files, 0, AssemblyCache.flags(new SourceOptions(false, List.of("X=1"), List.of(), List.of()))));
     }
 
@@ -122,9 +122,31 @@ class AssemblyCacheTest {
                 java.util.Map.of("f", new Assembly.Symbol("f", 0, true, 3), "l", new Assembly.Symbol("l", 1, false, -1)),
                 List.of(new Assembly.Line(0, 3, new SourceLocation("x.s", 7), "  call _exit@PLT", true)),
                 List.of(new Relocation(1, 4, "_exit@PLT", -4, 0, Relocation.Kind.CALL)));
-        assertSame(a, AssemblyCache.read(AssemblyCache.write(a, "k"), "k"));
-        assertNull(AssemblyCache.read(AssemblyCache.write(a, "k"), "other"));
+        byte[] k = "k".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertSame(a, AssemblyCache.read(AssemblyCache.write(a, k), k));
+        assertNull(AssemblyCache.read(AssemblyCache.write(a, k), "other".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertNull(AssemblyCache.read(AssemblyCache.write(a, k), "K".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         assertTrue(AssemblyCache.understood(), "the serialiser knows every component of Assembly");
+    }
+
+    /**
+     * The file name is a hash of the key, and the entry holds the key itself: an entry found under
+     * this input's name but made for another input (a collision, forced here by copying it there)
+     * is a miss, and the right bytes come back.
+     */
+    @Test
+    void anEntryUnderThisNameForAnotherInputIsAMiss(@TempDir Path dir) throws Exception {
+        AssemblyCache c = new AssemblyCache(dir);
+        List<SourceFile> one = List.of(new SourceFile("f.s", SRC));
+        List<SourceFile> other = List.of(new SourceFile("f.s", SRC.replace("0(%rdi)", "8(%rdi)")));
+        c.get(one, 0, List.of());
+        Path oneEntry = dir.resolve(AssemblyCache.name(c.key(one, 0, List.of())) + ".asm");
+        Path otherEntry = dir.resolve(AssemblyCache.name(c.key(other, 0, List.of())) + ".asm");
+        assertTrue(Files.isRegularFile(oneEntry), "stored under its name");
+        Files.copy(oneEntry, otherEntry);
+        assertEquals("48895f08c3", c.get(other, 0, List.of()).hex(), "not the colliding entry's bytes");
+        assertEquals(2, c.misses());
+        assertEquals(32, AssemblyCache.name(new byte[0]).length(), "128 bits in hex");
     }
 
     @Test
