@@ -86,10 +86,16 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         System.exit(code);
     }
 
+    private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
     /** Runs the CLI with the given streams; the process-free entry point tests use. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
         ctxlab.asm.AssemblyCache.setEnabled(!"false".equals(System.getProperty("ctxlab.cache")));
+        // picocli registers converters for the java.time and java.sql types by reflection, in every
+        // CommandLine it makes, and Class.forName runs their static initialisers (date-time formatters):
+        // 20-70 ms of a cold start. No option of ctxlab has such a type.
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
         CommandLine cl = new CommandLine(new Main());
         if (args.length > 0 && COMMANDS.contains(args[0]) && !args[0].equals("help")) {
             cl.addSubcommand(command(args[0]));
