@@ -18,16 +18,17 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Its own reader, not Jackson's parser: the parser's base class holds BigDecimal constants, and
  * initialising BigDecimal costs a cold JVM 15-20 ms of interpreted arithmetic (its tables of powers),
- * paid at every start of {@code ctxlab verify} for a 4 KB file (docs/performance.md, fifth pass).
- * The tree nodes themselves need no BigDecimal.
+ * paid at every start of {@code ctxlab verify} for a 4 KB file (docs/performance.md, fifth pass),
+ * and an ObjectMapper another ~55 ms. The tree nodes themselves need neither. Convention files and
+ * test-vector files are read with it.
  */
-final class JsonTree {
+public final class JsonTree {
     /** Deeper nesting is refused, as Jackson refuses it by default: no stack overflow from a hostile file. */
-    static final int MAX_DEPTH = 1000;
+    public static final int MAX_DEPTH = 1000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** Text that is not JSON: why, and where (line and column from 1; the column counts bytes). */
-    static final class SyntaxException extends IOException {
+    public static final class SyntaxException extends IOException {
         private final String reason;
         private final int line, column;
 
@@ -38,15 +39,15 @@ final class JsonTree {
             this.column = column;
         }
 
-        String reason() {
+        public String reason() {
             return reason;
         }
 
-        int line() {
+        public int line() {
             return line;
         }
 
-        int column() {
+        public int column() {
             return column;
         }
     }
@@ -61,7 +62,7 @@ final class JsonTree {
     }
 
     /** The JSON value of {@code bytes}, or null when there is none (only white space). */
-    static JsonNode read(byte[] bytes) throws SyntaxException {
+    public static JsonNode read(byte[] bytes) throws SyntaxException {
         JsonTree r = new JsonTree(bytes);
         // A UTF-8 byte-order mark is allowed before the text, as Jackson allows it.
         if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) r.at = 3;

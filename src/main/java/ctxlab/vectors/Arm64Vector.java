@@ -1,7 +1,6 @@
 package ctxlab.vectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ctxlab.emu.Arm64Machine;
 import ctxlab.emu.Arm64Reg;
 import ctxlab.emu.EmulationException;
@@ -50,10 +49,13 @@ public record Arm64Vector(String name, String description, List<Region> regions,
     public static Arm64Vector read(Path file) {
         JsonNode j;
         try {
-            j = new ObjectMapper().readTree(Files.readString(file));
+            j = ctxlab.abi.JsonTree.read(Files.readAllBytes(file));
+        } catch (ctxlab.abi.JsonTree.SyntaxException e) {
+            throw new IllegalArgumentException(file + ": not readable JSON: line " + e.line() + ", column " + e.column() + ": " + e.reason());
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": not readable JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IllegalArgumentException(file + ": not readable: " + e.getMessage());
         }
+        if (j == null) throw new IllegalArgumentException(file + ": empty file");
         try {
             List<Region> regions = new ArrayList<>();
             for (JsonNode r : j.required("regions")) {

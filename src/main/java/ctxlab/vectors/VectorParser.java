@@ -1,15 +1,12 @@
 package ctxlab.vectors;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import ctxlab.abi.ContextLayout;
 import ctxlab.abi.ContextLayout.Slot;
 import ctxlab.abi.Convention;
 import ctxlab.abi.Conventions;
+import ctxlab.abi.JsonTree;
 import ctxlab.emu.Machine;
 import ctxlab.emu.Reg;
 import ctxlab.emu.UcConst;
@@ -62,8 +59,6 @@ public final class VectorParser {
 
     private static final Pattern REGION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SIMPLE_KEY = Pattern.compile("[A-Za-z0-9_$-]+");
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final String file;
     /** The vector's convention: names its storage's slots ({@code slots}) and its resume rule. */
@@ -98,14 +93,11 @@ public final class VectorParser {
     /** The JSON tree of a vector file, or a message with the line and column of the syntax error. */
     public static JsonNode tree(String text, String display) {
         try {
-            JsonNode root = MAPPER.readTree(text);
-            if (root == null || root.isMissingNode()) throw new VectorException(display + ": empty file");
+            JsonNode root = JsonTree.read(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (root == null) throw new VectorException(display + ": empty file");
             return root;
-        } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            String where = loc == null ? "" : "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
-            String msg = e.getOriginalMessage().lines().findFirst().orElse("malformed JSON");
-            throw new VectorException(display + ": " + where + "malformed JSON: " + msg);
+        } catch (JsonTree.SyntaxException e) {
+            throw new VectorException(display + ": line " + e.line() + ", column " + e.column() + ": malformed JSON: " + e.reason());
         }
     }
 

@@ -62,6 +62,29 @@ class JsonTreeTest {
                 && o.get("lmin").isLong() && o.get("over").isBigInteger() && o.get("imin").isInt(), o.toString());
     }
 
+    /** The test vectors are read with it too: every vector file of the repository, the same tree. */
+    @Test
+    void sameTreeAsObjectMapperForEveryVectorFile() throws Exception {
+        int files = 0;
+        for (String dir : List.of("testvectors", "testvectors-arm64", "src/test/resources")) {
+            try (Stream<Path> s = Files.walk(Path.of(dir))) {
+                for (Path p : s.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                    byte[] b = Files.readAllBytes(p);
+                    JsonNode theirs;
+                    try {
+                        theirs = MAPPER.readTree(b);
+                    } catch (Exception e) {
+                        assertThrows(JsonTree.SyntaxException.class, () -> JsonTree.read(b), p + " is refused by Jackson");
+                        continue;
+                    }
+                    assertEquals(theirs == null || theirs.isMissingNode() ? null : theirs, JsonTree.read(b), p.toString());
+                    files++;
+                }
+            }
+        }
+        assertTrue(files >= 100, files + " vector and resource files");
+    }
+
     @Test
     void emptyInputIsNoValue() throws Exception {
         assertNull(JsonTree.read(new byte[0]));

@@ -39,6 +39,20 @@ class ColdStartClassesTest {
         return out;
     }
 
+    /** Test vectors are read by the same reader: no ObjectMapper (~55 ms) and no BigDecimal for them either. */
+    @Test
+    void vectorsOnACacheHitMakeNoObjectMapper(@TempDir Path tmp) throws Exception {
+        String[] vectors = {"vectors", "testvectors/mxcsr"};
+        run(tmp.resolve("cache"), tmp.resolve("first.log"), vectors);
+        String out = run(tmp.resolve("cache"), tmp.resolve("second.log"), vectors);
+        assertTrue(out.contains("passed"), out);
+        String log = Files.readString(tmp.resolve("second.log"));
+        assertTrue(log.contains("Initializing 'ctxlab/vectors/VectorParser'"), "the log is the class-initialisation log");
+        for (String c : List.of("com/fasterxml/jackson/databind/ObjectMapper", "java/math/BigDecimal", "java/time/YearMonth")) {
+            assertTrue(!log.contains("Initializing '" + c + "'"), c + " was initialised by a cold vectors run");
+        }
+    }
+
     @Test
     void aVerifyOnACacheHitInitialisesNoneOfTheExpensiveClasses(@TempDir Path tmp) throws Exception {
         String[] verify = {"verify", "asm/context_x86_64.s", "--iterations", "50", "--seed", "1"};

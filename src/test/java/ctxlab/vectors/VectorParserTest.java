@@ -60,8 +60,8 @@ class VectorParserTest {
         m("convention-slot-too-wide", "$.memory.block.slots.0x80.fpucw: 0x10000 does not fit 16 bits");
         m("convention-restore-rsp", "$.call.until: \"[restore.rsp]\" is Cem's form; a vector of convention 'libaco' says \"[restore.resume]\" (where its restore side resumes)");
         // Syntax errors have no JSON path yet: line and column instead.
-        m("malformed-json", "line 4, column 1: malformed JSON: Unexpected character ('}' (code 125)): was expecting double-quote to start field name");
-        m("duplicate-key", "line 34, column 10: malformed JSON: Duplicate field 'rbx'");
+        m("malformed-json", "line 4, column 1: malformed JSON: unexpected '}': a field name in double quotes was expected");
+        m("duplicate-key", "line 34, column 5: malformed JSON: Duplicate field 'rbx'");
         // Names resolve against the assembled code: found when linking, still with the path.
         m("unknown-name", "$.call.args[1]: unknown name 'restor': not a region of $.memory (save, restore, stack) nor a symbol of the code (cem_swapcontext)");
     }
