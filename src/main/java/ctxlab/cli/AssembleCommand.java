@@ -12,7 +12,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "assemble", mixinStandardHelpOptions = true,
-        description = "Assemble a GNU-as file with Keystone and list symbols, size and every instruction.")
+        description = "Assemble a GNU-as file with Keystone and list symbols, size and every instruction.",
+        footer = {"", "Exit codes: 0 assembled and listed; 2 bad input (no such file or symbol, cannot",
+                "assemble, a malformed ELF file, bad option)."})
 final class AssembleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
             description = "GNU-as source, or an ELF file (.o, .so, executable) to disassemble (default: asm/context_x86_64.s)")

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 
 /** The {@code ctxlab} command line. Exit codes: 0 success, 1 a check failed, 2 bad input or setup. */
 @Command(name = "ctxlab", mixinStandardHelpOptions = true, version = "ctxlab 0.1.0",
-        description = "Assemble, emulate, verify and trace an x86-64 green-thread context switch.",
+        description = "Assemble, emulate, verify and trace an x86-64 or AArch64 green-thread context switch.",
         footer = {"", "Exit codes: 0 success, 1 a check failed, 2 bad input, usage or missing prerequisite."})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int OK = 0, FAILED = 1, BAD_INPUT = 2;

@@ -14,7 +14,12 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "selftest", mixinStandardHelpOptions = true,
         description = {"Run the Cem runtime's six context tests on the switch routine, in Unicorn (with --host: also on this CPU).",
-                "Strand bodies come from asm/strands/*.s and are assembled together with the routine."})
+                "Strand bodies come from asm/strands/*.s and are assembled together with the routine."},
+        footer = {"", "Exit codes: 0 every scenario passed; 1 a scenario failed; with --host also a",
+                "host/Unicorn difference, a crash, or a routine refused for failing emulated",
+                "verification; with --qemu also a qemu/Unicorn difference; 2 bad input (cannot",
+                "assemble, no cem_swapcontext, bad option), --host on a host other than x86-64",
+                "Linux, or --qemu without qemu-aarch64 or aarch64-linux-gnu-as/-ld."})
 final class SelftestCommand implements Callable<Integer> {
     @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to test (default: asm/context_x86_64.s); must define cem_swapcontext")
     Path asm;

@@ -45,7 +45,8 @@ final class TraceCommand implements Callable<Integer> {
             description = "GNU-as source or ELF file (.o, .so, executable) of the routine (default: asm/context_x86_64.s)")
     Path file;
 
-    @Option(names = "--symbol", paramLabel = "NAME", description = "routine to call (default: cem_swapcontext)")
+    @Option(names = "--symbol", paramLabel = "NAME", description = "routine to call (default: cem_swapcontext, else the routine of the file's convention,"
+            + " e.g. jump_fcontext)")
     String symbol;
 
     @Option(names = "--scenario", paramLabel = "NAME",

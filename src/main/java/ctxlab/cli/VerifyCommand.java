@@ -25,18 +25,19 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Check a context-switch routine against the System V ABI, from random states.",
+        description = {"Check a context-switch routine against its calling convention (System V AMD64 or AAPCS64), from random states.",
                 "",
                 "Emulates the routine in Unicorn from random machine states under its runtime's convention"
                         + " (Cem's cem_swapcontext(save, restore) by default; Boost.Context, libaco, minicoro, libco"
                         + " or your own with --convention) and checks seven properties: restore, save, roundtrip, memory,"
-                        + " flags, termination, makecontext. A check is one random machine state run through two"
-                        + " switches (A -> B, then B -> A) and held against all seven properties.",
+                        + " flags, termination, makecontext (arm64: nine, adding dregs, resume and alignment, without flags)."
+                        + " A check is one random machine state run through two switches (A -> B, then B -> A) and"
+                        + " held against all of them.",
                 "",
-                "Which convention: --convention NAME or PATH; else the one whose routine the symbol names"
-                        + " (cem_swapcontext, jump_fcontext, acosw, _mco_switch, coctx_swap) or a '# convention: NAME'"
-                        + " line in the file; else auto: every known convention is tried and the one the routine"
-                        + " satisfies is named.",
+                "Which convention: --convention NAME or PATH; else a '# convention: NAME' line in the file; else the"
+                        + " one whose routine the symbol names (cem_swapcontext, jump_fcontext, acosw, _mco_switch,"
+                        + " coctx_swap); else auto: every known convention of the file's architecture is tried and"
+                        + " the one the routine satisfies is named.",
                 ""},
         footer = {"", "Exit codes: 0 all properties hold; 1 a property is violated (with --strict: also a"
                 + " warning finding); 2 bad input (cannot assemble, no such symbol, unreadable file, bad option,"

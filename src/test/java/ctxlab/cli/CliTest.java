@@ -115,6 +115,19 @@ class CliTest {
         assertTrue(r.err().contains("Commands:"), r.err());
     }
 
+    /** CI scripts branch on exit codes: every command's help says which it returns. */
+    @Test
+    void everyCommandsHelpListsItsExitCodes() {
+        for (String command : java.util.List.of("assemble", "verify", "selftest", "vectors", "trace", "bench", "strands", "conventions")) {
+            Result r = run(command, "--help");
+            assertEquals(0, r.exit(), command + ": " + r.err());
+            String help = r.out().replaceAll("\\s+", " ");
+            int at = help.indexOf("Exit codes: 0 ");
+            assertTrue(at >= 0, command + " --help has no exit codes: " + r.out());
+            assertTrue(help.indexOf(" 2 ", at) > at, command + " --help does not name exit code 2: " + r.out());
+        }
+    }
+
     @Test
     void helpIsThere() {
         Result r = run("--help");
