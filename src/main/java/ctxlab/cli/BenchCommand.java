@@ -1,7 +1,7 @@
 package ctxlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import ctxlab.host.BenchFigures;
+import ctxlab.host.ChildEvent;
 import ctxlab.host.HostBench;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -105,68 +105,65 @@ final class BenchCommand implements Callable<Integer> {
         HostBench.Result r = HostBench.run(Common.root(), file, args, boostBinary, !noBoost, Common.timeout(timeout));
         PrintWriter out = spec.commandLine().getOut();
         if (r.crash() != null) {
-            if (json) out.println(Common.json(java.util.Map.of("crash", r.crash(), "passed", false)));
+            if (json) out.println(Common.json(new BenchJson.Crash(r.crash(), false)));
             else out.println(r.crash());
             return Main.FAILED;
         }
-        JsonNode b = r.bench();
+        ChildEvent.Bench b = r.bench();
         if (json) {
-            ObjectNode j = ((ObjectNode) b.deepCopy());
-            j.remove("event");
-            j.put("file", Common.display(file));
-            j.put("rounds", rounds);
-            j.set("roundsDetail", b.get("rounds"));
-            if (j.get("compared") instanceof ObjectNode c) c.put("file", Common.display(Path.of(c.path("file").asText())));
-            if (r.boostNote() != null) j.put("boostNote", r.boostNote());
-            out.println(Common.json(j));
+            out.println(Common.json(BenchJson.of(b, Common.display(file), rounds, r.boostNote())));
             return Main.OK;
         }
-        JsonNode m = b.path("machine");
-        out.printf("bench of %s on %s (%d cores), Linux %s, %s%n", Common.display(file), m.path("cpu").asText(),
-                m.path("cores").asInt(), m.path("kernel").asText(), m.path("java").asText());
+        BenchFigures.Machine m = b.machine();
+        out.printf("bench of %s on %s (%d cores), Linux %s, %s%n", Common.display(file), m.cpu(), m.cores(), m.kernel(), m.java());
         out.printf("medians of %d interleaved rounds (min..max in brackets)%n%n", rounds);
         out.printf("%-46s %-22s %9s%n", "measurement", "[JSON field]", "ns");
-        row(out, b, "(a) two strands switching natively", "nativeSwitchNs", "per switch");
-        row(out, b, "(b) scheduler -> strand -> scheduler", "roundTripNs", "per round trip");
-        row(out, b, "    the same without the scheduler's queue", "bareRoundTripNs", "per round trip");
-        row(out, b, "(c) glibc swapcontext ping-pong", "glibcSwapcontextNs", "per switch");
-        row(out, b, "(d) virtual threads, one carrier", "virtualThreadNs", "per hand-off");
-        if (b.has("boostContextNs")) {
-            row(out, b, "    Boost.Context jump_fcontext ping-pong", "boostContextNs", "per switch");
-            out.printf("%-46s %-22s %9.2f%n", "    (a) / Boost.Context", "[ratioToBoost]", b.path("ratioToBoost").asDouble());
+        BenchFigures.Rounds all = b.rounds();
+        row(out, "(a) two strands switching natively", "nativeSwitchNs", b.nativeSwitchNs(), all.nativeSwitchNs(), "per switch");
+        row(out, "(b) scheduler -> strand -> scheduler", "roundTripNs", b.roundTripNs(), all.roundTripNs(), "per round trip");
+        row(out, "    the same without the scheduler's queue", "bareRoundTripNs", b.bareRoundTripNs(), all.bareRoundTripNs(),
+                "per round trip");
+        row(out, "(c) glibc swapcontext ping-pong", "glibcSwapcontextNs", b.glibcSwapcontextNs(), all.glibcSwapcontextNs(),
+                "per switch");
+        row(out, "(d) virtual threads, one carrier", "virtualThreadNs", b.virtualThreadNs(), all.virtualThreadNs(), "per hand-off");
+        if (b.boostContextNs() != null) {
+            row(out, "    Boost.Context jump_fcontext ping-pong", "boostContextNs", b.boostContextNs(), all.boostContextNs(),
+                    "per switch");
+            out.printf("%-46s %-22s %9.2f%n", "    (a) / Boost.Context", "[ratioToBoost]", b.ratioToBoost());
         } else {
             out.println("    " + r.boostNote());
         }
-        JsonNode cmp = b.path("compared");
-        if (!cmp.isMissingNode()) {
-            out.printf("%nthe same rounds, %s:%n", Common.display(Path.of(cmp.path("file").asText())));
-            row(out, cmp, "(a) two strands switching natively", "nativeSwitchNs", "per switch");
-            row(out, cmp, "(b) scheduler -> strand -> scheduler", "roundTripNs", "per round trip");
-            row(out, cmp, "    the same without the scheduler's queue", "bareRoundTripNs", "per round trip");
-            if (cmp.has("ratioToBoost")) {
-                out.printf("%-46s %-22s %9.2f%n", "    (a) / Boost.Context", "[ratioToBoost]", cmp.path("ratioToBoost").asDouble());
+        BenchFigures.Compared cmp = b.compared();
+        if (cmp != null) {
+            BenchFigures.CompareRounds cr = cmp.rounds();
+            out.printf("%nthe same rounds, %s:%n", Common.display(Path.of(cmp.file())));
+            row(out, "(a) two strands switching natively", "nativeSwitchNs", cmp.nativeSwitchNs(), cr.nativeSwitchNs(), "per switch");
+            row(out, "(b) scheduler -> strand -> scheduler", "roundTripNs", cmp.roundTripNs(), cr.roundTripNs(), "per round trip");
+            row(out, "    the same without the scheduler's queue", "bareRoundTripNs", cmp.bareRoundTripNs(), cr.bareRoundTripNs(),
+                    "per round trip");
+            if (cmp.ratioToBoost() != null) {
+                out.printf("%-46s %-22s %9.2f%n", "    (a) / Boost.Context", "[ratioToBoost]", cmp.ratioToBoost());
             }
         }
-        JsonNode s = b.path("scale");
-        if (!s.isMissingNode()) {
+        BenchFigures.Scale s = b.scale();
+        if (s != null) {
             out.println();
             out.printf("scale: %,d strands, %,d-byte stacks, %d yields each: %,d switches in %.0f ms (%,.0f switches/s);%n",
-                    s.path("strands").asLong(), s.path("stackSize").asLong(), s.path("yieldsEach").asLong(),
-                    s.path("switches").asLong(), s.path("runMs").asDouble(), s.path("switchesPerSecond").asDouble());
+                    (long) s.strands(), s.stackSize(), s.yieldsEach(), s.switches(), s.runMs(), s.switchesPerSecond());
             out.printf("       total %.0f ms with spawning (%.0f ms); resident memory %,d KB (+%,d bytes per strand);%n",
-                    s.path("totalMs").asDouble(), s.path("spawnMs").asDouble(), s.path("rssBytes").asLong() / 1024,
-                    s.path("rssPerStrandBytes").asLong());
-            out.printf("       guard page below every stack: %s%n", b.path("guardMethod").asText());
+                    s.totalMs(), s.spawnMs(), s.rssBytes() / 1024, s.rssPerStrandBytes());
+            out.printf("       guard page below every stack: %s%n", b.guardMethod());
         }
         return Main.OK;
     }
 
-    private static void row(PrintWriter out, JsonNode b, String label, String field, String unit) {
+    /** A median and its rounds' range; {@code rounds} null (not measured) as no rounds. */
+    private static void row(PrintWriter out, String label, String field, double median, double[] rounds, String unit) {
         double min = Double.MAX_VALUE, max = 0;
-        for (JsonNode v : b.path("rounds").path(field)) {
-            min = Math.min(min, v.asDouble());
-            max = Math.max(max, v.asDouble());
+        for (double v : rounds == null ? new double[0] : rounds) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
         }
-        out.printf("%-46s %-22s %9.2f  %s (%.2f..%.2f)%n", label, "[" + field + "]", b.path(field).asDouble(), unit, min, max);
+        out.printf("%-46s %-22s %9.2f  %s (%.2f..%.2f)%n", label, "[" + field + "]", median, unit, min, max);
     }
 }

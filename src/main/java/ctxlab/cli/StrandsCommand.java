@@ -1,9 +1,11 @@
 package ctxlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import ctxlab.host.ChildEvent;
 import ctxlab.host.HostStrands;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,24 +61,22 @@ final class StrandsCommand implements Callable<Integer> {
         HostStrands.Result r = HostStrands.run(Common.root(), file, program, count, stack, arg, Common.timeout(timeout));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(Common.json(r.strands() == null ? new StrandsJson(program, r.guardMethod(), r.crash(), null, null, null, null)
-                    : new StrandsJson(program, r.guardMethod(), r.crash(), r.strands().path("resumes"),
-                            r.strands().path("switches"), r.strands().path("finished"), r.strands().path("strands"))));
+            ChildEvent.Strands s = r.strands();
+            out.println(Common.json(s == null ? new StrandsJson(program, r.guardMethod(), r.crash(), null, null, null, null)
+                    : new StrandsJson(program, r.guardMethod(), r.crash(), s.resumes(), s.switches(), s.finished(), s.strands())));
             return r.crash() == null ? Main.OK : Main.FAILED;
         }
         out.printf("%d strand(s) of %s, %d-byte stacks, argument %d; guard page below each stack: %s%n%n",
-                count, program, r.spawned().isEmpty() ? stack : r.spawned().get(0).path("stackSize").asLong(), arg, r.guardMethod());
+                count, program, r.spawned().isEmpty() ? stack : r.spawned().getFirst().stackSize(), arg, r.guardMethod());
         if (r.crash() != null) {
             out.println(r.crash());
             return Main.FAILED;
         }
         out.printf("%6s  %-9s %8s %8s %10s%n", "strand", "state", "resumes", "yields", "result");
-        for (JsonNode s : r.strands().path("strands")) {
-            out.printf("%6d  %-9s %8d %8d %10d%n", s.path("id").asLong(), s.path("state").asText(), s.path("resumes").asLong(),
-                    s.path("yields").asLong(), s.path("result").asLong());
+        for (ChildEvent.Strand s : r.strands().strands()) {
+            out.printf("%6d  %-9s %8d %8d %10d%n", s.id(), s.state(), s.resumes(), s.yields(), s.result());
         }
-        out.printf("%n%d finished, %d resumes, %d switches%n", r.strands().path("finished").asLong(),
-                r.strands().path("resumes").asLong(), r.strands().path("switches").asLong());
+        out.printf("%n%d finished, %d resumes, %d switches%n", r.strands().finished(), r.strands().resumes(), r.strands().switches());
         return Main.OK;
     }
 
@@ -85,12 +85,8 @@ final class StrandsCommand implements Callable<Integer> {
      * counts (as the child reported them) are left out after a crash.
      */
     record StrandsJson(String program, String guardMethod, String crash,
-                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                       com.fasterxml.jackson.databind.JsonNode resumes,
-                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                       com.fasterxml.jackson.databind.JsonNode switches,
-                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                       com.fasterxml.jackson.databind.JsonNode finished,
-                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                       com.fasterxml.jackson.databind.JsonNode strands) {}
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Long resumes,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Long switches,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Long finished,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) List<ChildEvent.Strand> strands) {}
 }

@@ -61,9 +61,8 @@ final class Bench {
     static int main(Events events, HostCode code, List<String> args) {
         Options o = Options.parse(args);
         if (o.nativeOnly) return nativeOnly(events, code, o);
-        Map<String, Object> result = Events.event("bench");
-        result.put("machine", machine());
-        result.put("guardMethod", Pages.guardMethod().label);
+        BenchFigures.Machine machine = machine();
+        ChildEvent.Bench result;
         // A second routine (--compare, e.g. asm/context_x86_64_fast.s) is measured in the same rounds,
         // interleaved with the first: its own unit of code, through the same verification gate.
         HostCode other = o.compare == null ? null : HostCode.build(HostSources.files(o.root, o.compare));
@@ -95,58 +94,28 @@ final class Bench {
                 if (o.boost != null) rounds[4][r] = boost(o.boost, o.switches);
                 rounds[5][r] = raw.run(o.roundTrips);
                 if (other != null) rounds[8][r] = raw2.run(o.roundTrips);
-                Map<String, Object> progress = Events.event("round");
-                progress.put("round", r + 1);
-                events.emit(progress);
+                events.emit(new ChildEvent.Round(r + 1));
             }
-            result.put("nativeSwitchNs", median(rounds[0]));
-            result.put("roundTripNs", median(rounds[1]));
-            result.put("glibcSwapcontextNs", median(rounds[2]));
-            result.put("virtualThreadNs", median(rounds[3]));
-            result.put("bareRoundTripNs", median(rounds[5]));
-            if (o.boost != null) {
-                result.put("boostContextNs", median(rounds[4]));
-                result.put("ratioToBoost", median(rounds[0]) / median(rounds[4]));
-            }
-            Map<String, Object> all = new LinkedHashMap<>();
-            all.put("nativeSwitchNs", rounds[0]);
-            all.put("roundTripNs", rounds[1]);
-            all.put("glibcSwapcontextNs", rounds[2]);
-            all.put("virtualThreadNs", rounds[3]);
-            all.put("bareRoundTripNs", rounds[5]);
-            if (o.boost != null) all.put("boostContextNs", rounds[4]);
-            result.put("rounds", all);
-            Map<String, Object> counts = new LinkedHashMap<>();
-            counts.put("nativeSwitches", 2 * (o.switches / 2) + 1);
-            counts.put("roundTrips", o.roundTrips + 1);
-            counts.put("glibcSwitches", 2 * (o.glibcSwitches / 2) + 1);
-            counts.put("virtualThreadHandoffs", 2 * (o.handoffs / 2));
-            result.put("perRound", counts);
-            if (other != null) {
-                Map<String, Object> cmp = new LinkedHashMap<>();
-                cmp.put("file", o.compare.toString());
-                cmp.put("nativeSwitchNs", median(rounds[6]));
-                cmp.put("roundTripNs", median(rounds[7]));
-                cmp.put("bareRoundTripNs", median(rounds[8]));
-                if (o.boost != null) cmp.put("ratioToBoost", median(rounds[6]) / median(rounds[4]));
-                Map<String, Object> cmpRounds = new LinkedHashMap<>();
-                cmpRounds.put("nativeSwitchNs", rounds[6]);
-                cmpRounds.put("roundTripNs", rounds[7]);
-                cmpRounds.put("bareRoundTripNs", rounds[8]);
-                cmp.put("rounds", cmpRounds);
-                result.put("compared", cmp);
-            }
+            boolean boost = o.boost != null;
+            BenchFigures.Compared compared = other == null ? null : new BenchFigures.Compared(o.compare.toString(),
+                    median(rounds[6]), median(rounds[7]), median(rounds[8]), boost ? median(rounds[6]) / median(rounds[4]) : null,
+                    new BenchFigures.CompareRounds(rounds[6], rounds[7], rounds[8]));
+            result = new ChildEvent.Bench(machine, Pages.guardMethod().label, median(rounds[0]), median(rounds[1]),
+                    median(rounds[2]), median(rounds[3]), median(rounds[5]), boost ? median(rounds[4]) : null,
+                    boost ? median(rounds[0]) / median(rounds[4]) : null,
+                    new BenchFigures.Rounds(rounds[0], rounds[1], rounds[2], rounds[3], rounds[5], boost ? rounds[4] : null),
+                    new BenchFigures.PerRound(2 * (o.switches / 2) + 1, o.roundTrips + 1, 2 * (o.glibcSwitches / 2) + 1,
+                            2 * (o.handoffs / 2)),
+                    compared, null);
         } finally {
             if (other != null) other.close();
         }
         if (o.scaleStrands > 0) {
-            Map<String, Object> running = Events.event("running");
-            running.put("what", "scale run: " + o.scaleStrands + " strands");
-            events.emit(running);
-            result.put("scale", scale(code, o.scaleStrands, o.scaleStack, o.scaleYields));
+            events.emit(new ChildEvent.Running("scale run: " + o.scaleStrands + " strands", null));
+            result = result.withScale(scale(code, o.scaleStrands, o.scaleStack, o.scaleYields));
         }
         events.emit(result);
-        events.emit(Events.event("done"));
+        events.emit(new ChildEvent.Done(null));
         return 0;
     }
 
@@ -155,7 +124,7 @@ final class Bench {
      * Emits a "switchcost" event with both medians.
      */
     static int nativeOnly(Events events, HostCode code, Options o) {
-        Map<String, Object> result = Events.event("switchcost");
+        ChildEvent.SwitchCost result;
         try (HostCode other = HostCode.build(HostSources.files(o.root, o.compare));
              Native a = new Native(code); Native b = new Native(other)) {
             a.run(o.switches / 10);
@@ -165,13 +134,10 @@ final class Bench {
                 rounds[0][r] = a.run(o.switches);
                 rounds[1][r] = b.run(o.switches);
             }
-            result.put("routineNs", median(rounds[0]));
-            result.put("compareNs", median(rounds[1]));
-            result.put("rounds", o.rounds);
-            result.put("switchesPerRound", o.switches);
+            result = new ChildEvent.SwitchCost(median(rounds[0]), median(rounds[1]), o.rounds, o.switches);
         }
         events.emit(result);
-        events.emit(Events.event("done"));
+        events.emit(new ChildEvent.Done(null));
         return 0;
     }
 
@@ -380,11 +346,7 @@ final class Bench {
     }
 
     /** The scale run: many strands with small stacks, each yielding a few times, FIFO. */
-    static Map<String, Object> scale(HostCode code, int strands, long stack, long yields) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("strands", strands);
-        m.put("stackSize", stack);
-        m.put("yieldsEach", yields);
+    static BenchFigures.Scale scale(HostCode code, int strands, long stack, long yields) {
         // Warm-up with a tenth of the strands: the JIT compiles spawn and run before the timed run.
         try (Scheduler w = new Scheduler(code)) {
             for (int i = 0; i < strands / 10; i++) w.spawn(new Scheduler.Program("counter_program", yields), stack);
@@ -399,17 +361,10 @@ final class Bench {
             long resumes = s.run();
             long t2 = System.nanoTime();
             if (s.finished() != strands) throw new HostException("scale run: only " + s.finished() + " of " + strands + " strands finished");
-            m.put("spawnMs", (t1 - t0) / 1e6);
-            m.put("runMs", (t2 - t1) / 1e6);
-            m.put("totalMs", (t2 - t0) / 1e6);
-            m.put("switches", 2 * resumes);
-            m.put("switchesPerSecond", 2 * resumes / ((t2 - t1) / 1e9));
-            m.put("rssBytes", rssSpawned);
-            m.put("rssAddedBytes", rssSpawned - rssBefore);
-            m.put("rssPerStrandBytes", (rssSpawned - rssBefore) / strands);
-            m.put("peakRssBytes", rss("VmHWM:"));
+            return new BenchFigures.Scale(strands, stack, yields, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t2 - t0) / 1e6,
+                    2 * resumes, 2 * resumes / ((t2 - t1) / 1e9), rssSpawned, rssSpawned - rssBefore,
+                    (rssSpawned - rssBefore) / strands, rss("VmHWM:"));
         }
-        return m;
     }
 
     /** A line of /proc/self/status, in bytes. */
@@ -424,8 +379,7 @@ final class Bench {
         return -1;
     }
 
-    static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
+    static BenchFigures.Machine machine() {
         String cpu = "unknown";
         try {
             cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
@@ -433,11 +387,8 @@ final class Bench {
         } catch (IOException e) {
             // unknown
         }
-        m.put("cpu", cpu);
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        m.put("kernel", System.getProperty("os.version"));
-        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-        return m;
+        return new BenchFigures.Machine(cpu, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     }
 
     static double median(double[] values) {

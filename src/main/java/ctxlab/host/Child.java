@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The crash-isolated child JVM ({@link Isolation} starts it): everything that executes native
@@ -52,16 +51,10 @@ public final class Child {
         try {
             exit = run(events, args);
         } catch (AsmException | HostException | IllegalArgumentException e) {
-            Map<String, Object> m = Events.event("error");
-            m.put("message", e.getMessage());
-            m.put("exit", 2);
-            events.emit(m);
+            events.emit(new ChildEvent.Error(e.getMessage(), 2));
             exit = 2;
         } catch (Throwable t) {
-            Map<String, Object> m = Events.event("error");
-            m.put("message", "internal error in the host child: " + t);
-            m.put("exit", 2);
-            events.emit(m);
+            events.emit(new ChildEvent.Error("internal error in the host child: " + t, 2));
             t.printStackTrace();
             exit = 2;
         }
@@ -112,11 +105,7 @@ public final class Child {
         try (HostCode code = loaded.code) {
             // The second wall: from here on a system call made from the code pages kills this process.
             Seccomp.killSyscallsFrom(code.base(), code.base() + HostCode.RESERVATION);
-            Map<String, Object> wall = Events.event("wall");
-            wall.put("seccomp", true);
-            wall.put("begin", code.base());
-            wall.put("end", code.base() + HostCode.RESERVATION);
-            events.emit(wall);
+            events.emit(new ChildEvent.Wall(true, code.base(), code.base() + HostCode.RESERVATION));
             return switch (args[0]) {
                 case "selftest" -> selftest(events, loaded.assembly, code);
                 case "strands" -> strands(events, code, rest);
@@ -146,27 +135,21 @@ public final class Child {
             String gateSymbol = convention == null || convention.symbols().contains(symbol)
                     || !a.symbols().containsKey(convention.symbols().getFirst()) ? symbol : convention.symbols().getFirst();
             VerificationGate gate = convention == null ? VerificationGate.standard() : VerificationGate.forConvention(convention, gateSymbol);
-            Map<String, Object> ev = Events.event("code");
-            ev.put("base", a.base());
-            ev.put("size", a.size());
-            ev.put("sha256", VerificationGate.sha256(a.code()));
+            String sha256 = VerificationGate.sha256(a.code());
             HostCode code;
+            ChildEvent.Code ev;
             try {
                 VerificationGate.Verified token = gate.check(a);
-                ev.put("verified", true);
-                ev.put("verifiers", token.verifiers());
+                ev = new ChildEvent.Code(a.base(), a.size(), sha256, true, token.verifiers(), null, null, false, null);
                 code = HostCode.load(r, a, token);
             } catch (VerificationGate.VerificationFailedException e) {
-                ev.put("verified", false);
-                ev.put("refusal", e.getMessage());
-                ev.put("failures", e.failures());
-                ev.put("refused", !unverified);
                 if (!unverified) {
-                    if (convention == null) ev.put("unicorn", outcomes(Selftest.runEmulated(a)));
-                    events.emit(ev);
+                    events.emit(new ChildEvent.Code(a.base(), a.size(), sha256, false, null, e.getMessage(), e.failures(), true,
+                            convention == null ? outcomes(Selftest.runEmulated(a)) : null));
                     r.close();
                     return new Loaded(a, null);
                 }
+                ev = new ChildEvent.Code(a.base(), a.size(), sha256, false, null, e.getMessage(), e.failures(), false, null);
                 code = HostCode.loadUnverified(r, a, new Sandbox());
             }
             events.emit(ev);
@@ -180,23 +163,13 @@ public final class Child {
     static int selftest(Events events, Assembly assembly, HostCode code) {
         boolean passed = true;
         for (Scenario s : Scenarios.all()) {
-            Map<String, Object> running = Events.event("running");
-            running.put("what", "scenario " + s.name());
-            events.emit(running);
+            events.emit(new ChildEvent.Running("scenario " + s.name(), null));
             Differential.Result r = Differential.run(s, assembly, code);
-            Map<String, Object> m = Events.event("scenario");
-            m.put("name", r.name());
-            m.put("passed", r.passed());
-            m.put("same", r.same());
-            m.put("unicorn", outcome(r.unicorn()));
-            m.put("host", outcome(r.host()));
-            m.put("differences", r.differences());
-            events.emit(m);
+            events.emit(new ChildEvent.Scenario(r.name(), r.passed(), r.same(), outcome(r.unicorn()), outcome(r.host()),
+                    r.differences()));
             passed &= r.passed();
         }
-        Map<String, Object> done = Events.event("done");
-        done.put("passed", passed);
-        events.emit(done);
+        events.emit(new ChildEvent.Done(passed));
         return passed ? 0 : 1;
     }
 
@@ -211,33 +184,17 @@ public final class Child {
             for (int i = 0; i < count; i++) {
                 Scheduler.Strand st = s.spawn(new Scheduler.Program(program, arg), stack);
                 strands.add(st);
-                Map<String, Object> m = Events.event("spawned");
-                m.put("id", st.id());
-                m.put("stack", st.stack().base());
-                m.put("stackSize", st.stack().size());
-                m.put("guard", st.stack().mapping());
-                m.put("guardMethod", Pages.guardMethod().label);
-                events.emit(m);
+                events.emit(new ChildEvent.Spawned(st.id(), st.stack().base(), st.stack().size(), st.stack().mapping(),
+                        Pages.guardMethod().label));
             }
-            Map<String, Object> running = Events.event("running");
-            running.put("what", count + " strand(s) of " + program);
-            events.emit(running);
+            events.emit(new ChildEvent.Running(count + " strand(s) of " + program, null));
             long resumes = s.run();
-            Map<String, Object> m = Events.event("strands");
-            m.put("resumes", resumes);
-            m.put("switches", s.switches());
-            m.put("finished", s.finished());
-            // A record, not Map.of: its fields come out in this order every run.
-            m.put("strands", strands.stream().map(st -> new StrandJson(st.id(), st.state().name(), st.yields(), st.result(),
-                    st.resumes())).toList());
-            events.emit(m);
+            events.emit(new ChildEvent.Strands(resumes, s.switches(), s.finished(), strands.stream()
+                    .map(st -> new ChildEvent.Strand(st.id(), st.state().name(), st.yields(), st.result(), st.resumes())).toList()));
         }
-        events.emit(Events.event("done"));
+        events.emit(new ChildEvent.Done(null));
         return 0;
     }
-
-    /** One strand in the "strands" event. */
-    record StrandJson(long id, String state, long yields, long result, long resumes) {}
 
     static Outcome.Json outcome(Outcome o) {
         return o.toJson();

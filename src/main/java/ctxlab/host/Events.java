@@ -1,37 +1,59 @@
 package ctxlab.host;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import java.io.PrintStream;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
- * The child's side of the parent–child protocol: one JSON object per line on stdout, flushed at
- * once, so that whatever the child said before it crashed reaches the parent.
- * Every object has an "event" field: code, running, scenario, strands, bench, error, done.
+ * The parent–child protocol: one {@link ChildEvent} per line on the child's stdout, as JSON, flushed
+ * at once, so that whatever the child said before it crashed reaches the parent.
  */
 final class Events {
-    static final ObjectMapper JSON = new ObjectMapper();
+    // Every field is written, nulls included, and must be there when read: a line that lost one is
+    // a broken protocol, caught here rather than as a null far from it.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectWriter WRITER = JSON.writerFor(ChildEvent.class);
+    private static final ObjectReader READER = JSON.readerFor(ChildEvent.class);
+
     private final PrintStream out;
 
     Events(PrintStream out) {
         this.out = out;
     }
 
-    /** A mutable ordered map starting with the event name. */
-    static Map<String, Object> event(String name) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("event", name);
-        return m;
+    void emit(ChildEvent event) {
+        out.println(write(event));
+        out.flush();
     }
 
-    void emit(Map<String, Object> event) {
+    static String write(ChildEvent event) {
         try {
-            out.println(JSON.writeValueAsString(event));
+            return WRITER.writeValueAsString(event);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        out.flush();
+    }
+
+    /** Thrown for a line that is not an event of this build: not JSON, an unknown kind, a field missing or extra. */
+    static final class MalformedEventException extends Exception {
+        MalformedEventException(String message) {
+            super(message);
+        }
+    }
+
+    static ChildEvent read(String line) throws MalformedEventException {
+        try {
+            return READER.readValue(line);
+        } catch (JsonProcessingException e) {
+            // Jackson's own words without its "at [Source: ...]" trailer, on one line.
+            String why = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+            throw new MalformedEventException(why.lines().findFirst().orElse(why));
+        }
     }
 }

@@ -1,6 +1,5 @@
 package ctxlab.host;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,7 @@ public final class HostBench {
      *
      * @param boostNote why Boost.Context was not measured (null when it was)
      */
-    public record Result(JsonNode bench, String crash, String boostNote) {}
+    public record Result(ChildEvent.Bench bench, String crash, String boostNote) {}
 
     public static Result run(Path root, Path switchFile, List<String> benchArgs, Path boostBinary, boolean tryBoost) {
         return run(root, switchFile, benchArgs, boostBinary, tryBoost, TIMEOUT);
@@ -48,12 +47,10 @@ public final class HostBench {
             if (boostBinary != null) args.addAll(List.of("--boost", boostBinary.toAbsolutePath().toString()));
             Isolation.ChildRun run = Isolation.run(args, List.of("-Djdk.virtualThreadScheduler.parallelism=1",
                     "-Djdk.virtualThreadScheduler.maxPoolSize=1", "-Xmx4g"), timeout);
-            run.last("error").ifPresent(e -> {
-                throw new HostException(e.path("message").asText());
-            });
+            run.throwIfError();
             if (run.crash().isPresent()) return new Result(null, Isolation.describe(run, sources), boostNote);
             if (run.timedOut()) return new Result(null, "the bench child did not finish within " + timeout.toSeconds() + " s (--timeout); killed", boostNote);
-            JsonNode bench = run.last("bench").orElseThrow(() -> new HostException("the bench child JVM failed (exit "
+            ChildEvent.Bench bench = run.last(ChildEvent.Bench.class).orElseThrow(() -> new HostException("the bench child JVM failed (exit "
                     + run.exitCode() + "): " + run.lastStderrLine()));
             return new Result(bench, null, boostNote);
         } catch (IOException e) {

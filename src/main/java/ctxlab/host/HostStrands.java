@@ -1,6 +1,5 @@
 package ctxlab.host;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import ctxlab.asm.SourceFile;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,7 @@ public final class HostStrands {
     private HostStrands() {}
 
     /** The child's "strands" event, or the crash in words. */
-    public record Result(JsonNode strands, List<JsonNode> spawned, String crash, String guardMethod) {}
+    public record Result(ChildEvent.Strands strands, List<ChildEvent.Spawned> spawned, String crash, String guardMethod) {}
 
     public static Result run(Path root, Path switchFile, String program, int count, long stack, long argument) {
         return run(root, switchFile, program, count, stack, argument, TIMEOUT);
@@ -26,18 +25,19 @@ public final class HostStrands {
         List<SourceFile> sources = HostSources.files(root, switchFile);
         Isolation.ChildRun run = Isolation.run(List.of("strands", root.toString(), switchFile.toString(), program,
                 Integer.toString(count), Long.toString(stack), Long.toString(argument)), List.of("-XX:TieredStopAtLevel=1"), timeout);
-        run.last("error").ifPresent(e -> {
-            throw new HostException(e.path("message").asText());
+        run.throwIfError();
+        run.last(ChildEvent.Code.class).filter(ChildEvent.Code::refused).ifPresent(c -> {
+            throw new VerificationGate.VerificationFailedException(c.refusal());
         });
-        run.last("code").filter(c -> c.path("refused").asBoolean(false)).ifPresent(c -> {
-            throw new VerificationGate.VerificationFailedException(c.path("refusal").asText());
-        });
-        String guard = run.last("spawned").map(s -> s.path("guardMethod").asText()).orElse(Pages.guardMethod().label);
-        if (run.crash().isPresent()) return new Result(null, run.all("spawned"), Isolation.describe(run, sources), guard);
+        List<ChildEvent.Spawned> spawned = run.all(ChildEvent.Spawned.class);
+        String guard = spawned.isEmpty() ? Pages.guardMethod().label : spawned.getLast().guardMethod();
+        if (run.crash().isPresent()) return new Result(null, spawned, Isolation.describe(run, sources), guard);
         if (run.timedOut()) {
-            return new Result(null, run.all("spawned"), "the strands did not finish within " + timeout.toSeconds() + " s (--timeout); killed", guard);
+            return new Result(null, spawned, "the strands did not finish within " + timeout.toSeconds() + " s (--timeout); killed", guard);
         }
         if (!run.finished()) throw new HostException("the host child JVM failed (exit " + run.exitCode() + "): " + run.lastStderrLine());
-        return new Result(run.last("strands").orElseThrow(), run.all("spawned"), null, guard);
+        ChildEvent.Strands strands = run.last(ChildEvent.Strands.class).orElseThrow(() -> new HostException(
+                "the host child JVM ended without reporting its strands (exit " + run.exitCode() + ")"));
+        return new Result(strands, spawned, null, guard);
     }
 }

@@ -1,6 +1,5 @@
 package ctxlab.host;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import ctxlab.asm.Assembly;
 import ctxlab.asm.SourceFile;
 import ctxlab.vectors.Comparison;
@@ -33,7 +32,25 @@ public final class HostVectors {
     private HostVectors() {}
 
     /** What the command prints and returns. */
-    public record Report(int exit, Map<String, Object> json, List<String> text) {}
+    public record Report(int exit, Json json, List<String> text) {}
+
+    /**
+     * What {@code vectors --host --json} prints, fields in this order.
+     *
+     * @param refused the gate's refusal, null when nothing was refused
+     */
+    public record Json(String backend, int total, int passed, int failed, int skipped, int mismatches, int crashes,
+                       boolean verified, List<String> verifiers, String refused, List<ResultJson> results) {}
+
+    /**
+     * One vector. {@code unicorn}, {@code host}, {@code same} and {@code skipped} are null when it did not run
+     * (a crash, a refusal); {@code host} and {@code same} when it was skipped natively.
+     *
+     * @param skipped "skipped (why)", or null
+     * @param crash   the crash in words, or null
+     */
+    public record ResultJson(String name, ChildEvent.VectorUnicorn unicorn, ChildEvent.VectorHost host, Boolean same,
+                             String skipped, String crash, boolean passed, List<String> diffs, String file) {}
 
     // ---------------------------------------------------------------- child side
 
@@ -52,46 +69,26 @@ public final class HostVectors {
                 }
             }
             Linked l = Linked.link(v, assembly);
-            Map<String, Object> ev = Events.event("vector");
-            ev.put("index", index);
-            ev.put("name", v.name());
             Observed u = unicorn.execute(l);
             List<String> ud = Comparison.diffs(l, u);
             boolean unicornPassed = v.expect() != null && ud.isEmpty();
-            Map<String, Object> um = new LinkedHashMap<>();
-            um.put("passed", unicornPassed);
-            um.put("diffs", ud);
-            um.put("instructions", u.fault() == null ? u.instructions() : null);
-            um.put("fault", u.fault() == null ? null : u.fault().label);
-            ev.put("unicorn", um);
+            var um = new ChildEvent.VectorUnicorn(unicornPassed, ud, u.fault() == null ? u.instructions() : null,
+                    u.fault() == null ? null : u.fault().label);
             String skip = VectorReplay.skipReason(l);
-            ev.put("skipped", skip);
             if (skip != null) {
-                ev.put("host", null);
-                ev.put("same", null);
-                ev.put("differences", List.of());
+                events.emit(new ChildEvent.Vector(index, v.name(), um, skip, null, null, List.of()));
                 ok &= unicornPassed;
             } else {
-                Map<String, Object> running = Events.event("running");
-                running.put("what", "vector " + v.name());
-                running.put("index", index);
-                events.emit(running);
+                events.emit(new ChildEvent.Running("vector " + v.name(), index));
                 Observed h = VectorReplay.host(l, code);
                 List<String> hd = Comparison.diffs(l, h);
                 List<String> differences = VectorReplay.differences(l, u, h);
-                Map<String, Object> hm = new LinkedHashMap<>();
-                hm.put("passed", hd.isEmpty());
-                hm.put("diffs", hd);
-                ev.put("host", hm);
-                ev.put("same", differences.isEmpty());
-                ev.put("differences", differences);
+                events.emit(new ChildEvent.Vector(index, v.name(), um, null, new ChildEvent.VectorHost(hd.isEmpty(), hd),
+                        differences.isEmpty(), differences));
                 ok &= unicornPassed && hd.isEmpty() && differences.isEmpty();
             }
-            events.emit(ev);
         }
-        Map<String, Object> done = Events.event("done");
-        done.put("passed", ok);
-        events.emit(done);
+        events.emit(new ChildEvent.Done(ok));
         return ok ? 0 : 1;
     }
 
@@ -114,7 +111,7 @@ public final class HostVectors {
             groups.computeIfAbsent(new Unit(file, cem ? null : v.convention().name(), cem ? null : v.symbol(), cem ? List.of() : v.asm()),
                     k -> new ArrayList<>()).add(i);
         }
-        JsonNode[] events = new JsonNode[vectors.size()];
+        ChildEvent.Vector[] events = new ChildEvent.Vector[vectors.size()];
         String[] crashes = new String[vectors.size()];
         String refusal = null;
         List<String> verifiers = new ArrayList<>();
@@ -132,35 +129,41 @@ public final class HostVectors {
                 }
                 for (int i : pending) args.add(vectors.get(i).file().toAbsolutePath().toString());
                 Isolation.ChildRun run = Isolation.run(args, List.of("-XX:TieredStopAtLevel=1"), timeout);
-                run.last("error").ifPresent(e -> {
-                    throw new HostException(e.path("message").asText());
-                });
-                JsonNode code = run.last("code").orElse(null);
-                if (code != null && code.path("refused").asBoolean(false)) {
-                    refusal = code.path("refusal").asText();
+                run.throwIfError();
+                ChildEvent.Code code = run.last(ChildEvent.Code.class).orElse(null);
+                if (code != null && code.refused()) {
+                    refusal = code.refusal();
                     verified = false;
                     break;
                 }
                 if (code != null) {
-                    verified &= code.path("verified").asBoolean();
-                    code.path("verifiers").forEach(n -> {
-                        if (!verifiers.contains(n.asText())) verifiers.add(n.asText());
-                    });
+                    verified &= code.verified();
+                    if (code.verifiers() != null) {
+                        for (String n : code.verifiers()) if (!verifiers.contains(n)) verifiers.add(n);
+                    }
                 }
-                for (JsonNode e : run.all("vector")) events[pending.get(e.path("index").asInt())] = e;
+                for (ChildEvent.Vector e : run.all(ChildEvent.Vector.class)) {
+                    if (e.index() < 0 || e.index() >= pending.size()) {
+                        throw new HostException("the host child JVM reported vector " + e.index() + " of " + pending.size());
+                    }
+                    events[pending.get(e.index())] = e;
+                }
                 if (run.finished()) break;
                 if (run.crash().isEmpty() && !run.timedOut()) {
                     throw new HostException("the host child JVM failed (exit " + run.exitCode() + "): " + run.lastStderrLine());
                 }
                 String why = run.crash().isPresent() ? Isolation.describe(run, sources)
                         : "the host child did not finish within " + timeout.toSeconds() + " s (a runaway routine?) and was killed";
-                JsonNode running = run.last("running").orElse(null);
-                if (running == null || !running.has("index")) {
+                ChildEvent.Running running = run.last(ChildEvent.Running.class).orElse(null);
+                if (running == null || running.index() == null) {
                     // Died before any vector ran natively: every vector still pending is reported with it.
                     for (int i : pending) if (events[i] == null) crashes[i] = why;
                     break;
                 }
-                int at = running.path("index").asInt();
+                int at = running.index();
+                if (at < 0 || at >= pending.size()) {
+                    throw new HostException("the host child JVM was running vector " + at + " of " + pending.size());
+                }
                 crashes[pending.get(at)] = why;
                 pending = pending.subList(at + 1, pending.size());
             }
@@ -168,9 +171,9 @@ public final class HostVectors {
         return report(vectors, events, crashes, refusal, verified, verifiers);
     }
 
-    private static Report report(List<Vector> vectors, JsonNode[] events, String[] crashes, String refusal,
+    private static Report report(List<Vector> vectors, ChildEvent.Vector[] events, String[] crashes, String refusal,
                                  boolean verified, List<String> verifiers) {
-        List<Map<String, Object>> results = new ArrayList<>();
+        List<ResultJson> results = new ArrayList<>();
         List<String> rows = new ArrayList<>(), failures = new ArrayList<>();
         int width = Math.max(30, vectors.stream().mapToInt(v -> v.name().length()).max().orElse(0));
         String format = "%-" + width + "s  %-7s  %-7s  %s";
@@ -178,12 +181,11 @@ public final class HostVectors {
         int passed = 0, skipped = 0, crashed = 0, mismatched = 0;
         for (int i = 0; i < vectors.size(); i++) {
             Vector v = vectors.get(i);
-            JsonNode e = events[i];
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", v.name());
+            ChildEvent.Vector e = events[i];
             List<String> diffs = new ArrayList<>();
             boolean ok;
             String u, h, same;
+            ResultJson m;
             if (e == null) {
                 String why = crashes[i] != null ? crashes[i] : refusal != null ? refusal : "not run";
                 diffs.add(why);
@@ -192,40 +194,31 @@ public final class HostVectors {
                 h = crashes[i] != null ? "CRASH" : refusal != null ? "REFUSED" : "-";
                 same = "-";
                 if (crashes[i] != null) crashed++;
-                m.put("unicorn", null);
-                m.put("host", null);
-                m.put("same", null);
-                m.put("skipped", null);
-                m.put("crash", crashes[i]);
+                m = new ResultJson(v.name(), null, null, null, null, crashes[i], ok, diffs, v.display());
             } else {
-                JsonNode un = e.path("unicorn"), hn = e.path("host");
-                boolean unicornOk = un.path("passed").asBoolean();
-                un.path("diffs").forEach(d -> diffs.add("unicorn: " + d.asText()));
+                ChildEvent.VectorUnicorn un = e.unicorn();
+                ChildEvent.VectorHost hn = e.host();
+                boolean unicornOk = un.passed();
+                un.diffs().forEach(d -> diffs.add("unicorn: " + d));
                 u = unicornOk ? "PASS" : "FAIL";
-                String skip = e.path("skipped").isNull() ? null : e.path("skipped").asText();
+                String skip = e.skipped();
                 if (skip != null) {
                     skipped++;
                     ok = unicornOk;
                     h = "skipped";
                     same = "-";
                 } else {
-                    boolean hostOk = hn.path("passed").asBoolean(), equal = e.path("same").asBoolean();
-                    hn.path("diffs").forEach(d -> diffs.add("host: " + d.asText()));
-                    e.path("differences").forEach(d -> diffs.add(d.asText()));
+                    boolean hostOk = hn.passed(), equal = e.same();
+                    hn.diffs().forEach(d -> diffs.add("host: " + d));
+                    diffs.addAll(e.differences());
                     ok = unicornOk && hostOk && equal;
                     h = hostOk ? "PASS" : "FAIL";
                     same = equal ? "yes" : "NO";
                     if (!equal) mismatched++;
                 }
-                m.put("unicorn", un);
-                m.put("host", hn.isMissingNode() || hn.isNull() ? null : hn);
-                m.put("same", e.path("same").isNull() ? null : e.path("same").asBoolean());
-                m.put("skipped", skip == null ? null : "skipped (" + skip + ")");
-                m.put("crash", null);
+                m = new ResultJson(v.name(), un, hn, e.same(), skip == null ? null : "skipped (" + skip + ")", null, ok, diffs,
+                        v.display());
             }
-            m.put("passed", ok);
-            m.put("diffs", diffs);
-            m.put("file", v.display());
             results.add(m);
             if (ok) passed++;
             rows.add(String.format(format, v.name(), u, h, same));
@@ -245,7 +238,7 @@ public final class HostVectors {
         if (skipped > 0) {
             text.add("");
             text.add(skipped + " skipped on the host (expects a fault: unsafe on hardware): "
-                    + String.join(", ", results.stream().filter(r -> r.get("skipped") != null).map(r -> (String) r.get("name")).toList()));
+                    + String.join(", ", results.stream().filter(r -> r.skipped() != null).map(ResultJson::name).toList()));
         }
         if (refusal != null) {
             text.add("");
@@ -254,18 +247,8 @@ public final class HostVectors {
         text.add("");
         text.add(String.format("%d passed, %d failed (%d host/unicorn mismatches, %d crashes), %d of them skipped on the host",
                 passed, failed, mismatched, crashed, skipped));
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("backend", "host");
-        json.put("total", vectors.size());
-        json.put("passed", passed);
-        json.put("failed", failed);
-        json.put("skipped", skipped);
-        json.put("mismatches", mismatched);
-        json.put("crashes", crashed);
-        json.put("verified", verified && refusal == null);
-        json.put("verifiers", verifiers);
-        json.put("refused", refusal);
-        json.put("results", results);
+        Json json = new Json("host", vectors.size(), passed, failed, skipped, mismatched, crashed, verified && refusal == null,
+                verifiers, refusal, results);
         return new Report(failed == 0 ? 0 : 1, json, text);
     }
 

@@ -1,6 +1,5 @@
 package ctxlab.host;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,13 +34,15 @@ public final class Isolation {
     private Isolation() {}
 
     /** What the child said and how it ended. */
-    public record ChildRun(int exitCode, List<JsonNode> events, String stderr, Optional<Crash> crash, boolean timedOut) {
+    public record ChildRun(int exitCode, List<ChildEvent> events, String stderr, Optional<Crash> crash, boolean timedOut) {
         /** Whether the child said it was done (or refused, or reported an error). */
         public boolean finished() {
-            return events.stream().anyMatch(e -> {
-                String name = e.path("event").asText();
-                return name.equals("done") || name.equals("error") || (name.equals("code") && e.path("refused").asBoolean(false));
-            });
+            return finished(events);
+        }
+
+        static boolean finished(List<ChildEvent> events) {
+            return events.stream().anyMatch(e -> e instanceof ChildEvent.Done || e instanceof ChildEvent.Error
+                    || e instanceof ChildEvent.Code c && c.refused());
         }
 
         /** The child's last line on stderr, for a one-line message when it failed without a word. */
@@ -49,15 +50,22 @@ public final class Isolation {
             return stderr.strip().lines().reduce((a, b) -> b).orElse("");
         }
 
-        /** The last event of the given name, if any. */
-        public Optional<JsonNode> last(String event) {
-            JsonNode found = null;
-            for (JsonNode e : events) if (event.equals(e.path("event").asText())) found = e;
+        /** The last event of the given kind, if any. */
+        public <E extends ChildEvent> Optional<E> last(Class<E> kind) {
+            E found = null;
+            for (ChildEvent e : events) if (kind.isInstance(e)) found = kind.cast(e);
             return Optional.ofNullable(found);
         }
 
-        public List<JsonNode> all(String event) {
-            return events.stream().filter(e -> event.equals(e.path("event").asText())).toList();
+        public <E extends ChildEvent> List<E> all(Class<E> kind) {
+            return events.stream().filter(kind::isInstance).map(kind::cast).toList();
+        }
+
+        /** The child's own error report, as the parent's: its message is for the user. */
+        public void throwIfError() {
+            last(ChildEvent.Error.class).ifPresent(e -> {
+                throw new HostException(e.message());
+            });
         }
     }
 
@@ -109,11 +117,11 @@ public final class Isolation {
      */
     public static String describe(ChildRun run, List<ctxlab.asm.SourceFile> sources) {
         Crash c = run.crash().orElseThrow();
-        JsonNode code = run.last("code").orElse(null);
+        ChildEvent.Code code = run.last(ChildEvent.Code.class).orElse(null);
         ctxlab.asm.Assembly[] assembly = new ctxlab.asm.Assembly[1];
         LongFunction<String> describePc = pc -> {
             if (code == null) return null;
-            long base = code.path("base").asLong(), size = code.path("size").asLong();
+            long base = code.base(), size = code.size();
             if (pc < base || pc >= base + size) return "(outside the assembled code)";
             try {
                 if (assembly[0] == null) assembly[0] = ctxlab.asm.Assembler.assemble(sources, base);
@@ -123,15 +131,14 @@ public final class Isolation {
             }
         };
         LongFunction<String> explain = address -> {
-            for (JsonNode s : run.all("spawned")) {
-                long guard = s.path("guard").asLong(), stack = s.path("stack").asLong(), size = s.path("stackSize").asLong();
+            for (ChildEvent.Spawned s : run.all(ChildEvent.Spawned.class)) {
+                long guard = s.guard(), stack = s.stack(), size = s.stackSize();
                 if (address >= guard && address < stack) {
-                    return "in the guard page below strand " + s.path("id").asLong() + "'s stack (a stack overflow)";
+                    return "in the guard page below strand " + s.id() + "'s stack (a stack overflow)";
                 }
-                if (address >= stack && address < stack + size) return "in strand " + s.path("id").asLong() + "'s stack";
+                if (address >= stack && address < stack + size) return "in strand " + s.id() + "'s stack";
             }
-            if (code != null && address >= code.path("base").asLong()
-                    && address < code.path("base").asLong() + code.path("size").asLong()) return "in the code";
+            if (code != null && address >= code.base() && address < code.base() + code.size()) return "in the code";
             if (address < Pages.PAGE) return "(a null pointer)";
             return null;
         };
@@ -147,9 +154,9 @@ public final class Isolation {
     }
 
     /** The instruction at {@code pc} in the child's code, if it is one user code cannot execute. */
-    private static String privilegedAt(JsonNode code, List<ctxlab.asm.SourceFile> sources, long pc) {
+    private static String privilegedAt(ChildEvent.Code code, List<ctxlab.asm.SourceFile> sources, long pc) {
         if (code == null || pc < 0) return null;
-        long base = code.path("base").asLong(), size = code.path("size").asLong();
+        long base = code.base(), size = code.size();
         if (pc < base || pc >= base + size) return null;
         try {
             byte[] all = ctxlab.asm.Assembler.assemble(sources, base).code();
@@ -163,6 +170,11 @@ public final class Isolation {
 
     /** The java binary of this JVM, and its class path, run {@link Child} with {@code args}. */
     public static ChildRun run(List<String> args, List<String> jvmOptions, Duration timeout) {
+        return run(Child.class.getName(), args, jvmOptions, timeout);
+    }
+
+    /** @param mainClass the child's main class: {@link Child}, or a test's stand-in speaking the protocol */
+    static ChildRun run(String mainClass, List<String> args, List<String> jvmOptions, Duration timeout) {
         Path dir;
         try {
             dir = Files.createTempDirectory("ctxlab-host");
@@ -170,13 +182,13 @@ public final class Isolation {
             throw new HostException("cannot create a temporary directory: " + e.getMessage());
         }
         try {
-            return run(dir, args, jvmOptions, timeout);
+            return run(dir, mainClass, args, jvmOptions, timeout);
         } finally {
             deleteQuietly(dir);
         }
     }
 
-    private static ChildRun run(Path dir, List<String> args, List<String> jvmOptions, Duration timeout) {
+    private static ChildRun run(Path dir, String mainClass, List<String> args, List<String> jvmOptions, Duration timeout) {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // No perf-data file: a child killed by a crash or its timeout would leave /tmp/hsperfdata_USER/PID
@@ -192,7 +204,7 @@ public final class Isolation {
         if (Boolean.getBoolean(ctxlab.emu.Machine.IGNORE_PRIVILEGE_PROPERTY)) {
             cmd.add("-D" + ctxlab.emu.Machine.IGNORE_PRIVILEGE_PROPERTY + "=true");   // tests of the seccomp wall only
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(args);
         Process p;
         Path stderrFile = dir.resolve("stderr.txt");
@@ -202,15 +214,18 @@ public final class Isolation {
         } catch (IOException e) {
             throw new HostException("cannot start the child JVM (" + java + "): " + e.getMessage());
         }
-        List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
+        List<ChildEvent> events = Collections.synchronizedList(new ArrayList<>());
+        List<String> malformed = Collections.synchronizedList(new ArrayList<>());
         Thread reader = Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                // Only lines that look like JSON objects: the JVM's crash banner ("# A fatal error ...")
+                // and native libraries write to this file descriptor too.
                 for (String line; (line = r.readLine()) != null; ) {
                     if (!line.startsWith("{")) continue;
                     try {
-                        events.add(Events.JSON.readTree(line));
-                    } catch (IOException e) {
-                        // a line cut short by the crash: nothing to learn from it
+                        events.add(Events.read(line));
+                    } catch (Events.MalformedEventException e) {
+                        malformed.add(e.getMessage() + ": " + abbreviate(line));
                     }
                 }
             } catch (IOException e) {
@@ -240,14 +255,21 @@ public final class Isolation {
         }
         int exit = p.exitValue();
         String stderr = read(stderrFile);
-        List<JsonNode> evs = List.copyOf(events);
+        List<ChildEvent> evs = List.copyOf(events);
         Optional<Crash> crash = Optional.empty();
-        boolean finished = evs.stream().anyMatch(e -> {
-            String name = e.path("event").asText();
-            return name.equals("done") || name.equals("error") || (name.equals("code") && e.path("refused").asBoolean(false));
-        });
-        if (!timedOut && !finished) crash = crash(dir, exit, lastRunning(evs));
+        if (!timedOut && !ChildRun.finished(evs)) crash = crash(dir, exit, lastRunning(evs));
+        // A line cut short by a crash or a kill says nothing; from a child that ended by itself, a line
+        // this build cannot read means parent and child disagree, and no result of the run can be trusted.
+        if (!malformed.isEmpty() && !timedOut && crash.isEmpty()) {
+            throw new HostException("the host child JVM sent an event this ctxlab cannot read (" + malformed.getFirst()
+                    + (malformed.size() > 1 ? "; and " + (malformed.size() - 1) + " more" : "") + ")");
+        }
         return new ChildRun(exit, evs, stderr, crash, timedOut);
+    }
+
+    /** A line of the child's, short enough for a one-line message. */
+    static String abbreviate(String line) {
+        return line.length() <= 160 ? line : line.substring(0, 160) + "...";
     }
 
     /** Kills the child and everything it started (a Boost ping-pong, say): SIGKILL, no cleanup in there needed. */
@@ -277,9 +299,9 @@ public final class Isolation {
         }
     }
 
-    private static String lastRunning(List<JsonNode> events) {
+    private static String lastRunning(List<ChildEvent> events) {
         String running = null;
-        for (JsonNode e : events) if ("running".equals(e.path("event").asText())) running = e.path("what").asText();
+        for (ChildEvent e : events) if (e instanceof ChildEvent.Running r) running = r.what();
         return running;
     }
 

@@ -60,14 +60,12 @@ public final class SwitchCost {
                     "--native-only", "1", "--rounds", "" + rounds, "--switches", "" + switchesPerRound,
                     "--root", root.toAbsolutePath().toString(), "--compare", other.toAbsolutePath().toString()));
             Isolation.ChildRun run = Isolation.run(args, List.of(), HostBench.TIMEOUT);
-            run.last("error").ifPresent(e -> {
-                throw new HostException(e.path("message").asText());
-            });
+            run.throwIfError();
             if (run.crash().isPresent()) throw new HostException("the switch-cost child crashed: "
                     + Isolation.describe(run, HostSources.files(root, switchFile)));
-            var r = run.last("switchcost").orElseThrow(() -> new HostException("the switch-cost child JVM failed (exit "
+            ChildEvent.SwitchCost r = run.last(ChildEvent.SwitchCost.class).orElseThrow(() -> new HostException("the switch-cost child JVM failed (exit "
                     + run.exitCode() + "): " + run.lastStderrLine()));
-            return new Measurement(r.path("routineNs").asDouble(), r.path("compareNs").asDouble(),
+            return new Measurement(r.routineNs(), r.compareNs(),
                     variant == null ? null : last.where().toString(), rounds);
         } catch (IOException e) {
             throw new HostException("cannot write a temporary file: " + e.getMessage());

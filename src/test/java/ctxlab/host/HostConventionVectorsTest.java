@@ -44,15 +44,12 @@ class HostConventionVectorsTest {
         HostVectors.Report r = HostVectors.run(TestFiles.ROOT, vectors, null, HostVectors.TIMEOUT);
         String text = String.join("\n", r.text());
         assertEquals(0, r.exit(), text);
-        assertEquals(0, ((Number) r.json().get("skipped")).intValue(), text);
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> results = (List<Map<String, Object>>) r.json().get("results");
-        for (Map<String, Object> m : results) {
-            assertEquals(Boolean.TRUE, m.get("same"), m.toString());
-            assertNotNull(m.get("host"), m.toString());
+        assertEquals(0, r.json().skipped(), text);
+        for (HostVectors.ResultJson m : r.json().results()) {
+            assertEquals(Boolean.TRUE, m.same(), m.toString());
+            assertNotNull(m.host(), m.toString());
         }
-        @SuppressWarnings("unchecked")
-        List<String> verifiers = (List<String>) r.json().get("verifiers");
+        List<String> verifiers = r.json().verifiers();
         for (String c : CONVENTIONS) {
             assertTrue(verifiers.stream().anyMatch(v -> v.startsWith("verify --convention " + c + " ")), verifiers.toString());
         }
@@ -63,7 +60,7 @@ class HostConventionVectorsTest {
         Path broken = TestFiles.ROOT.resolve("asm/conventions/libaco/broken-r14-not-restored.s");
         HostVectors.Report r = HostVectors.run(TestFiles.ROOT, of("libaco"), broken, HostVectors.TIMEOUT);
         assertEquals(1, r.exit());
-        String refused = (String) r.json().get("refused");
+        String refused = r.json().refused();
         assertNotNull(refused);
         assertTrue(refused.contains("verify --convention libaco") && refused.contains("r14"), refused);
         // In this JVM too: the gate will not issue a token for it.

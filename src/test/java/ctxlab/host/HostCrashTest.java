@@ -2,15 +2,14 @@ package ctxlab.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import ctxlab.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -41,8 +40,8 @@ class HostCrashTest {
         String text = String.join("\n", r.text());
         assertTrue(text.contains("refusing to run this code on the host: it failed emulated verification"), text);
         assertTrue(text.contains("--unverified"), text);
-        assertEquals(null, r.json().get("crash"));
-        assertFalse((Boolean) r.json().get("passed"));
+        assertNull(r.json().crash());
+        assertFalse(r.json().passed());
     }
 
     @Test
@@ -55,10 +54,9 @@ class HostCrashTest {
         assertTrue(text.contains("strand crashed: SIGSEGV at 0x0"), text);
         assertTrue(text.matches("(?s).*pc 0x[0-9a-f]+ = \\S*rsp_wrong_slot\\.s:\\d+: ret.*"), text);
         assertTrue(text.contains("while running scenario simple-switch"), text);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> crash = (Map<String, Object>) r.json().get("crash");
-        assertEquals("SIGSEGV", crash.get("signal"));
-        assertEquals(0L, ((Number) crash.get("address")).longValue());
+        HostSelftest.SignalJson crash = (HostSelftest.SignalJson) r.json().crash();
+        assertEquals("SIGSEGV", crash.signal());
+        assertEquals(0L, crash.address());
     }
 
     @Test
@@ -82,9 +80,9 @@ class HostCrashTest {
         assertTrue(message.startsWith("strand crashed: SIGSEGV at 0x"), message);
         assertTrue(message.contains("in the guard page below strand 1's stack (a stack overflow)"), message);
         assertTrue(message.contains("asm/host/scheduler.s:"), message);
-        JsonNode spawned = run.last("spawned").orElseThrow();
+        ChildEvent.Spawned spawned = run.last(ChildEvent.Spawned.class).orElseThrow();
         long address = run.crash().get().address();
-        assertTrue(address >= spawned.path("guard").asLong() && address < spawned.path("stack").asLong(), message);
+        assertTrue(address >= spawned.guard() && address < spawned.stack(), message);
     }
 
     @Test
@@ -93,7 +91,7 @@ class HostCrashTest {
         Isolation.ChildRun run = Isolation.run(List.of("strands", TestFiles.ROOT.toString(), TestFiles.SWITCH.toString(),
                 "recurse_program", "1", "4096", "100"), List.of("-XX:TieredStopAtLevel=1", "-Dctxlab.host.guard=mprotect"),
                 Duration.ofSeconds(120));
-        assertEquals("mprotect(PROT_NONE)", run.last("spawned").orElseThrow().path("guardMethod").asText());
+        assertEquals("mprotect(PROT_NONE)", run.last(ChildEvent.Spawned.class).orElseThrow().guardMethod());
         assertTrue(run.crash().isPresent(), run.events() + run.stderr());
         String message = Isolation.describe(run, HostSources.files(TestFiles.ROOT, TestFiles.SWITCH));
         assertTrue(message.contains("in the guard page below strand 1's stack (a stack overflow)"), message);
@@ -106,12 +104,12 @@ class HostCrashTest {
                 "recurse_program", "2", "4096", "10"), List.of("-XX:TieredStopAtLevel=1"), Duration.ofSeconds(120));
         assertTrue(run.crash().isEmpty(), run.stderr());
         assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode strands = run.last("strands").orElseThrow().path("strands");
+        List<ChildEvent.Strand> strands = run.last(ChildEvent.Strands.class).orElseThrow().strands();
         assertEquals(2, strands.size());
-        for (JsonNode s : strands) {
-            assertEquals("FINISHED", s.path("state").asText());
-            assertEquals(11, s.path("result").asLong(), "levels 10..0 reached");
-            assertEquals(1, s.path("yields").asLong());
+        for (ChildEvent.Strand s : strands) {
+            assertEquals("FINISHED", s.state());
+            assertEquals(11, s.result(), "levels 10..0 reached");
+            assertEquals(1, s.yields());
         }
     }
 }

@@ -8,7 +8,6 @@ import ctxlab.TestFiles;
 import ctxlab.selftest.Outcome;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -17,24 +16,22 @@ import org.junit.jupiter.api.condition.OS;
 class HostSelftestTest {
 
     @Test
-    @SuppressWarnings("unchecked")
     void theSixScenariosGiveTheSameResultsOnTheHostAsInUnicorn() {
         HostSelftest.Report r = HostSelftest.run(TestFiles.ROOT, TestFiles.SWITCH, "asm/context_x86_64.s", false);
         String text = String.join("\n", r.text());
         assertEquals(0, r.exit(), text);
         assertTrue(text.contains("6 passed, 0 failed"), text);
-        List<Map<String, Object>> scenarios = (List<Map<String, Object>>) r.json().get("scenarios");
+        List<HostSelftest.ScenarioJson> scenarios = r.json().scenarios();
         assertEquals(6, scenarios.size());
-        for (Map<String, Object> s : scenarios) {
-            assertEquals(Boolean.TRUE, s.get("passed"), s.toString());
-            assertEquals(Boolean.TRUE, s.get("same"), s.toString());
-            var u = (com.fasterxml.jackson.databind.JsonNode) s.get("unicorn");
-            var h = (com.fasterxml.jackson.databind.JsonNode) s.get("host");
-            assertTrue(u.path("passed").asBoolean() && h.path("passed").asBoolean(), s.toString());
-            assertEquals(u.path("notes"), h.path("notes"), "the x87 observation is the same on both");
+        for (HostSelftest.ScenarioJson s : scenarios) {
+            assertTrue(s.passed(), s.toString());
+            assertEquals(Boolean.TRUE, s.same(), s.toString());
+            Outcome.Json u = s.unicorn(), h = s.host();
+            assertTrue(u.passed() && h.passed(), s.toString());
+            assertEquals(u.notes(), h.notes(), "the x87 observation is the same on both");
             // Unicorn counts, the host cannot.
-            assertTrue(u.path("switches").asLong() >= 2);
-            assertEquals(-1, h.path("switches").asLong());
+            assertTrue(u.switches() >= 2);
+            assertEquals(-1, h.switches());
         }
     }
 

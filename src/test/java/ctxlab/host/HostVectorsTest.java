@@ -68,24 +68,23 @@ class HostVectorsTest {
         assertEquals(0, r.exit(), text);
         long safe = vectors.stream().filter(Vector::hardwareSafe).count();
         assertTrue(safe >= 40, "most of the corpus is safe on hardware: " + safe);
-        assertEquals(vectors.size() - safe, ((Number) r.json().get("skipped")).longValue());
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> results = (List<Map<String, Object>>) r.json().get("results");
+        assertEquals(vectors.size() - safe, r.json().skipped());
+        List<HostVectors.ResultJson> results = r.json().results();
         int ranNatively = 0;
         for (int i = 0; i < vectors.size(); i++) {
-            Map<String, Object> m = results.get(i);
+            HostVectors.ResultJson m = results.get(i);
             if (vectors.get(i).hardwareSafe()) {
-                assertEquals(Boolean.TRUE, m.get("same"), m.toString());
-                assertNotNull(m.get("host"), m.toString());
-                assertNull(m.get("skipped"));
+                assertEquals(Boolean.TRUE, m.same(), m.toString());
+                assertNotNull(m.host(), m.toString());
+                assertNull(m.skipped());
                 ranNatively++;
             } else {
-                assertEquals("skipped (expects a fault: unsafe on hardware)", m.get("skipped"));
-                assertNull(m.get("host"));
+                assertEquals("skipped (expects a fault: unsafe on hardware)", m.skipped());
+                assertNull(m.host());
             }
         }
         assertEquals(safe, ranNatively);
-        assertEquals("host", r.json().get("backend"));
+        assertEquals("host", r.json().backend());
     }
 
     /** Unicorn's and the host's run of one vector, the host's on {@code hostSide} (the vector, or an altered copy). */
@@ -180,18 +179,17 @@ class HostVectorsTest {
         HostVectors.Report r = HostVectors.run(TestFiles.ROOT, vectors, null, HostVectors.TIMEOUT);
         String text = String.join("\n", r.text());
         assertEquals(1, r.exit(), text);
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> results = (List<Map<String, Object>>) r.json().get("results");
-        assertEquals(true, results.get(0).get("passed"), text);
-        assertEquals(false, results.get(1).get("passed"), text);
-        assertEquals(true, results.get(2).get("passed"), "a fresh child runs the vectors after the crash: " + text);
-        String message = (String) results.get(1).get("crash");
+        List<HostVectors.ResultJson> results = r.json().results();
+        assertTrue(results.get(0).passed(), text);
+        assertFalse(results.get(1).passed(), text);
+        assertTrue(results.get(2).passed(), "a fresh child runs the vectors after the crash: " + text);
+        String message = results.get(1).crash();
         // The routine's first store into the read-only save context.
         assertTrue(message.startsWith("strand crashed: SIGSEGV at 0x100000000000"), message);
         assertTrue(message.contains("context_x86_64.s:"), message);
         assertTrue(message.contains("while running vector crashes-natively"), message);
         assertTrue(text.contains("crashes-natively") && text.contains("CRASH"), text);
-        assertEquals(1, ((Number) r.json().get("crashes")).intValue());
+        assertEquals(1, r.json().crashes());
     }
 
     record Cli(int exit, String out, String err) {}
