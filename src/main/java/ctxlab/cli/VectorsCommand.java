@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
                 "With --host, vectors safe on real hardware also run on this CPU and must equal Unicorn bit for bit.",
                 "With --qemu (arm64), every vector also runs under qemu-aarch64 and must equal Unicorn bit for bit."},
         footer = {"", "Exit codes: 0 all passed (or recorded); 1 a vector failed, or --record",
-                "refused to overwrite; with --host also a host/Unicorn mismatch or a crash;",
+                "refused to overwrite; with --host also a host/Unicorn mismatch, a crash, or a routine",
+                "refused for failing emulated verification;",
                 "2 a file is malformed or cannot be assembled, or --host on a host other than x86-64 Linux,",
                 "or --qemu without qemu-aarch64 (qemu-user) or aarch64-linux-gnu-as/-ld (binutils-aarch64-linux-gnu)."})
 final class VectorsCommand implements Callable<Integer> {

@@ -49,12 +49,17 @@ public final class HostBench {
             Isolation.ChildRun run = Isolation.run(args, List.of("-Djdk.virtualThreadScheduler.parallelism=1",
                     "-Djdk.virtualThreadScheduler.maxPoolSize=1", "-Xmx4g"), timeout);
             run.last("error").ifPresent(e -> {
+                if (e.path("exit").asInt() == 1) throw new VerificationGate.VerificationFailedException(e.path("message").asText());
                 throw new HostException(e.path("message").asText());
+            });
+            // the routine refused by the child's gate: its reason, in one line (the child says nothing on stderr)
+            run.last("code").filter(c -> c.path("refused").asBoolean(false)).ifPresent(c -> {
+                throw new VerificationGate.VerificationFailedException(c.path("refusal").asText());
             });
             if (run.crash().isPresent()) return new Result(null, Isolation.describe(run, sources), boostNote);
             if (run.timedOut()) return new Result(null, "the bench child did not finish within " + timeout.toSeconds() + " s (--timeout); killed", boostNote);
             JsonNode bench = run.last("bench").orElseThrow(() -> new HostException("the bench child JVM failed (exit "
-                    + run.exitCode() + "): " + run.lastStderrLine()));
+                    + run.exitCode() + "): " + run.failure()));
             return new Result(bench, null, boostNote);
         } catch (IOException e) {
             throw new HostException("cannot create a temporary directory: " + e.getMessage());

@@ -49,6 +49,14 @@ public final class Isolation {
             return stderr.strip().lines().reduce((a, b) -> b).orElse("");
         }
 
+        /** Why a child that ended without its result failed, in one line: its last line on stderr, else its last event. */
+        public String failure() {
+            String line = lastStderrLine();
+            if (!line.isEmpty()) return line;
+            return events.isEmpty() ? "it reported nothing (no event, nothing on stderr)"
+                    : "nothing on stderr; its last event was '" + events.getLast().path("event").asText() + "'";
+        }
+
         /** The last event of the given name, if any. */
         public Optional<JsonNode> last(String event) {
             JsonNode found = null;
