@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
                 "was refused for failing emulated verification; 2 bad input or option, or a host",
                 "other than x86-64 Linux."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to measure (default: asm/context_x86_64.s)")
+    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to measure, a GNU-as source (an ELF file is not"
+            + " supported here: the child JVM assembles the source) (default: asm/context_x86_64.s)")
     Path asm;
 
     @Option(names = "--compare", paramLabel = "FILE", description = "a second routine measured in the same interleaved rounds"

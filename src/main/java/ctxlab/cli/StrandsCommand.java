@@ -30,7 +30,8 @@ final class StrandsCommand implements Callable<Integer> {
     @Option(names = "--arg", paramLabel = "N", description = "the program's argument (default: ${DEFAULT-VALUE})")
     long arg = 3;
 
-    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine (default: asm/context_x86_64.s)")
+    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine, a GNU-as source (an ELF file is not supported"
+            + " here: the child JVM assembles the source) (default: asm/context_x86_64.s)")
     Path asm;
 
     @Option(names = "--json", description = "print JSON instead of text")
