@@ -340,6 +340,14 @@ final class Arm64Commands {
             err.println("ctxlab: trace failed: " + r.end());
             return Main.FAILED;
         }
+        if (!r.right()) {
+            for (var s : r.switches()) {
+                for (var c : s.checks()) {
+                    if (!c.ok()) err.println("ctxlab: trace: switch " + s.number() + " arrived wrong: ✗ " + c.text());
+                }
+            }
+            return Main.FAILED;
+        }
         return Main.OK;
     }
 

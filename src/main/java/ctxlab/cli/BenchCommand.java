@@ -19,10 +19,12 @@ import picocli.CommandLine.Spec;
                 "carrier [virtualThreadNs], Boost.Context's jump_fcontext when g++ and libboost-context-dev are there",
                 "[boostContextNs, ratioToBoost], and a scale run of many strands with small stacks.",
                 "Medians of interleaved rounds. The code runs only after passing emulated verification."},
-        footer = {"", "Exit codes: 0 measured; 1 the native child crashed; 2 bad input or option, a",
-                "routine that fails emulated verification, or a host other than x86-64 Linux."})
+        footer = {"", "Exit codes: 0 measured; 1 the native child crashed, or the routine (or --compare's)",
+                "was refused for failing emulated verification; 2 bad input or option, or a host",
+                "other than x86-64 Linux."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to measure (default: asm/context_x86_64.s)")
+    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to measure, a GNU-as source (an ELF file is not"
+            + " supported here: the child JVM assembles the source) (default: asm/context_x86_64.s)")
     Path asm;
 
     @Option(names = "--compare", paramLabel = "FILE", description = "a second routine measured in the same interleaved rounds"

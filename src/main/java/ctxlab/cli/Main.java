@@ -112,7 +112,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cl.setExecutionExceptionHandler((ex, command, parsed) -> {
             if (debug) ex.printStackTrace(err);
             err.println("ctxlab: " + oneLine(ex));
-            return BAD_INPUT;
+            // a routine refused for failing the emulated checks the command ran first: a failed check,
+            // as selftest --host and vectors --host report it, not bad input
+            return ex instanceof ctxlab.host.VerificationGate.VerificationFailedException ? FAILED : BAD_INPUT;
         });
         try {
             return cl.execute(args);

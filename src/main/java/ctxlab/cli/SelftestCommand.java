@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
                 "assemble, no cem_swapcontext, bad option), --host on a host other than x86-64",
                 "Linux, or --qemu without qemu-aarch64 or aarch64-linux-gnu-as/-ld."})
 final class SelftestCommand implements Callable<Integer> {
-    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to test (default: asm/context_x86_64.s); must define cem_swapcontext")
+    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine to test, a GNU-as source or an ELF file (.o, .so,"
+            + " executable; not with --host, which needs the source) (default: asm/context_x86_64.s); must define cem_swapcontext")
     Path asm;
 
     @Option(names = "--host", description = "run the scenarios on this CPU (x86-64 Linux) too, in a crash-isolated child JVM, "
@@ -95,7 +96,11 @@ final class SelftestCommand implements Callable<Integer> {
         if (arm64) {
             outcomes = Arm64Commands.selftest(file, asmOptions);
         } else {
-            Assembly assembly = Selftest.assemble(Common.root(), file, asmOptions.options());
+            // an ELF file's routine as the bytes it is, assembled with the strand bodies that call it
+            Assembly assembly = ctxlab.asm.elf.ElfFile.isElf(file)
+                    ? Selftest.assemble(Selftest.sources(Common.root(), ElfWords.x86(Input.load(file, Selftest.CODE_BASE, Selftest.SWITCH,
+                            false, asmOptions.options())), Common::display))
+                    : Selftest.assemble(Common.root(), file, asmOptions.options());
             assembly.symbol(Selftest.SWITCH);
             outcomes = Selftest.runEmulated(assembly);
         }

@@ -16,9 +16,9 @@ import picocli.CommandLine.Spec;
                 "Programs (asm/host/scheduler.s): counter_program (yields ARG times), recurse_program (recurses ARG",
                 "levels of 256 bytes, so a deep one runs into the guard page below its stack), spin_program.",
                 "The switch routine runs only after passing emulated verification."},
-        footer = {"", "Exit codes: 0 the strands ran; 1 a strand crashed, or the strands were killed",
-                "at --timeout; 2 bad input or option, a routine that fails emulated verification,",
-                "or a host other than x86-64 Linux."})
+        footer = {"", "Exit codes: 0 the strands ran; 1 a strand crashed, the strands were killed at",
+                "--timeout, or the routine was refused for failing emulated verification; 2 bad",
+                "input or option, or a host other than x86-64 Linux."})
 final class StrandsCommand implements Callable<Integer> {
     @Option(names = "--program", paramLabel = "NAME", description = "strand program (default: ${DEFAULT-VALUE})")
     String program = "counter_program";
@@ -32,7 +32,8 @@ final class StrandsCommand implements Callable<Integer> {
     @Option(names = "--arg", paramLabel = "N", description = "the program's argument (default: ${DEFAULT-VALUE})")
     long arg = 3;
 
-    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine (default: asm/context_x86_64.s)")
+    @Option(names = "--asm", paramLabel = "FILE", description = "switch routine, a GNU-as source (an ELF file is not supported"
+            + " here: the child JVM assembles the source) (default: asm/context_x86_64.s)")
     Path asm;
 
     @Option(names = "--json", description = "print JSON instead of text")

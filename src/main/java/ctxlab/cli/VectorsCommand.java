@@ -2,6 +2,7 @@ package ctxlab.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ctxlab.asm.SourceFile;
 import ctxlab.emu.Machine;
 import ctxlab.host.HostVectors;
 import ctxlab.vectors.Corpus;
@@ -34,14 +35,16 @@ import picocli.CommandLine.Spec;
                 "With --host, vectors safe on real hardware also run on this CPU and must equal Unicorn bit for bit.",
                 "With --qemu (arm64), every vector also runs under qemu-aarch64 and must equal Unicorn bit for bit."},
         footer = {"", "Exit codes: 0 all passed (or recorded); 1 a vector failed, or --record",
-                "refused to overwrite; with --host also a host/Unicorn mismatch or a crash;",
+                "refused to overwrite; with --host also a host/Unicorn mismatch, a crash, or a routine",
+                "refused for failing emulated verification;",
                 "2 a file is malformed or cannot be assembled, or --host on a host other than x86-64 Linux,",
                 "or --qemu without qemu-aarch64 (qemu-user) or aarch64-linux-gnu-as/-ld (binutils-aarch64-linux-gnu)."})
 final class VectorsCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "PATH", description = "vector files or folders (default: testvectors/)")
     List<Path> paths = new ArrayList<>();
 
-    @Option(names = "--asm", paramLabel = "FILE", description = "run the vectors against this switch routine instead of each vector's source")
+    @Option(names = "--asm", paramLabel = "FILE", description = "run the vectors against this switch routine instead of each vector's"
+            + " source: a GNU-as source or an ELF file (.o, .so, executable; not with --host, which needs the source)")
     Path asm;
 
     @Option(names = "--host", description = "also run every vector safe on real hardware on this CPU (x86-64 Linux), in a "
@@ -111,7 +114,9 @@ final class VectorsCommand implements Callable<Integer> {
         }
         if (asmOptions.given() && asm == null) return usage(err, "--cpp, -D, -U and -I apply to --asm FILE");
         if (asmOptions.given() && host) return usage(err, "--cpp, -D, -U and -I are not available with --host yet");
-        UnicornRunner runner = new UnicornRunner(Common.root(), asm, asmOptions.options());
+        if (host && asm != null) ctxlab.host.HostSources.requireSource(asm);   // before any vector is read
+        UnicornRunner runner = asm != null && ctxlab.asm.elf.ElfFile.isElf(asm) ? new UnicornRunner(Common.root(), elfRoutine(asm))
+                : new UnicornRunner(Common.root(), asm, asmOptions.options());
         if (asm != null) {
             // The corpus holds vectors of several conventions: --asm replaces the routine of those
             // whose routine (symbol) it defines; the others are not its to answer for.
@@ -143,6 +148,18 @@ final class VectorsCommand implements Callable<Integer> {
         if (asm != null && !record) entries = applicable(entries, err);
         if (host) return host(entries, runner, out, err);
         return record ? record(entries, runner, out, err) : run(entries, runner, out, err);
+    }
+
+    /**
+     * An x86-64 ELF file's code as the source the vectors' units start with: cem_swapcontext, else
+     * the first known routine it defines, else its only function; its other global routines keep
+     * their names, so that every vector of a routine the file defines runs.
+     */
+    private SourceFile elfRoutine(Path file) {
+        Input in = Input.loadPreferring(file, UnicornRunner.CODE_BASE, null, ctxlab.selftest.Selftest.SWITCH,
+                () -> ctxlab.abi.Conventions.of(ctxlab.abi.Arch.X86_64).stream().flatMap(c -> c.symbols().stream()).toList(),
+                asmOptions.options());
+        return ElfWords.x86(in);
     }
 
     /**

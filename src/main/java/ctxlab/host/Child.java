@@ -51,8 +51,9 @@ public final class Child {
         try {
             exit = run(events, args);
         } catch (AsmException | HostException | IllegalArgumentException e) {
-            events.emit(new ChildEvent.Error(e.getMessage(), 2));
-            exit = 2;
+            // a routine the gate refused here (bench's --compare) is a failed check, as the routine's own refusal
+            exit = e instanceof VerificationGate.VerificationFailedException ? 1 : 2;
+            events.emit(new ChildEvent.Error(e.getMessage(), exit));
         } catch (Throwable t) {
             events.emit(new ChildEvent.Error("internal error in the host child: " + t, 2));
             t.printStackTrace();

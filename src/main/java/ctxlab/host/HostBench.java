@@ -47,11 +47,18 @@ public final class HostBench {
             if (boostBinary != null) args.addAll(List.of("--boost", boostBinary.toAbsolutePath().toString()));
             Isolation.ChildRun run = Isolation.run(args, List.of("-Djdk.virtualThreadScheduler.parallelism=1",
                     "-Djdk.virtualThreadScheduler.maxPoolSize=1", "-Xmx4g"), timeout);
-            run.throwIfError();
+            run.last(ChildEvent.Error.class).ifPresent(e -> {
+                if (e.exit() == 1) throw new VerificationGate.VerificationFailedException(e.message());
+                throw new HostException(e.message());
+            });
+            // the routine refused by the child's gate: its reason, in one line (the child says nothing on stderr)
+            run.last(ChildEvent.Code.class).filter(ChildEvent.Code::refused).ifPresent(c -> {
+                throw new VerificationGate.VerificationFailedException(c.refusal());
+            });
             if (run.crash().isPresent()) return new Result(null, Isolation.describe(run, sources), boostNote);
             if (run.timedOut()) return new Result(null, "the bench child did not finish within " + timeout.toSeconds() + " s (--timeout); killed", boostNote);
             ChildEvent.Bench bench = run.last(ChildEvent.Bench.class).orElseThrow(() -> new HostException("the bench child JVM failed (exit "
-                    + run.exitCode() + "): " + run.lastStderrLine()));
+                    + run.exitCode() + "): " + run.failure()));
             return new Result(bench, null, boostNote);
         } catch (IOException e) {
             throw new HostException("cannot create a temporary directory: " + e.getMessage());

@@ -1,6 +1,7 @@
 package ctxlab.host;
 
 import ctxlab.asm.SourceFile;
+import ctxlab.asm.elf.ElfFile;
 import ctxlab.selftest.Selftest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ public final class HostSources {
 
     /** @param asm the vectors' further files (relative to the root), assembled after the routine as Unicorn's runner does */
     public static List<SourceFile> conventionFiles(Path root, Path switchFile, List<String> asm) {
+        requireSource(switchFile);
         Path base = root.toAbsolutePath().normalize();
         Path abs = switchFile.toAbsolutePath().normalize();
         String name = abs.startsWith(base) ? base.relativize(abs).toString() : switchFile.toString();
@@ -38,7 +40,19 @@ public final class HostSources {
         return files;
     }
 
+    /**
+     * The child JVM assembles the routine's source for the base the kernel gives it, where the
+     * emulated commands take an ELF file's bytes at a base of their choice: one line, exit 2.
+     */
+    public static void requireSource(Path switchFile) {
+        if (ElfFile.isElf(switchFile)) {
+            throw new IllegalArgumentException(switchFile + ": an ELF file; ELF input is not supported on the host (selftest --host,"
+                    + " vectors --host, strands and bench assemble the routine from its GNU-as source): give the .s file");
+        }
+    }
+
     public static List<SourceFile> files(Path root, Path switchFile) {
+        requireSource(switchFile);
         // The project's own files are named as in the project ("asm/host/scheduler.s:71: …").
         Path base = root.toAbsolutePath().normalize();
         List<SourceFile> files = new ArrayList<>(Selftest.sources(root, switchFile, p -> {

@@ -50,6 +50,15 @@ public final class Isolation {
             return stderr.strip().lines().reduce((a, b) -> b).orElse("");
         }
 
+        /** Why a child that ended without its result failed, in one line: its last line on stderr, else its last event. */
+        public String failure() {
+            String line = lastStderrLine();
+            if (!line.isEmpty()) return line;
+            // The record's simple name is the event's name on the wire (ChildEvent's JsonSubTypes).
+            return events.isEmpty() ? "it reported nothing (no event, nothing on stderr)"
+                    : "nothing on stderr; its last event was '" + events.getLast().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT) + "'";
+        }
+
         /** The last event of the given kind, if any. */
         public <E extends ChildEvent> Optional<E> last(Class<E> kind) {
             E found = null;

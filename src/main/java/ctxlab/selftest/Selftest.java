@@ -45,6 +45,17 @@ public final class Selftest {
         return files;
     }
 
+    /** The same with the routine already read (an ELF file's routine as bytes). */
+    public static List<SourceFile> sources(Path root, SourceFile routine, Function<Path, String> display) {
+        List<SourceFile> files = new ArrayList<>();
+        files.add(routine);
+        for (String s : Scenarios.STRAND_FILES) {
+            Path p = root.resolve(s).normalize();
+            files.add(new SourceFile(display.apply(p), SourceFile.read(p).text()));
+        }
+        return files;
+    }
+
     /** Assembles {@link #sources} after {@link #requireSwitch} on the first. */
     public static Assembly assemble(List<SourceFile> sources) {
         requireSwitch(sources.get(0));

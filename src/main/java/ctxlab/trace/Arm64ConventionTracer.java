@@ -197,7 +197,8 @@ public final class Arm64ConventionTracer {
             } else {
                 List<Check> c = new ArrayList<>();
                 c.add(check(true, "pc = " + hex(STRAND_ENTRY) + ", the fresh strand's entry" + resumeSlot(conv, frame)));
-                arrival(c, conv, run.arrival1, init, restoreBefore, run.saved1, handle, size, frame, mainHandle, DATA_TO_STRAND, true);
+                arrival(c, conv, run.arrival1, init, restoreBefore, run.saved1, handle, size, frame, mainHandle, DATA_TO_STRAND, true,
+                        true);
                 c.addAll(run.problems(1));
                 switches.add(new Switch(1, "main", "strand", true, c));
                 if (run.strandEntry == null) {
@@ -209,7 +210,7 @@ public final class Arm64ConventionTracer {
                         byte[] mainSaved = run.saved1;
                         c2.add(check(true, "pc = " + hex(MAIN_RESUMES) + ", where main's call returns" + resumeSlot(conv, frame)));
                         arrival(c2, conv, last, run.strandEntry, mainSaved, run.saved2, mainHandle, size, frame, strandHandle,
-                                DATA_TO_MAIN, false);
+                                DATA_TO_MAIN, false, true);
                         // the round trip: main gets its own registers back
                         for (Arm64Reg r : conv.preserved(Arm64Reg.class)) {
                             int k = index(r);
@@ -263,9 +264,12 @@ public final class Arm64ConventionTracer {
     /**
      * One arrival over the convention: every register slot of the storage it resumed from, sp, the
      * arrival values (the fresh entry's arguments on the first), and what the switching side saved.
+     * Cem's own trace ({@link Arm64Tracer}) judges its one switch here too.
+     *
+     * @param fpcr whether the FPCR slot is judged (not for a routine that never switches FPCR, as verify has it)
      */
-    private static void arrival(List<Check> c, Convention conv, long[] after, long[] entryRegs, byte[] restoreBytes, byte[] saved,
-                                long restoreHandle, int size, boolean frame, long fromHandle, long data, boolean fresh) {
+    static void arrival(List<Check> c, Convention conv, long[] after, long[] entryRegs, byte[] restoreBytes, byte[] saved,
+                        long restoreHandle, int size, boolean frame, long fromHandle, long data, boolean fresh, boolean fpcr) {
         String w = frame ? "frame" : "struct";
         long expectSp = frame ? restoreHandle + size : conv.slotHolding(Holds.RSP)
                 .map(s -> word(restoreBytes, s.offset()) + conv.resume().rspPlus()).orElse(after[31]);
@@ -277,7 +281,7 @@ public final class Arm64ConventionTracer {
                     + ((after[31] & 15) == mod ? "" : ", but AAPCS64 and the convention require " + mod)));
         }
         for (Slot s : conv.slots()) {
-            if (s.holds() != Holds.REGISTER && s.holds() != Holds.FPCR) continue;
+            if (s.holds() != Holds.REGISTER && (s.holds() != Holds.FPCR || !fpcr)) continue;
             int k = index(s.holds() == Holds.FPCR ? Arm64Reg.FPCR : s.register(Arm64Reg.class));
             if (k < 0) continue;
             long want = word(restoreBytes, s.offset());
@@ -304,7 +308,9 @@ public final class Arm64ConventionTracer {
         for (Slot s : conv.slots()) {
             long want;
             String what;
-            if (s.holds() == Holds.REGISTER || s.holds() == Holds.FPCR) {
+            if (s.holds() == Holds.FPCR && !fpcr) {
+                continue;
+            } else if (s.holds() == Holds.REGISTER || s.holds() == Holds.FPCR) {
                 int k = index(s.holds() == Holds.FPCR ? Arm64Reg.FPCR : s.register(Arm64Reg.class));
                 if (k < 0) continue;
                 want = entryRegs[k];
@@ -322,6 +328,19 @@ public final class Arm64ConventionTracer {
             c.add(check(got == want, String.format("save %s+0x%x %s = %s", w, s.offset(), s.name(), hex(got))
                     + (got == want ? " (" + what + " at entry)" : ", but " + what + " was " + hex(want) + " at entry")));
         }
+    }
+
+    /** A store of the routine outside the save storage: a ✗ of its switch (AAPCS64 has no red zone). */
+    static Check strayStore(int size, long address, String name, String word, long save, int saveSize, String where) {
+        return new Check(false, String.format("memory: %d bytes stored at %s (%s), outside the save %s %s-%s: %s",
+                size, hex(address), name, word, hex(save), hex(save + saveSize), where));
+    }
+
+    /** sp not 16-aligned before an instruction of the routine; {@code prev}: the step before, which set it (or null). */
+    static Check misaligned(long sp, String where, Arm64Tracer.Step prev) {
+        return new Check(false, "alignment: sp = " + hex(sp) + " (" + (sp & 15) + " mod 16) before " + where
+                + (prev != null ? "; set by step " + prev.number() + " " + prev.line() : "")
+                + " (AAPCS64: sp ≡ 0 mod 16 at every instruction)");
     }
 
     private static long value(Value v, long from, long data) {
@@ -527,9 +546,7 @@ public final class Arm64ConventionTracer {
             if (inRoutine && (address < save || address + size > save + this.size)) {
                 List<Check> p = problems(current);
                 if (p.stream().noneMatch(c -> c.text().startsWith("memory"))) {
-                    p.add(new Check(false, String.format("memory: %d bytes stored at %s (%s), outside the save %s %s-%s: %s",
-                            size, hex(address), name(address, size), frame ? "frame" : "struct", hex(save), hex(save + this.size),
-                            describe(pc))));
+                    p.add(strayStore(size, address, name(address, size), frame ? "frame" : "struct", save, this.size, describe(pc)));
                 }
             }
         }
@@ -554,10 +571,7 @@ public final class Arm64ConventionTracer {
                 boolean first = current == 1 ? !misaligned1 : !misaligned2;
                 if (first) {
                     if (current == 1) misaligned1 = true; else misaligned2 = true;
-                    Arm64Tracer.Step prev = steps.isEmpty() ? null : steps.get(steps.size() - 1);
-                    problems(current).add(new Check(false, "alignment: sp = " + hex(now[31]) + " (" + (now[31] & 15)
-                            + " mod 16) before " + describe(pc) + (prev != null ? "; set by step " + prev.number() + " " + prev.line() : "")
-                            + " (AAPCS64: sp ≡ 0 mod 16 at every instruction)"));
+                    problems(current).add(misaligned(now[31], describe(pc), steps.isEmpty() ? null : steps.get(steps.size() - 1)));
                 }
             }
         }
@@ -675,10 +689,7 @@ public final class Arm64ConventionTracer {
             if (!s.explanation().isEmpty()) sb.append("       = ").append(s.explanation()).append('\n');
         }
         sb.append('\n').append(t.arrived() ? "" : "FAULT: ").append(t.end()).append('\n');
-        for (Switch s : r.switches()) {
-            sb.append(String.format("%nswitch %d (%s -> %s)%s:%n", s.number(), s.from(), s.to(), s.arrived() ? " arrived" : " did not arrive"));
-            for (Check ch : s.checks()) sb.append("  ").append(ch.ok() ? "✓ " : "✗ ").append(ch.text()).append('\n');
-        }
+        switchesText(sb, r.switches());
         sb.append(String.format("%nverdict: %s%n", r.right() ? "✓ both switches did what " + c.name() + " says"
                 : "✗ the switch is wrong under " + c.name()));
         return sb.toString();
@@ -717,17 +728,30 @@ public final class Arm64ConventionTracer {
             m.put("where", f.where());
             return m;
         }).toList());
-        j.put("switches", r.switches().stream().map(s -> {
+        j.put("switches", switchesJson(r.switches()));
+        j.put("verdict", r.right());
+        return j;
+    }
+
+    /** The switches as JSON: number, from, to, arrived, right, checks (ok, text); Cem's arm64 trace has the same. */
+    static List<Map<String, Object>> switchesJson(List<Switch> switches) {
+        return switches.stream().map(s -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("number", s.number());
             m.put("from", s.from());
             m.put("to", s.to());
             m.put("arrived", s.arrived());
             m.put("right", s.right());
-            m.put("checks", s.checks().stream().map(ch -> Map.of("ok", ch.ok(), "text", ch.text())).toList());
+            m.put("checks", s.checks().stream().map(ch -> Map.<String, Object>of("ok", ch.ok(), "text", ch.text())).toList());
             return m;
-        }).toList());
-        j.put("verdict", r.right());
-        return j;
+        }).toList();
+    }
+
+    /** The switches' checks as text, as both arm64 traces print them before their verdict line. */
+    static void switchesText(StringBuilder sb, List<Switch> switches) {
+        for (Switch s : switches) {
+            sb.append(String.format("%nswitch %d (%s -> %s)%s:%n", s.number(), s.from(), s.to(), s.arrived() ? " arrived" : " did not arrive"));
+            for (Check ch : s.checks()) sb.append("  ").append(ch.ok() ? "✓ " : "✗ ").append(ch.text()).append('\n');
+        }
     }
 }

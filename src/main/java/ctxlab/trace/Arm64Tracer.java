@@ -2,12 +2,17 @@ package ctxlab.trace;
 
 import ctxlab.abi.Arm64Layout;
 import ctxlab.abi.Arm64MakeContext;
+import ctxlab.abi.Convention;
+import ctxlab.abi.Conventions;
 import ctxlab.abi.Memory;
 import ctxlab.asm.Assembly;
 import ctxlab.emu.Arm64Machine;
 import ctxlab.emu.Arm64Reg;
 import ctxlab.emu.EmulationException;
 import ctxlab.emu.UcConst;
+import ctxlab.trace.Arm64ConventionTracer.Check;
+import ctxlab.trace.Arm64ConventionTracer.Switch;
+import ctxlab.verify.Arm64Verifier;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +22,9 @@ import java.util.Map;
  * Traces one AArch64 switch for learners: main calls {@code NAME(save, restore)} into a fresh
  * strand made by {@link Arm64MakeContext}, with memorable register values (main x19 =
  * 0x1919…, strand x19 = 0xa019…), and every instruction is recorded with the registers it changed
- * and the memory it wrote, named by context slot ({@code save.x21}, {@code restore.d8}).
+ * and the memory it wrote, named by context slot ({@code save.x21}, {@code restore.d8}). The
+ * switch ends with its arrival verdict over Cem's convention ({@code cem-arm64}), judged as the
+ * convention trace judges its first switch ({@link Arm64ConventionTracer}).
  */
 public final class Arm64Tracer {
     public static final long CODE = 0x40_0000L;
@@ -62,11 +69,26 @@ public final class Arm64Tracer {
      * @param end      how it ended: "arrived at the strand entry", or the fault
      * @param initial  every shown register before step 1
      * @param contexts the save and restore contexts' bytes before step 1 (restore: made by makecontext)
+     * @param switches the switch's arrival verdict (empty inside a convention trace, whose result has its own)
      */
     public record Result(String file, String symbol, List<Step> steps, boolean arrived, String end,
-                         Map<String, Long> initial, Map<String, byte[]> contexts) {
+                         Map<String, Long> initial, Map<String, byte[]> contexts, List<Switch> switches) {
+        public Result {
+            switches = List.copyOf(switches);
+        }
+
+        public Result(String file, String symbol, List<Step> steps, boolean arrived, String end,
+                      Map<String, Long> initial, Map<String, byte[]> contexts) {
+            this(file, symbol, steps, arrived, end, initial, contexts, List.of());
+        }
+
         public Result(String file, String symbol, List<Step> steps, boolean arrived, String end) {
             this(file, symbol, steps, arrived, end, Map.of(), Map.of());
+        }
+
+        /** It arrived and every check of the verdict is ✓. */
+        public boolean right() {
+            return arrived && switches.stream().allMatch(Switch::right);
         }
     }
 
@@ -89,6 +111,9 @@ public final class Arm64Tracer {
             Map<Arm64Layout.Slot, Long> presets = new LinkedHashMap<>();
             for (int i = 0; i < 10; i++) presets.put(Arm64Layout.CALLEE_SAVED_X[i], strandValue(19 + i));
             Arm64MakeContext.make(mem, RESTORE, STRAND_STACK, STRAND_STACK_SIZE, STRAND_ENTRY, presets);
+            // makecontext's x29 = 0 (the end of the frame chain) could not tell a restored x29 from a
+            // cleared one: the strand gets a memorable x29, as the x86-64 trace's strand gets an rbp
+            Arm64Layout.write(mem, RESTORE, Arm64Layout.Slot.X29, strandValue(29));
             long[] init = new long[SHOWN.length];
             for (int i = 0; i <= 30; i++) init[i] = i >= 19 && i <= 29 ? memorable(i) : 0;
             init[0] = SAVE;
@@ -107,13 +132,25 @@ public final class Arm64Tracer {
             List<Write> pending = new ArrayList<>();
             long[][] before = {null};
             long[] pcHolder = {-1};
-            m.onMemoryWrite((pc, address, size, value) -> pending.add(new Write(address, size, value, name(address, size))));
+            long codeEnd = assembly.base() + assembly.size();
+            // the routine's stray store and misaligned sp (the first of each): ✗ lines of the verdict
+            Check[] stray = {null}, misaligned = {null};
+            m.onMemoryWrite((pc, address, size, value) -> {
+                pending.add(new Write(address, size, value, name(address, size)));
+                if (stray[0] == null && pc >= assembly.base() && pc < codeEnd && (address < SAVE || address + size > SAVE + Arm64Layout.SIZE)) {
+                    stray[0] = Arm64ConventionTracer.strayStore(size, address, name(address, size), "context", SAVE, Arm64Layout.SIZE,
+                            describe(assembly, pc));
+                }
+            });
             m.onInstruction((pc, size) -> {
                 long[] now = m.get(SHOWN);
                 if (pcHolder[0] >= 0) steps.add(step(assembly, steps.size() + 1, pcHolder[0], before[0], now, pending));
                 pending.clear();
                 before[0] = now;
                 pcHolder[0] = pc;
+                if (misaligned[0] == null && pc >= assembly.base() && pc < codeEnd && (now[31] & 15) != 0) {
+                    misaligned[0] = Arm64ConventionTracer.misaligned(now[31], describe(assembly, pc), steps.isEmpty() ? null : steps.getLast());
+                }
             });
             String end;
             boolean arrived;
@@ -126,9 +163,31 @@ public final class Arm64Tracer {
                 arrived = false;
                 end = e.getMessage() + (e.pc() != 0 ? " (" + assembly.describe(e.pc()) + ")" : "");
             }
-            if (pcHolder[0] >= 0) steps.add(step(assembly, steps.size() + 1, pcHolder[0], before[0], m.get(SHOWN), pending));
-            return new Result(file, symbol, steps, arrived, end, initial, contexts);
+            long[] last = m.get(SHOWN);
+            if (pcHolder[0] >= 0) steps.add(step(assembly, steps.size() + 1, pcHolder[0], before[0], last, pending));
+
+            List<Check> checks = new ArrayList<>();
+            if (arrived) {
+                checks.add(new Check(true, "pc = " + hex(STRAND_ENTRY) + ", the fresh strand's entry (the restored lr)"));
+                boolean fpcr = Arm64Verifier.switchesFpcr(assembly, symbol);
+                // resolved per trace, not when the class loads: the convention tracer loads this class too
+                Convention cem = Conventions.resolve(Conventions.DEFAULT_ARM64);
+                Arm64ConventionTracer.arrival(checks, cem, last, init, contexts.get("restore"), m.read(SAVE, Arm64Layout.SIZE), RESTORE,
+                        Arm64Layout.SIZE, false, SAVE, 0, true, fpcr);
+                if (!fpcr) {
+                    checks.add(new Check(true, "FPCR not judged: the routine never reads or writes it (the 168-byte layout;"
+                            + " verify warns " + Arm64Verifier.FPCR_FINDING + ")"));
+                }
+            }
+            for (Check p : new Check[] {stray[0], misaligned[0]}) if (p != null) checks.add(p);
+            if (!arrived) checks.add(new Check(false, "it never reached the strand's entry " + hex(STRAND_ENTRY) + ": " + end));
+            return new Result(file, symbol, steps, arrived, end, initial, contexts,
+                    List.of(new Switch(1, "main", "strand", arrived, checks)));
         }
+    }
+
+    private static String describe(Assembly a, long pc) {
+        return a.lineAt(pc) != null ? a.describe(pc) : hex(pc);
     }
 
     /** 0xa019191919191919 for the strand's x19. */
@@ -222,6 +281,11 @@ public final class Arm64Tracer {
             if (!s.explanation().isEmpty()) sb.append("       = ").append(s.explanation()).append('\n');
         }
         sb.append('\n').append(r.arrived() ? "" : "FAULT: ").append(r.end()).append('\n');
+        if (!r.switches().isEmpty()) {
+            Arm64ConventionTracer.switchesText(sb, r.switches());
+            sb.append(String.format("%nverdict: %s%n", r.right() ? "✓ the switch did what " + Conventions.DEFAULT_ARM64 + " says"
+                    : "✗ the switch is wrong under " + Conventions.DEFAULT_ARM64));
+        }
         return sb.toString();
     }
 
@@ -247,6 +311,10 @@ public final class Arm64Tracer {
             m.put("explanation", s.explanation());
             return m;
         }).toList());
+        if (!r.switches().isEmpty()) {
+            j.put("switches", Arm64ConventionTracer.switchesJson(r.switches()));
+            j.put("verdict", r.right());
+        }
         return j;
     }
 }

@@ -37,11 +37,13 @@ public final class UnicornRunner {
     private final Path root;
     private final Path routine;
     private final SourceOptions options;
+    /** The routine already as source (an ELF file's code as bytes), or null: {@link #routine} is read. */
+    private final SourceFile routineSource;
     private final Map<List<SourceFile>, Assembly> assemblies = new HashMap<>();
 
     /** @param root the project root, against which {@code source} and {@code asm} are resolved */
     public UnicornRunner(Path root) {
-        this(root, null);
+        this(root, (Path) null);
     }
 
     /**
@@ -57,21 +59,33 @@ public final class UnicornRunner {
         this.root = root;
         this.routine = routine;
         this.options = options;
+        this.routineSource = null;
+    }
+
+    /** @param routine the switch routine to test, already read (named as messages should name it) */
+    public UnicornRunner(Path root, SourceFile routine) {
+        this.root = root;
+        this.routine = null;
+        this.options = SourceOptions.DEFAULT;
+        this.routineSource = routine;
+    }
+
+    /** The routine given to the constructor as source, or null when every vector uses its own. */
+    private SourceFile routineFile() {
+        if (routineSource != null) return routineSource;
+        if (routine == null) return null;
+        try {
+            return new SourceFile(Corpus.display(routine), SourceFile.read(routine, options).text());
+        } catch (AsmException e) {
+            throw new VectorException(e.getMessage());
+        }
     }
 
     /** The vector's code: {@code source} then {@code asm}, assembled as one unit at {@link #CODE_BASE}. */
     public Assembly assemble(Vector v) {
         List<SourceFile> files = new ArrayList<>();
-        if (routine != null) {
-            try {
-                SourceFile f = SourceFile.read(routine, options);
-                files.add(new SourceFile(Corpus.display(routine), f.text()));
-            } catch (AsmException e) {
-                throw new VectorException(e.getMessage());
-            }
-        } else {
-            files.add(source(v, v.source(), "$.source"));
-        }
+        SourceFile given = routineFile();
+        files.add(given != null ? given : source(v, v.source(), "$.source"));
         for (int i = 0; i < v.asm().size(); i++) files.add(source(v, v.asm().get(i), "$.asm[" + i + "]"));
         Assembly a = assemblies.get(files);
         if (a == null) {
@@ -90,10 +104,10 @@ public final class UnicornRunner {
      * empty set when every vector uses its own {@code source}.
      */
     public java.util.Set<String> routineSymbols() {
-        if (routine == null) return java.util.Set.of();
+        SourceFile f = routineFile();
+        if (f == null) return java.util.Set.of();
         try {
-            SourceFile f = SourceFile.read(routine, options);
-            Assembly a = AssemblyCache.assemble(List.of(new SourceFile(Corpus.display(routine), f.text())), CODE_BASE);
+            Assembly a = AssemblyCache.assemble(List.of(f), CODE_BASE);
             java.util.Set<String> s = new java.util.TreeSet<>();
             a.symbols().values().stream().filter(Assembly.Symbol::global).forEach(x -> s.add(x.name()));
             return s;

@@ -137,7 +137,7 @@ public final class Arm64Verifier implements AutoCloseable {
         this.codeSize = (int) (extent[1] - extent[0]);
         List<Assembly.Line> lines = assembly.linesOf(symbol);
         this.instructionCount = (int) lines.stream().filter(Assembly.Line::instruction).count();
-        this.switchesFpcr = lines.stream().anyMatch(l -> l.instruction() && MENTIONS_FPCR.matcher(l.text()).find());
+        this.switchesFpcr = switchesFpcr(lines);
         this.codeStart = assembly.base();
         this.codeEnd = codeStart + pages(assembly.size());
         if ((codeStart & 0xFFF) != 0 || codeEnd > 0x1_0000_0000L) {
@@ -229,6 +229,15 @@ public final class Arm64Verifier implements AutoCloseable {
 
     public boolean switchesFpcr() {
         return switchesFpcr;
+    }
+
+    /** Whether {@code symbol}'s code reads or writes FPCR: when not, its FPCR slot is not judged (the 168-byte choice). */
+    public static boolean switchesFpcr(Assembly assembly, String symbol) {
+        return switchesFpcr(assembly.linesOf(symbol));
+    }
+
+    private static boolean switchesFpcr(List<Assembly.Line> lines) {
+        return lines.stream().anyMatch(l -> l.instruction() && MENTIONS_FPCR.matcher(l.text()).find());
     }
 
     /** Whether fresh contexts are checked, and how: "maker make_fcontext (file)", "layout of cem-arm64", or null. */

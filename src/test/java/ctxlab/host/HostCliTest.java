@@ -125,4 +125,27 @@ class HostCliTest {
         assertTrue(deep.out().matches("(?s).*strand crashed: SIGSEGV at 0x[0-9a-f]+ in the guard page below strand 1's stack"
                 + " \\(a stack overflow\\) \\(pc 0x[0-9a-f]+ = asm/host/scheduler.s:\\d+: movq +%rdi, 0\\(%rsp\\).*"), deep.out());
     }
+
+    /**
+     * A routine that fails emulated verification is refused before it runs, and every host command
+     * says so alike: exit 1 (a failed check), the reason in one line. bench said only "the bench
+     * child JVM failed (exit 1): " and exited 2, as strands did.
+     */
+    @Test
+    void aRefusedRoutineIsAFailedCheckWithItsReasonInOneLine() {
+        String broken = "asm/variants/broken-missing-restore-r14.s";
+        String refusal = "ctxlab: refusing to run this code on the host: it failed emulated verification (verify (500 random states";
+        for (String[] args : new String[][] {{"bench", "--no-boost", "--asm", broken}, {"strands", "--asm", broken},
+                {"bench", "--no-boost", "--compare", broken, "--scale-strands", "0"}}) {
+            Result r = run(args);
+            String what = String.join(" ", args);
+            assertEquals(1, r.exit(), what + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), what + ": " + r.err());
+            assertTrue(r.err().startsWith(refusal) && r.err().contains("r14"), what + ": " + r.err());
+            assertEquals("", r.out(), what);
+        }
+        Result selftest = run("selftest", "--host", "--asm", broken);
+        assertEquals(1, selftest.exit(), selftest.out() + selftest.err());
+        assertTrue(selftest.out().contains(refusal.substring("ctxlab: ".length())), selftest.out());
+    }
 }
