@@ -24,7 +24,7 @@ final class JsonTree {
 
     private JsonTree() {}
 
-    /** The first JSON value of {@code bytes}, or null when there is none. */
+    /** The JSON value of {@code bytes}, or null when there is none; anything after it is an error (as a second value would be garbage). */
     static JsonNode read(byte[] bytes) throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes)) {
             JsonToken t = p.nextToken();
@@ -63,6 +63,7 @@ final class JsonTree {
                 else ((ArrayNode) parent).add(value);
                 if (value.isContainerNode()) open.push(value);
             }
+            if (p.nextToken() != null) throw new com.fasterxml.jackson.core.JsonParseException(p, "more after the JSON value (only one is read)");
             return root;
         }
     }

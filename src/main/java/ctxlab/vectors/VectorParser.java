@@ -63,7 +63,8 @@ public final class VectorParser {
     private static final Pattern REGION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SIMPLE_KEY = Pattern.compile("[A-Za-z0-9_$-]+");
     private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final String file;
     /** The vector's convention: names its storage's slots ({@code slots}) and its resume rule. */
@@ -105,6 +106,7 @@ public final class VectorParser {
             JsonLocation loc = e.getLocation();
             String where = loc == null ? "" : "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
             String msg = e.getOriginalMessage().lines().findFirst().orElse("malformed JSON");
+            if (msg.startsWith("Trailing token")) msg = "more after the JSON value (only one is read)";
             throw new VectorException(display + ": " + where + "malformed JSON: " + msg);
         }
     }
