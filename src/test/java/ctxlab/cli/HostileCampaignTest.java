@@ -56,6 +56,13 @@ class HostileCampaignTest {
     }
 
     @Test
+    void arm64CodeAtABaseItCannotRunFromIsRefused() {
+        String a64 = TestFiles.ROOT.resolve("asm/context_arm64.s").toString();
+        bad(run("assemble", "--arch", "arm64", "--base", "0x7", a64), "--base 0x7", "multiple of 4");
+        assertEquals(0, run("assemble", "--arch", "arm64", "--base", "0x1004", a64).exit());
+    }
+
+    @Test
     void aFolderThatCannotBeSearchedOrReadIsNamed() {
         bad(run("vectors", "/proc"), "/proc: cannot search the folder");
         bad(run("trace", "--vector", "/"), "/: cannot read: is a directory");
