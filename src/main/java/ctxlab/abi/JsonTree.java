@@ -71,7 +71,7 @@ public final class JsonTree {
         if (r.at == bytes.length) return null;
         JsonNode v = r.value();
         r.skipSpace();
-        if (r.at < bytes.length) throw r.error("unexpected " + r.what() + " after the JSON value");
+        if (r.at < bytes.length) throw r.error("more after the JSON value (only one is read): " + r.what());
         return v;
     }
 

@@ -203,6 +203,7 @@ public final class Arm64Assembler {
     private static final class Reader extends UnitReader<Statement> {
         /** Symbols defined outside the code: .set/.equ, labels in data sections. */
         final Set<String> otherSymbols = new HashSet<>();
+        private final OutputBudget budget = new OutputBudget(OutputBudget.AARCH64, true);
         /** Branches to undefined symbols, each with its stop (see {@link #resolveExternals}). */
         final List<External> externals = new ArrayList<>();
 
@@ -254,12 +255,14 @@ public final class Arm64Assembler {
                                             ? "; use the C preprocessor (#if, #define) in a .S file" : ""));
                                 } else if (DATA.contains(directive)) {
                                     kind = Kind.DATA;
+                                    if (sections.inCode()) budget.data(where, text, directive, args);
                                     // Keystone drops .inst without a word (no bytes, no error) and does not
                                     // know .dword: the same bytes as .word and .quad on little-endian AArch64.
                                     String same = DATA_SAME.get(directive);
                                     if (same != null) body = same + body.substring(directive.length());
                                 } else if (ALIGN.contains(directive)) {
                                     kind = Kind.ALIGN;
+                                    if (sections.inCode()) budget.align(where, text, directive, args);
                                 }
                             }
                         }
@@ -290,6 +293,9 @@ public final class Arm64Assembler {
                         // left out, its labels known as defined elsewhere.
                         otherSymbols.addAll(labels);
                         continue;
+                    }
+                    if (statements.size() >= Assembler.MAX_STATEMENTS) {
+                        throw new AsmException(where, text, "more than " + Assembler.MAX_STATEMENTS + " statements; ctxlab refuses the file");
                     }
                     statements.add(new Statement(where, text, labels, body, kind));
                     if (kind == Kind.INSTRUCTION) names.instruction(statements.size() - 1, body);

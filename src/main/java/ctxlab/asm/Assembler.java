@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,9 +35,12 @@ import java.util.regex.Pattern;
 public final class Assembler {
 
     /** Output the front-end lets Keystone produce: far beyond a switch routine, far below a runaway. */
-    static final long MAX_OUTPUT = 1024 * 1024;
     /** Statements in one assembly unit (after {@code .rept} expansion). */
     static final int MAX_STATEMENTS = 20_000;
+    /** Pieces read plus .rept passes made (a generous multiple of the statement limit). */
+    static final int MAX_EXPANSION = 50 * MAX_STATEMENTS;
+    /** How deep .rept loops may nest (real sources nest one or two). */
+    static final int MAX_REPT_DEPTH = 64;
 
     private static final Pattern NUMERIC_REF = Pattern.compile("(?<![\\w.$])(\\d+)([bfBF])(?![\\w.$])");
     private static final Pattern SEGMENT = Pattern.compile("^(%[cdefgs]s)\\s*:\\s*(.*)$", Pattern.CASE_INSENSITIVE);
@@ -288,7 +290,8 @@ public final class Assembler {
         /** Labels in the code, and symbols defined otherwise (.set, =, labels in data sections). */
         final Set<String> codeLabels = new HashSet<>();
         final Set<String> otherSymbols = new HashSet<>();
-        private long output;       // bytes the data and alignment directives ask for
+        private final OutputBudget budget = new OutputBudget(OutputBudget.X86_64, false);
+        private long expansion;    // pieces read and loop passes made, over the unit
         private int magicSerial;
 
         // per file
@@ -310,7 +313,8 @@ public final class Assembler {
                 statements.add(new Statement(new SourceLocation(file.name(), 1), "", List.of(), ".att_syntax", Kind.NONE));
                 intel = false;
             }
-            process(pieces(file), 0);
+            List<Piece> pieces = pieces(file);
+            process(pieces, matchingEndrs(pieces), 0, pieces.size(), 0);
             if (intel) {
                 statements.add(new Statement(new SourceLocation(file.name(), 1), "", List.of(), ".att_syntax", Kind.NONE));
                 intel = false;
@@ -343,9 +347,10 @@ public final class Assembler {
             return rest.strip().toLowerCase(Locale.ROOT).matches("\\.end(\\s.*)?");
         }
 
-        private void process(List<Piece> pieces, int depth) {
-            for (int p = 0; p < pieces.size(); p++) {
+        private void process(List<Piece> pieces, int[] endr, int from, int to, int depth) {
+            for (int p = from; p < to; p++) {
                 Piece piece = pieces.get(p);
+                expand(piece);
                 SourceLocation where = piece.where();
                 Labels.Split split = names.take(where, piece.text(), statements.size());
                 List<String> labels = split.labels();
@@ -358,15 +363,22 @@ public final class Assembler {
                 if (d != null) {
                     String directive = d.name(), args = d.args();
                     if (directive.equals(".rept")) {
-                        int end = matchingEndr(pieces, p);
+                        int end = endr[p];
+                        if (end < 0) throw new AsmException(where, text, ".rept without .endr");
                         long count = constant(where, text, args, ".rept's count");
-                        List<Piece> inner = pieces.subList(p + 1, end);
-                        if (count < 0 || count * Math.max(1, inner.size()) + statements.size() > MAX_STATEMENTS) {
+                        int inner = end - p - 1;
+                        if (count < 0 || count > MAX_STATEMENTS || count * Math.max(1, inner) + statements.size() > MAX_STATEMENTS) {
                             throw new AsmException(where, text, ".rept " + count + " would make more than " + MAX_STATEMENTS
                                     + " statements; ctxlab refuses it");
                         }
+                        if (depth >= MAX_REPT_DEPTH) {
+                            throw new AsmException(where, text, ".rept nested more than " + MAX_REPT_DEPTH + " deep; ctxlab refuses it");
+                        }
                         if (!labels.isEmpty()) statements.add(new Statement(where, text, labels, "", Kind.NONE));
-                        for (long i = 0; i < count; i++) process(inner, depth + 1);
+                        for (long i = 0; i < count; i++) {
+                            expand(piece);
+                            process(pieces, endr, p + 1, end, depth + 1);
+                        }
                         p = end;
                         continue;
                     }
@@ -405,10 +417,10 @@ public final class Assembler {
                                         + " ctxlab's front-end; use #if in a .S file (C preprocessor)");
                             } else if (DATA.contains(directive)) {
                                 kind = Kind.DATA;
-                                if (sections.inCode()) count(where, text, dataSize(where, text, directive, args));
+                                if (sections.inCode()) budget.data(where, text, directive, args);
                             } else if (ALIGN.contains(directive)) {
                                 kind = Kind.ALIGN;
-                                if (sections.inCode()) count(where, text, alignSize(where, text, directive, args));
+                                if (sections.inCode()) budget.align(where, text, directive, args);
                             } // else: handed to Keystone as is; it reports what it rejects
                         }
                     }
@@ -440,15 +452,31 @@ public final class Assembler {
             }
         }
 
-        private static int matchingEndr(List<Piece> pieces, int from) {
-            int depth = 0;
-            for (int i = from; i < pieces.size(); i++) {
+        /**
+         * For each piece opening a loop, the index of its {@code .endr} (-1: none); other pieces -1.
+         * Worked out once per file: looking it up at every expansion made nested loops quadratic.
+         */
+        private static int[] matchingEndrs(List<Piece> pieces) {
+            int[] endr = new int[pieces.size()];
+            java.util.Arrays.fill(endr, -1);
+            java.util.ArrayDeque<Integer> open = new java.util.ArrayDeque<>();
+            for (int i = 0; i < pieces.size(); i++) {
                 String d = directiveOf(pieces.get(i).text());
-                if (d.equals(".rept") || d.equals(".irp") || d.equals(".irpc")) depth++;
-                else if (d.equals(".endr") && --depth == 0) return i;
+                if (d.equals(".rept") || d.equals(".irp") || d.equals(".irpc")) open.push(i);
+                else if (d.equals(".endr") && !open.isEmpty()) endr[open.pop()] = i;
             }
-            Piece p = pieces.get(from);
-            throw new AsmException(p.where(), p.text(), ".rept without .endr");
+            return endr;
+        }
+
+        /**
+         * One more step of reading: a piece, or one pass of a loop. Loops of empty or data-section
+         * bodies make no statements, so the statement limit alone would let nested ones run for hours.
+         */
+        private void expand(Piece at) {
+            if (++expansion > MAX_EXPANSION) {
+                throw new AsmException(at.where(), at.text(), "the .rept loops take more than " + MAX_EXPANSION
+                        + " steps to expand; ctxlab refuses them");
+            }
         }
 
         private static String directiveOf(String piece) {
@@ -458,54 +486,8 @@ public final class Assembler {
             return rest.strip().split("[\\s,]+", 2)[0].toLowerCase(Locale.ROOT);
         }
 
-        private void count(SourceLocation where, String text, long bytes) {
-            output += bytes;
-            if (bytes > MAX_OUTPUT || output > MAX_OUTPUT) {
-                throw new AsmException(where, text, "this would make more than 1 MiB of output (" + bytes
-                        + " bytes here); ctxlab refuses it before Keystone sees it");
-            }
-        }
-
         private static long constant(SourceLocation where, String text, String expr, String what) {
-            OptionalLong v = Expr.eval(expr);
-            if (v.isEmpty()) {
-                throw new AsmException(where, text, what + " must be a constant ctxlab can evaluate ('" + expr.strip()
-                        + "' is not): sizes are checked before Keystone sees them");
-            }
-            return v.getAsLong();
-        }
-
-        /** Bytes a data directive produces (strings are bounded by the file's size: 0 here). */
-        private static long dataSize(SourceLocation where, String text, String directive, String args) {
-            String[] a = Operands.splitOutsideStrings(args).toArray(new String[0]);
-            switch (directive) {
-                case ".fill" -> {
-                    long repeat = constant(where, text, a[0], ".fill's repeat count");
-                    long size = a.length > 1 && !a[1].isBlank() ? constant(where, text, a[1], ".fill's size") : 1;
-                    if (repeat < 0 || size < 0) throw new AsmException(where, text, ".fill with a negative count or size");
-                    return Math.multiplyHigh(repeat, Math.min(size, 8)) != 0 ? Long.MAX_VALUE : repeat * Math.min(size, 8);
-                }
-                case ".zero", ".skip", ".space" -> {
-                    long size = constant(where, text, a[0], directive + "'s size");
-                    if (size < 0) throw new AsmException(where, text, directive + " with a negative size");
-                    return size;
-                }
-                default -> {
-                    return 0;
-                }
-            }
-        }
-
-        /** The most padding an alignment directive can insert. */
-        private static long alignSize(SourceLocation where, String text, String directive, String args) {
-            String first = Operands.splitOutsideStrings(args).get(0);
-            long v = constant(where, text, first, directive + "'s alignment");
-            if (directive.equals(".p2align")) {
-                if (v < 0 || v > 30) throw new AsmException(where, text, ".p2align " + v + " asks for more than 1 MiB of padding");
-                return 1L << v;
-            }
-            if (v < 0) throw new AsmException(where, text, directive + " with a negative alignment");
-            return v;
+            return OutputBudget.constant(where, text, expr, what);
         }
 
         /**

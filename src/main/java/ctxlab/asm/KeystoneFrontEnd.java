@@ -63,15 +63,49 @@ abstract class KeystoneFrontEnd<S extends AsmStatement, R extends UnitReader<S>>
         try {
             whole = run(text(statements, true, statements.size()), base);
         } catch (KeystoneRunner.Timeout t) {
-            throw locate(statements, base, null);
+            throw located(files, statements, base, null, t.getMessage());
         }
         Keystone.Result result = whole.result();
         if (result == null || !result.stderr().isBlank() || !complete(result.bytes(), statements.size())) {
-            throw locate(statements, base, whole);
+            throw located(files, statements, base, whole, whole.error() != null ? "Keystone: " + whole.error().getMessage()
+                    : !result.stderr().isBlank() ? "Keystone: " + result.stderr().strip().split("\n", 2)[0]
+                    : "Keystone's output is incomplete");
         }
         Assembly assembly = layout(statements, read, result.bytes(), base);
         crossCheck.accept(assembly);
         return assembly;
+    }
+
+    /** Longest the search for the statement to blame may take (each probe assembles a prefix: quadratic in the file). */
+    static final long LOCATE_SECONDS = 20;
+    private static volatile long locateSeconds = LOCATE_SECONDS;
+
+    /** Tests: another bound for the search (seconds); 0 restores the default. */
+    static void locateSeconds(long seconds) {
+        locateSeconds = seconds > 0 ? seconds : LOCATE_SECONDS;
+    }
+    private static final ThreadLocal<Long> LOCATE_DEADLINE = new ThreadLocal<>();
+
+    /** Thrown by {@link #blame} once the search has taken too long. */
+    private static final class SearchTooLong extends RuntimeException {
+        SearchTooLong() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** {@link #locate}, bounded: past {@link #LOCATE_SECONDS} the file is blamed as a whole, with Keystone's reason. */
+    private AsmException located(List<SourceFile> files, List<S> statements, long base, KeystoneAttempt whole, String reason) {
+        long limit = locateSeconds;
+        LOCATE_DEADLINE.set(System.nanoTime() + limit * 1_000_000_000L);
+        try {
+            return locate(statements, base, whole);
+        } catch (SearchTooLong e) {
+            return new AsmException(String.join(", ", files.stream().map(SourceFile::name).toList()) + ": " + reason
+                    + "; finding the statement to blame took more than " + limit + " s (" + statements.size()
+                    + " statements), so ctxlab stopped looking");
+        } finally {
+            LOCATE_DEADLINE.remove();
+        }
     }
 
     /** The first {@code count} statements as Keystone gets them (see {@link KeystoneProgram#text}). */
@@ -100,6 +134,8 @@ abstract class KeystoneFrontEnd<S extends AsmStatement, R extends UnitReader<S>>
      *            loops is said here
      */
     final AsmException blame(List<S> statements, int k, long base, Function<KeystoneAttempt, String> why) {
+        Long deadline = LOCATE_DEADLINE.get();
+        if (deadline != null && System.nanoTime() - deadline > 0) throw new SearchTooLong();
         S s = statements.get(k - 1);
         KeystoneAttempt a;
         try {

@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The system C preprocessor, run as {@code gcc -c file.S} runs it ({@code -x assembler-with-cpp}):
@@ -52,8 +54,19 @@ public final class Preprocessor {
             "__ARM_FP=14", "__ARM_FP16_ARGS=1", "__ARM_FP16_FORMAT_IEEE=1", "__ARM_NEON=1", "__ARM_PCS_AAPCS64=1",
             "__ARM_SIZEOF_MINIMAL_ENUM=4", "__ARM_SIZEOF_WCHAR_T=4", "__CHAR_UNSIGNED__=1");
 
-    /** Longest a preprocessor run may take; a header that includes itself forever is cut off. */
+    /**
+     * Longest a preprocessor run may take, whether or not it prints anything: {@code #include "/dev/zero"}
+     * or a macro that doubles itself thirty times keeps cc1 busy, silent and growing until it is killed.
+     */
     static final long TIMEOUT_SECONDS = 30;
+    /** Address space cc1 may take (KiB, for {@code ulimit -v}): headers need tens of MiB, a macro bomb all there is. */
+    static final long MEMORY_KIB = 1L << 20;
+    private static volatile long timeoutMillis = TIMEOUT_SECONDS * 1000;
+
+    /** Tests: another time limit (milliseconds); 0 restores the default. */
+    static void timeoutMillis(long millis) {
+        timeoutMillis = millis > 0 ? millis : TIMEOUT_SECONDS * 1000;
+    }
 
     private Preprocessor() {}
 
@@ -64,8 +77,9 @@ public final class Preprocessor {
 
     /** The same for a source of {@code target}'s architecture (its predefined macros; see the class comment). */
     public static String run(Path path, SourceOptions options, Target target) {
-        List<String> cmd = new ArrayList<>(command(System.getenv().getOrDefault("PATH", ""), target,
-                System.getProperty("os.arch")));
+        // Through sh for its ulimit: the JVM cannot bound a child's memory itself.
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -v " + MEMORY_KIB + " && exec \"$@\"", "sh"));
+        cmd.addAll(command(System.getenv().getOrDefault("PATH", ""), target, System.getProperty("os.arch")));
         cmd.add("-x");
         cmd.add("assembler-with-cpp");
         for (String d : options.defines()) cmd.add("-D" + d);
@@ -76,32 +90,55 @@ public final class Preprocessor {
         try {
             p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         } catch (IOException e) {
-            throw new AsmException(path + ": cannot run the C preprocessor (" + cmd.get(0) + "): " + e.getMessage());
+            throw new AsmException(path + ": cannot run the C preprocessor (" + cmd.get(4) + "): " + e.getMessage());
         }
+        long limit = timeoutMillis, deadline = System.nanoTime() + limit * 1_000_000;
+        String late = path + ": the C preprocessor did not finish within "
+                + (limit % 1000 == 0 ? limit / 1000 + " s" : limit + " ms") + "; ctxlab stopped it";
         try {
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readCapped(p.getErrorStream(), 64 * 1024));
-            byte[] out = readCapped(p.getInputStream(), SourceFile.MAX_BYTES + 1);
+            FutureTask<byte[]> err = reader(p.getErrorStream(), 64 * 1024, true);
+            // The output is read beside the clock, not before it: cc1 may print nothing for ever.
+            FutureTask<byte[]> outTask = reader(p.getInputStream(), SourceFile.MAX_BYTES + 1, false);
+            byte[] out;
+            try {
+                out = outTask.get(limit, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                throw new AsmException(late);
+            }
             if (out.length > SourceFile.MAX_BYTES) {
-                p.destroyForcibly();
                 throw new AsmException(path + ": the preprocessed text is larger than " + SourceFile.MAX_BYTES / (1024 * 1024)
                         + " MiB; ctxlab refuses it");
             }
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AsmException(path + ": the C preprocessor did not finish within " + TIMEOUT_SECONDS + " s");
+            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) throw new AsmException(late);
+            String diagnostics;
+            try {
+                diagnostics = new String(err.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS), StandardCharsets.UTF_8);
+            } catch (TimeoutException | ExecutionException e) {
+                throw new AsmException(late);
             }
-            String diagnostics = new String(err.join(), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
                 throw new AsmException(firstError(diagnostics, path));
             }
             return new String(out, StandardCharsets.UTF_8);
         } catch (InterruptedException e) {
-            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new AsmException(path + ": interrupted while preprocessing");
         } finally {
-            if (p.isAlive()) p.destroyForcibly();
+            if (p.isAlive()) kill(p);
         }
+    }
+
+    /** The driver and what it started (cc1): killing only the driver leaves cc1 running, reparented. */
+    private static void kill(Process p) {
+        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        for (ProcessHandle h : all) if (h.isAlive()) h.destroyForcibly();
+    }
+
+    private static FutureTask<byte[]> reader(InputStream in, long cap, boolean drain) {
+        FutureTask<byte[]> t = new FutureTask<>(() -> readCapped(in, cap, drain));
+        Thread.ofPlatform().daemon().name("cpp-reader").start(t);
+        return t;
     }
 
     /**
@@ -142,12 +179,14 @@ public final class Preprocessor {
         return path + ": the C preprocessor failed" + (first.isEmpty() ? "" : ": " + Text.escape(first));
     }
 
-    private static byte[] readCapped(InputStream in, long cap) {
+    private static byte[] readCapped(InputStream in, long cap, boolean drain) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[65536];
         try (in) {
             int n;
-            while ((n = in.read(buf)) > 0) {
+            // The output stops at the cap (past it the text is refused anyway, and cpp may never stop
+            // printing); diagnostics are drained, else a file of many warnings would block cpp.
+            while ((drain || out.size() < cap) && (n = in.read(buf)) > 0) {
                 if (out.size() < cap) out.write(buf, 0, (int) Math.min(n, cap - out.size()));
             }
         } catch (IOException e) {

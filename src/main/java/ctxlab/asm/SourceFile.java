@@ -74,15 +74,48 @@ public record SourceFile(String name, String text) {
         if (Files.isRegularFile(path) && Files.size(path) > MAX_BYTES) {
             throw new InputTooLargeException(path + ": " + Files.size(path) + " bytes; at most " + MAX_BYTES + " (16 MiB) are read");
         }
-        byte[] b;
-        try (java.io.InputStream in = Files.newInputStream(path)) {
-            b = in.readNBytes(MAX_BYTES + 1);
-        }
+        byte[] b = Files.isRegularFile(path) ? readBytes(path) : readInTime(path);
         if (b.length > MAX_BYTES) throw new InputTooLargeException(path + ": more than " + MAX_BYTES + " bytes (16 MiB); refused");
         return StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                 .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
                 .decode(java.nio.ByteBuffer.wrap(b)).toString();
+    }
+
+    private static byte[] readBytes(Path path) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            return in.readNBytes(MAX_BYTES + 1);
+        }
+    }
+
+    private static volatile long pipeMillis = 30_000;
+
+    /** Tests: another time limit for reading a pipe or device (milliseconds); 0 restores the default. */
+    static void pipeMillis(long millis) {
+        pipeMillis = millis > 0 ? millis : 30_000;
+    }
+
+    /**
+     * A pipe or device, read on a daemon thread against the clock: opening a FIFO that nobody writes
+     * blocks for ever (and cannot be interrupted), and a writer may never finish.
+     */
+    private static byte[] readInTime(Path path) throws IOException {
+        java.util.concurrent.FutureTask<byte[]> read = new java.util.concurrent.FutureTask<>(() -> readBytes(path));
+        Thread.ofPlatform().daemon().name("input-reader").start(read);
+        long limit = pipeMillis;
+        try {
+            return read.get(limit, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            read.cancel(true);
+            throw new IOException("not a regular file, and it did not give its text within "
+                    + (limit % 1000 == 0 ? limit / 1000 + " s" : limit + " ms") + " (a pipe without a writer, or one that does not end)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException(String.valueOf(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading");
+        }
     }
 
     /** An input file over the size cap. */

@@ -57,6 +57,11 @@ final class AssembleCommand implements Callable<Integer> {
         if ((base & 0xfff) != 0 && ctxlab.asm.elf.ElfFile.isElf(path)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--base must be page-aligned for an ELF file");
         }
+        if (arm64 && (base & 3) != 0) {
+            // AArch64 fetches only 4-byte-aligned instructions: code at an odd base can never run
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), String.format(
+                    "--base 0x%x: AArch64 code must start at a multiple of 4", base));
+        }
         Input input = arm64 ? Arm64Commands.input(path, base, symbol, asmOptions)
                 : Input.load(path, base, symbol, symbol != null, asmOptions.options());
         Assembly a = input.assembly();

@@ -35,6 +35,19 @@ public interface Backend extends Memory, AutoCloseable {
      */
     record Run(long instructions, long switches) {}
 
+    /**
+     * An access to emulated memory for a scenario. A scenario reads addresses the routine left
+     * behind (a frame pointer a strand stored): a routine that never ran the strand leaves 0 there,
+     * which is a failed scenario, not a crash.
+     */
+    static long reach(java.util.function.LongSupplier access) {
+        try {
+            return access.getAsLong();
+        } catch (ctxlab.emu.EmulationException e) {
+            throw new ScenarioFault("the scenario's memory cannot be reached: " + e.getMessage(), e);
+        }
+    }
+
     /** The code under test faulted or ran away; the message names the address and source line. */
     final class ScenarioFault extends RuntimeException {
         public ScenarioFault(String message, Throwable cause) {

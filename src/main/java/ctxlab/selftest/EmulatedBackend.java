@@ -80,10 +80,10 @@ public final class EmulatedBackend implements Backend {
         }
     }
 
-    @Override public void writeLong(long address, long value) { machine.writeLong(address, value); }
-    @Override public long readLong(long address) { return machine.readLong(address); }
-    @Override public void writeInt(long address, int value) { machine.writeInt(address, value); }
-    @Override public int readInt(long address) { return machine.readInt(address); }
+    @Override public void writeLong(long address, long value) { Backend.reach(() -> { machine.writeLong(address, value); return 0L; }); }
+    @Override public long readLong(long address) { return Backend.reach(() -> machine.readLong(address)); }
+    @Override public void writeInt(long address, int value) { Backend.reach(() -> { machine.writeInt(address, value); return 0L; }); }
+    @Override public int readInt(long address) { return (int) Backend.reach(() -> (long) machine.readInt(address)); }
 
     @Override
     public void close() {

@@ -207,10 +207,10 @@ public final class ScenarioTracer {
             return out;
         }
 
-        @Override public void writeLong(long address, long value) { machine.writeLong(address, value); }
-        @Override public long readLong(long address) { return machine.readLong(address); }
-        @Override public void writeInt(long address, int value) { machine.writeInt(address, value); }
-        @Override public int readInt(long address) { return machine.readInt(address); }
+        @Override public void writeLong(long address, long value) { ctxlab.selftest.Backend.reach(() -> { machine.writeLong(address, value); return 0L; }); }
+        @Override public long readLong(long address) { return ctxlab.selftest.Backend.reach(() -> machine.readLong(address)); }
+        @Override public void writeInt(long address, int value) { ctxlab.selftest.Backend.reach(() -> { machine.writeInt(address, value); return 0L; }); }
+        @Override public int readInt(long address) { return (int) ctxlab.selftest.Backend.reach(() -> (long) machine.readInt(address)); }
 
         @Override
         public void close() {

@@ -37,7 +37,7 @@ public final class VectorTracer {
      * @throws VectorException (exit 2) for a malformed vector, naming the file and JSON path
      */
     public static Trace trace(Path root, Path file, long maxSteps, java.time.Duration timeout) {
-        Vector v = VectorParser.read(file, Corpus.display(file), file.getFileName().toString());
+        Vector v = VectorParser.read(file, Corpus.display(file), String.valueOf(file.getFileName() == null ? file : file.getFileName()));
         Linked l = new UnicornRunner(root).link(v);
         Trace t = Tracer.run(setup(l, sources(root, v)),
                 new Tracer.Limits(Math.min(maxSteps, l.budget()), -1, timeout));

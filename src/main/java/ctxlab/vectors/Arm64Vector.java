@@ -6,7 +6,6 @@ import ctxlab.emu.Arm64Reg;
 import ctxlab.emu.EmulationException;
 import ctxlab.emu.UcConst;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -49,7 +48,8 @@ public record Arm64Vector(String name, String description, List<Region> regions,
     public static Arm64Vector read(Path file) {
         JsonNode j;
         try {
-            j = ctxlab.abi.JsonTree.read(Files.readAllBytes(file));
+            // the same reading as x86-64 vectors: at most 16 MiB, strict UTF-8, a pipe against the clock
+            j = ctxlab.abi.JsonTree.read(ctxlab.asm.SourceFile.readText(file).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (ctxlab.abi.JsonTree.SyntaxException e) {
             throw new IllegalArgumentException(file + ": not readable JSON: line " + e.line() + ", column " + e.column() + ": " + e.reason());
         } catch (IOException e) {
@@ -70,10 +70,53 @@ public record Arm64Vector(String name, String description, List<Region> regions,
             } else {
                 expect = new Expect(num(e.required("stop")), regs(e.required("registers")), bytes(e.path("memory")), null);
             }
-            return new Arm64Vector(j.required("name").asText(), j.path("description").asText(""), regions,
+            Arm64Vector v = new Arm64Vector(j.required("name").asText(), j.path("description").asText(""), regions,
                     bytes(j.path("memory")), regs(j.required("registers")), expect);
+            v.checkMemory();
+            return v;
         } catch (IllegalArgumentException | NullPointerException ex) {
             throw new IllegalArgumentException(file + ": malformed vector: " + ex.getMessage());
+        }
+    }
+
+    /** Limits of the x86-64 vectors' regions (VectorParser): each, all together, and the user address space. */
+    static final long MAX_REGION = 16L << 20, MAX_REGIONS = 64L << 20, USER_TOP = 1L << 47;
+
+    /**
+     * Regions page-aligned, within the limits, apart from each other and from the code page; every
+     * byte written or expected inside a region. Unicorn would otherwise refuse the mapping or the
+     * write halfway through a run, with no word of which vector asked for it.
+     */
+    private void checkMemory() {
+        long total = 0;
+        List<long[]> taken = new ArrayList<>();
+        taken.add(new long[] {CODE, CODE + 0x1000});
+        for (Region r : regions) {
+            String what = "region '" + r.name() + "' (address 0x" + Long.toHexString(r.address()) + ", size 0x" + Long.toHexString(r.size()) + ")";
+            if ((r.address() & 0xfff) != 0 || (r.size() & 0xfff) != 0 || r.size() <= 0) {
+                throw new IllegalArgumentException(what + ": address and size must be non-zero multiples of 4 KiB");
+            }
+            if (r.size() > MAX_REGION || Long.compareUnsigned(r.address(), USER_TOP - r.size()) > 0) {
+                throw new IllegalArgumentException(what + ": a region is at most 16 MiB and ends below 2^47");
+            }
+            total += r.size();
+            if (total > MAX_REGIONS) throw new IllegalArgumentException(what + ": the regions take more than 64 MiB together");
+            for (long[] t : taken) {
+                if (r.address() < t[1] && t[0] < r.address() + r.size()) {
+                    throw new IllegalArgumentException(what + " overlaps " + (t[0] == CODE ? "the code page at 0x400000" : "another region"));
+                }
+            }
+            taken.add(new long[] {r.address(), r.address() + r.size()});
+        }
+        List<Bytes> all = new ArrayList<>(memory);
+        if (expect.memory() != null) all.addAll(expect.memory());
+        for (Bytes b : all) {
+            boolean inside = regions.stream().anyMatch(r -> Long.compareUnsigned(b.address(), r.address()) >= 0
+                    && Long.compareUnsigned(b.address() - r.address(), r.size()) < 0 && b.bytes().length <= r.size() - (b.address() - r.address()));
+            if (!inside) {
+                throw new IllegalArgumentException("memory at 0x" + Long.toHexString(b.address()) + " (" + b.bytes().length
+                        + " bytes) lies outside every region");
+            }
         }
     }
 

@@ -40,8 +40,11 @@ public final class Corpus {
                             .filter(f -> !f.getFileName().toString().endsWith(".schema.json"))
                             .sorted()
                             .forEach(f -> out.add(new Entry(f, display(f), p.relativize(f).toString().replace('\\', '/'))));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                } catch (IOException | UncheckedIOException e) {
+                    // the walk meets what it may not read (say /proc) lazily, as an unchecked exception
+                    IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+                    throw new VectorException(display(p) + ": cannot search the folder: " + (io instanceof java.nio.file.AccessDeniedException
+                            ? "permission denied: " : "") + io.getMessage());
                 }
             } else if (Files.isRegularFile(p)) {
                 out.add(new Entry(p, display(p), p.getFileName().toString()));

@@ -67,8 +67,8 @@ public final class ElfFile {
         this.bb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         if (data.length < 64) throw bad("truncated ELF header (" + data.length + " bytes, 64 needed)");
         if (!isElf(data)) throw bad("not an ELF file");
-        if (data[4] != 2) throw bad("not a 64-bit ELF file (class " + data[4] + "): only ELF64 x86-64 and AArch64 are supported");
-        if (data[5] != 1) throw bad("not a little-endian ELF file (data encoding " + data[5] + ")");
+        if (data[4] != 2) throw bad("not a 64-bit ELF file (class " + Byte.toUnsignedInt(data[4]) + "): only ELF64 x86-64 and AArch64 are supported");
+        if (data[5] != 1) throw bad("not a little-endian ELF file (data encoding " + Byte.toUnsignedInt(data[5]) + ")");
         machine = Short.toUnsignedInt(bb.getShort(18));
         if (machine != EM_X86_64 && machine != EM_AARCH64) {
             throw bad("not an x86-64 or AArch64 ELF file (e_machine " + machine + machineName(machine)
@@ -198,7 +198,7 @@ public final class ElfFile {
     /** The {@code Elf64_Rela} entries of a {@code SHT_RELA} section. */
     public List<Rela> relocations(Section rela) {
         if (rela.type() != SHT_RELA) throw new IllegalArgumentException(rela.name() + " is not SHT_RELA");
-        if (rela.entsize() != 24) throw bad("section " + rela.name() + ": relocation entry size " + rela.entsize() + ", 24 expected");
+        if (rela.entsize() != 24) throw bad("section " + rela.name() + ": relocation entry size " + Long.toUnsignedString(rela.entsize()) + ", 24 expected");
         List<Rela> out = new ArrayList<>();
         for (long p = rela.offset(); p + 24 <= rela.offset() + rela.size(); p += 24) {
             long info = bb.getLong((int) p + 8);
@@ -210,7 +210,7 @@ public final class ElfFile {
     /** The symbol table a relocation section refers to (its sh_link). */
     public List<Symbol> symbolsOf(Section rela) {
         Section link = section(rela.link());
-        if (link == null) throw bad("section " + rela.name() + " links to no symbol table (sh_link " + rela.link() + ")");
+        if (link == null) throw bad("section " + rela.name() + " links to no symbol table (sh_link " + Integer.toUnsignedString(rela.link()) + ")");
         return link.type() == SHT_DYNSYM ? dynsym : symtab;
     }
 
@@ -224,7 +224,7 @@ public final class ElfFile {
         if (shoff == 0 || shnum == 0) throw bad("no section headers (a stripped or unusual file): symbols cannot be found");
         if (shentsize != 64) throw bad("section header size " + shentsize + ", 64 expected");
         if (shoff < 0 || shoff > data.length || (long) shnum * 64 > data.length - shoff) {
-            throw bad("section header table (" + shnum + " entries at offset " + shoff + ") lies past the end of the file ("
+            throw bad("section header table (" + shnum + " entries at offset " + Long.toUnsignedString(shoff) + ") lies past the end of the file ("
                     + data.length + " bytes)");
         }
         if (shstrndx >= shnum) throw bad("section name table index " + shstrndx + " out of range (" + shnum + " sections)");
@@ -242,7 +242,7 @@ public final class ElfFile {
             long offset = r[4], size = r[5];
             if (i > 0 && stype != SHT_NOBITS && stype != 0 && (offset < 0 || size < 0 || offset > data.length
                     || size > data.length - offset)) {
-                throw bad("section " + i + " (offset " + offset + ", size " + size + ") lies past the end of the file ("
+                throw bad("section " + i + " (offset " + Long.toUnsignedString(offset) + ", size " + Long.toUnsignedString(size) + ") lies past the end of the file ("
                         + data.length + " bytes)");
             }
             out.add(new Section(i, null, stype, r[2], r[3], offset, size, (int) r[6], (int) r[7], r[8]));
@@ -262,9 +262,9 @@ public final class ElfFile {
         Section table = null;
         for (Section s : sections) if (s.type() == kind) { table = s; break; }
         if (table == null) return List.of();
-        if (table.entsize() != 24) throw bad("symbol table " + table.name() + ": entry size " + table.entsize() + ", 24 expected");
+        if (table.entsize() != 24) throw bad("symbol table " + table.name() + ": entry size " + Long.toUnsignedString(table.entsize()) + ", 24 expected");
         if (table.link() <= 0 || table.link() >= sections.size() || sections.get(table.link()).type() != SHT_STRTAB) {
-            throw bad("symbol table " + table.name() + " has no string table (sh_link " + table.link() + ")");
+            throw bad("symbol table " + table.name() + " has no string table (sh_link " + Integer.toUnsignedString(table.link()) + ")");
         }
         Section strings = sections.get(table.link());
         List<Symbol> out = new ArrayList<>();

@@ -130,7 +130,7 @@ public final class ElfInput {
         boolean relocatable = elf.type() == ElfFile.ET_REL;
         long start = relocatable ? routine.value() : routine.value() - sec.addr();   // offset in the section
         if (start < 0 || start >= sec.size() || routine.size() < 0 || routine.size() > sec.size() - start) {
-            throw new AsmException(what + " (value 0x" + Long.toHexString(routine.value()) + ", size " + routine.size()
+            throw new AsmException(what + " (value 0x" + Long.toHexString(routine.value()) + ", size " + Long.toUnsignedString(routine.size())
                     + ") lies outside its section " + sec.name() + " (" + sec.size() + " bytes)");
         }
         if (routine.size() > MAX_ROUTINE) throw new AsmException(what + " is " + routine.size() + " bytes long; at most " + MAX_ROUTINE);
