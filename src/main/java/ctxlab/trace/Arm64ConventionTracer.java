@@ -188,6 +188,8 @@ public final class Arm64ConventionTracer {
 
             // ---- the verdict
             List<Switch> switches = new ArrayList<>();
+            // A routine that never switches FPCR leaves its slot alone: not judged, as verify has it.
+            boolean fpcr = ctxlab.verify.Arm64Verifier.switchesFpcr(assembly, symbol);
             long strandHandle = run.strandEntry != null ? (frame ? run.strandEntry[31] + conv.storage().at() : STRAND_CTX) : -1;
             if (run.arrival1 == null) {
                 List<Check> c = new ArrayList<>(run.problems(1));
@@ -198,7 +200,7 @@ public final class Arm64ConventionTracer {
                 List<Check> c = new ArrayList<>();
                 c.add(check(true, "pc = " + hex(STRAND_ENTRY) + ", the fresh strand's entry" + resumeSlot(conv, frame)));
                 arrival(c, conv, run.arrival1, init, restoreBefore, run.saved1, handle, size, frame, mainHandle, DATA_TO_STRAND, true,
-                        true);
+                        fpcr);
                 c.addAll(run.problems(1));
                 switches.add(new Switch(1, "main", "strand", true, c));
                 if (run.strandEntry == null) {
@@ -210,7 +212,7 @@ public final class Arm64ConventionTracer {
                         byte[] mainSaved = run.saved1;
                         c2.add(check(true, "pc = " + hex(MAIN_RESUMES) + ", where main's call returns" + resumeSlot(conv, frame)));
                         arrival(c2, conv, last, run.strandEntry, mainSaved, run.saved2, mainHandle, size, frame, strandHandle,
-                                DATA_TO_MAIN, false, true);
+                                DATA_TO_MAIN, false, fpcr);
                         // the round trip: main gets its own registers back
                         for (Arm64Reg r : conv.preserved(Arm64Reg.class)) {
                             int k = index(r);

@@ -205,6 +205,12 @@ class Arm64ConventionTraceTest {
         has(file.out(), "under my-cem: main -> a fresh strand (made by the convention's layout) -> main");
         has(file.out(), "write save struct+0x0 x19");
         has(file.out(), "verdict: ✓ both switches did what my-cem says");
+        // a routine that never switches FPCR (the 168-byte layout): its FPCR slot is not judged, as
+        // verify and Cem's own trace have it; a routine that loses FPCR still fails
+        Result noFpcr = run("trace", "--arch", "arm64", "asm/variants-arm64/ok-no-fpcr-168-bytes.s", "--convention", mine.toString());
+        assertEquals(0, noFpcr.exit(), noFpcr.out() + noFpcr.err());
+        Result lost = run("trace", "--arch", "arm64", "asm/variants-arm64/broken-fpcr-not-saved.s", "--convention", mine.toString());
+        assertEquals(1, lost.exit(), lost.out() + lost.err());
         // auto picks boost-fcontext-arm64 for jump_fcontext
         Result auto = run("trace", "--arch", "arm64", OK, "--convention", "auto");
         assertEquals(0, auto.exit(), auto.err());
