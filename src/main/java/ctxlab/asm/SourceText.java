@@ -105,6 +105,12 @@ final class SourceText {
      * on non-ASCII text and reads control characters in ways GNU as does not.
      */
     static void checkCharacters(SourceLocation where, String piece) {
+        if (unterminatedString(piece) >= 0) {
+            // GNU as only warns here and runs the string on over the following lines; Keystone loops
+            // on it until its time limit (twice: ~16 s). Never what the author meant.
+            throw new AsmException(where, piece, "unterminated string: the '\"' opened on this line is not closed"
+                    + " (GNU as would run the string on into the next lines, with a warning)");
+        }
         boolean[] outside = outsideStrings(piece);
         for (int i = 0; i < piece.length(); i++) {
             char c = piece.charAt(i);
@@ -147,8 +153,28 @@ final class SourceText {
                 inString = true;
             } else {
                 outside[i] = true;
+                // A character constant ('c: cmpb $'#', %al; movb $'"', %al) quotes the one character
+                // after it, which is then no comment, separator or string start (as GNU as reads it).
+                if (c == '\'' && i + 1 < s.length()) i++;
             }
         }
         return outside;
+    }
+
+    /** Where a string opened on this line is never closed, or -1. */
+    static int unterminatedString(String s) {
+        int open = -1;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (open >= 0) {
+                if (c == '\\') i++;
+                else if (c == '"') open = -1;
+            } else if (c == '"') {
+                open = i;
+            } else if (c == '\'') {
+                i++;
+            }
+        }
+        return open;
     }
 }

@@ -40,6 +40,31 @@ class FrontendErrorsTest {
 
     // ---- the C preprocessor -------------------------------------------------------------
 
+    /**
+     * An unterminated string: GNU as warns and runs the string on into the next lines; Keystone loops on
+     * it until its time limit, twice (~16 s). Refused at once, naming its line, on both architectures.
+     */
+    @Test
+    void anUnterminatedStringIsRefusedAtOnceWithItsLine() {
+        errorAt(3, ".globl f\nf:\n  .ascii \"abc\n  ret\n", "unterminated string");
+        errorAt(3, ".globl f\nf:\n  .ascii \"ab\\\"c # \\\" escaped quotes and a comment inside\n  ret\n", "unterminated string");
+        AsmException arm = assertThrows(AsmException.class,
+                () -> Arm64Assembler.assemble(new SourceFile("a.s", ".globl f\nf:\n  .ascii \"abc\n  ret\n"), 0));
+        assertEquals(new SourceLocation("a.s", 3), arm.where(), arm.getMessage());
+        assertTrue(arm.getMessage().contains("unterminated string"), arm.getMessage());
+    }
+
+    /**
+     * Character constants quote the character after them, as GNU as reads them: '#' is no comment,
+     * ';' no statement separator, '"' no string (these bytes are what GNU as 2.40 gives for them).
+     */
+    @Test
+    void characterConstantsQuoteTheirCharacter() {
+        Assembly a = assemble(".globl f\nf:\n  cmpb $'#', %al\n  movb $';', %al\n  movb $'\"', %al\n  ret # it's done\n");
+        assertEquals("3c23b03bb022c3", a.hex());
+        assertEquals("6173630a", assemble(".ascii \"asc\\n\"  # a closed string with an escape\n").hex());
+    }
+
     @Test
     void lineMarkersPointIntoTheSourceAndItsHeaders() throws Exception {
         Assumptions.assumeTrue(haveCpp(), "no C preprocessor");
