@@ -139,30 +139,25 @@ final class SourceText {
 
     /**
      * For each character of {@code s}, whether it stands outside a {@code "string"} (the quotes, and
-     * a character escaped with a backslash, belong to the string; an unterminated one runs to the end).
+     * a character escaped with a backslash, belong to the string; an unterminated one runs to the end)
+     * and is not the character a constant quotes ({@code '#}).
      */
     static boolean[] outsideStrings(String s) {
         boolean[] outside = new boolean[s.length()];
-        boolean inString = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (inString) {
-                if (c == '\\') i++;
-                else if (c == '"') inString = false;
-            } else if (c == '"') {
-                inString = true;
-            } else {
-                outside[i] = true;
-                // A character constant ('c: cmpb $'#', %al; movb $'"', %al) quotes the one character
-                // after it, which is then no comment, separator or string start (as GNU as reads it).
-                if (c == '\'' && i + 1 < s.length()) i++;
-            }
-        }
+        scan(s, outside);
         return outside;
     }
 
     /** Where a string opened on this line is never closed, or -1. */
     static int unterminatedString(String s) {
+        return scan(s, null);
+    }
+
+    /**
+     * One pass over a line: marks in {@code outside} (when given) the characters outside strings, and
+     * returns where a string left open at the end of the line began, or -1.
+     */
+    private static int scan(String s, boolean[] outside) {
         int open = -1;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -171,8 +166,11 @@ final class SourceText {
                 else if (c == '"') open = -1;
             } else if (c == '"') {
                 open = i;
-            } else if (c == '\'') {
-                i++;
+            } else {
+                if (outside != null) outside[i] = true;
+                // A character constant ('c: cmpb $'#', %al; movb $'"', %al) quotes the one character
+                // after it, which is then no comment, separator or string start (as GNU as reads it).
+                if (c == '\'' && i + 1 < s.length()) i++;
             }
         }
         return open;
