@@ -25,6 +25,11 @@ import java.nio.charset.StandardCharsets;
 public final class JsonTree {
     /** Deeper nesting is refused, as Jackson refuses it by default: no stack overflow from a hostile file. */
     public static final int MAX_DEPTH = 1000;
+    /**
+     * Longer number literals are refused, as Jackson refuses them by default: BigInteger's parse is
+     * quadratic in the digits (2,000,000 of them took 89 s).
+     */
+    public static final int MAX_NUMBER_LENGTH = 1000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** Text that is not JSON: why, and where (line and column from 1; the column counts bytes). */
@@ -190,6 +195,9 @@ public final class JsonTree {
             while (at < in.length && isDigit(in[at])) at++;
         }
         if (at < in.length && isWordByte(in[at])) throw error("unexpected " + what() + " in a number");
+        if (at - start > MAX_NUMBER_LENGTH) {
+            throw new SyntaxException("a number of " + (at - start) + " characters (at most " + MAX_NUMBER_LENGTH + ")", line, start - lineStart + 1);
+        }
         String text = new String(in, start, at - start, StandardCharsets.US_ASCII);
         if (!integral) return NODES.numberNode(Double.parseDouble(text));
         // ObjectMapper's choice: the smallest of int, long and BigInteger that holds the value.

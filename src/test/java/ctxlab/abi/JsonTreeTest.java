@@ -128,6 +128,19 @@ class JsonTreeTest {
         assertThrows(JsonTree.SyntaxException.class, () -> JsonTree.read(utf8(object)));
     }
 
+    /** A huge number literal is refused before it is parsed (BigInteger's parse is quadratic), as Jackson refuses it. */
+    @Test
+    void hostileNumbersAreRefusedBeforeTheyAreParsed() throws Exception {
+        String ok = "[" + "7".repeat(JsonTree.MAX_NUMBER_LENGTH) + "]";
+        assertEquals(MAPPER.readTree(utf8(ok)), JsonTree.read(utf8(ok)));
+        for (String text : List.of("[" + "7".repeat(JsonTree.MAX_NUMBER_LENGTH + 1) + "]", "[" + "7".repeat(2_000_000) + "]",
+                "[1." + "5".repeat(JsonTree.MAX_NUMBER_LENGTH) + "]")) {
+            var e = assertThrows(JsonTree.SyntaxException.class, () -> JsonTree.read(utf8(text)));
+            assertTrue(e.reason().contains("at most " + JsonTree.MAX_NUMBER_LENGTH), e.reason());
+            assertThrows(Exception.class, () -> MAPPER.readTree(utf8(text)), "the oracle refuses it too");
+        }
+    }
+
     /**
      * One-byte edits (delete, insert or replace with a JSON-significant byte) of the shipped files:
      * JsonTree accepts exactly what the oracle accepts, with the same tree. A reader that accepted
