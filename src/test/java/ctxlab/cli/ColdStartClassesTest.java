@@ -39,30 +39,32 @@ class ColdStartClassesTest {
         return out;
     }
 
+    /** The command's class-initialisation log on its second run, an assembly-cache hit; its output must contain {@code done}. */
+    private static String secondRunLog(Path tmp, String done, String... args) throws Exception {
+        run(tmp.resolve("cache"), tmp.resolve("first.log"), args);   // fills the assembly cache
+        String out = run(tmp.resolve("cache"), tmp.resolve("second.log"), args);
+        assertTrue(out.contains(done), out);
+        return Files.readString(tmp.resolve("second.log"));
+    }
+
+    private static void noneInitialised(String log, String witness, List<String> classes, String what) {
+        assertTrue(log.contains("Initializing '" + witness + "'"), "the log is the class-initialisation log");
+        for (String c : classes) {
+            assertTrue(!log.contains("Initializing '" + c + "'"), c + " was initialised by " + what);
+        }
+    }
+
     /** Test vectors are read by the same reader: no ObjectMapper (~55 ms) and no BigDecimal for them either. */
     @Test
     void vectorsOnACacheHitMakeNoObjectMapper(@TempDir Path tmp) throws Exception {
-        String[] vectors = {"vectors", "testvectors/mxcsr"};
-        run(tmp.resolve("cache"), tmp.resolve("first.log"), vectors);
-        String out = run(tmp.resolve("cache"), tmp.resolve("second.log"), vectors);
-        assertTrue(out.contains("passed"), out);
-        String log = Files.readString(tmp.resolve("second.log"));
-        assertTrue(log.contains("Initializing 'ctxlab/vectors/VectorParser'"), "the log is the class-initialisation log");
-        for (String c : List.of("com/fasterxml/jackson/databind/ObjectMapper", "java/math/BigDecimal", "java/time/YearMonth")) {
-            assertTrue(!log.contains("Initializing '" + c + "'"), c + " was initialised by a cold vectors run");
-        }
+        String log = secondRunLog(tmp, "passed", "vectors", "testvectors/mxcsr");
+        noneInitialised(log, "ctxlab/vectors/VectorParser",
+                List.of("com/fasterxml/jackson/databind/ObjectMapper", "java/math/BigDecimal", "java/time/YearMonth"), "a cold vectors run");
     }
 
     @Test
     void aVerifyOnACacheHitInitialisesNoneOfTheExpensiveClasses(@TempDir Path tmp) throws Exception {
-        String[] verify = {"verify", "asm/context_x86_64.s", "--iterations", "50", "--seed", "1"};
-        run(tmp.resolve("cache"), tmp.resolve("first.log"), verify);   // fills the assembly cache
-        String out = run(tmp.resolve("cache"), tmp.resolve("second.log"), verify);
-        assertTrue(out.contains("verdict: PASS"), out);
-        String log = Files.readString(tmp.resolve("second.log"));
-        assertTrue(log.contains("Initializing 'ctxlab/verify/Verifier'"), "the log is the class-initialisation log");
-        for (String c : NOT_IN_A_COLD_VERIFY) {
-            assertTrue(!log.contains("Initializing '" + c + "'"), c + " was initialised by a cold verify");
-        }
+        String log = secondRunLog(tmp, "verdict: PASS", "verify", "asm/context_x86_64.s", "--iterations", "50", "--seed", "1");
+        noneInitialised(log, "ctxlab/verify/Verifier", NOT_IN_A_COLD_VERIFY, "a cold verify");
     }
 }
